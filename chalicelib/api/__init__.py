@@ -1,0 +1,1 @@
+"""HTTP layer: request/response models and one route module per resource."""

@@ -1,0 +1,116 @@
+"""Member profiles: register, read and edit your own, read anyone's by handle."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
+from chalicelib.api.services import members
+from chalicelib.domain.members import HANDLE_RULE, is_valid_handle, normalize_handle
+
+router = Router("members")
+
+
+def _handle(value: str) -> str:
+    handle = normalize_handle(value)
+    if not is_valid_handle(handle):
+        raise ValueError(f"a handle is {HANDLE_RULE}")
+    return handle
+
+
+def _no_control_characters(allowed: str):
+    def check(value: str) -> str:
+        if any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in value):
+            raise ValueError("control characters are not allowed")
+        return value
+
+    return AfterValidator(check)
+
+
+Handle = Annotated[str, AfterValidator(_handle)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), _no_control_characters(""),
+]
+Bio = Annotated[str, StringConstraints(max_length=1000), _no_control_characters("\r\n\t")]
+
+
+class RegisterMember(RequestBody):
+    handle: Handle = Field(description=f"Unique; {HANDLE_RULE}.", examples=["alice"])
+    display_name: DisplayName
+    bio: Bio | None = None
+
+
+class UpdateMe(RequestBody):
+    display_name: DisplayName | None = None
+    bio: Bio | None = Field(default=None, description="null clears the bio.")
+
+
+class Member(ResponseModel):
+    id: str
+    handle: str
+    display_name: str
+    bio: str | None
+    created_at: str = Field(description="RFC 3339 UTC, milliseconds.")
+    record_count: int = Field(description="Ready records of this member.")
+    heart_count_received: int
+
+
+class Me(Member):
+    updated_at: str
+
+
+def _member(profile) -> Member:
+    return Member(
+        id=profile.id, handle=profile.handle, display_name=profile.display_name, bio=profile.bio,
+        created_at=profile.created_at, record_count=profile.record_count,
+        heart_count_received=profile.heart_count_received,
+    )
+
+
+def _me(profile) -> Me:
+    return Me(**_member(profile).model_dump(), updated_at=profile.updated_at)
+
+
+@router.route("POST", "/members", summary="Register the caller's member profile",
+              access=Access.IDENTITY, status=201, body=RegisterMember, response=Me, errors=(409,))
+def register_member(ctx):
+    request = ctx.body()
+    profile = members().register(ctx.principal.sub, request.handle, request.display_name, request.bio)
+    from chalicelib.observability import count
+
+    count("MemberRegistered")
+    return _me(profile)
+
+
+@router.route("GET", "/me", summary="The caller's own profile", access=Access.MEMBER, response=Me)
+def get_me(ctx):
+    return _me(members().by_handle(ctx.identity.handle))
+
+
+@router.route("PATCH", "/me", summary="Edit the caller's display name or bio",
+              access=Access.MEMBER, body=UpdateMe, response=Me)
+def update_me(ctx):
+    request = ctx.body()
+    if "display_name" in request.model_fields_set and request.display_name is None:
+        from chalicelib.errors import FieldError, ValidationFailed
+
+        raise ValidationFailed("display_name cannot be removed.",
+                               errors=[FieldError("display_name", "must be a string of 1 to 80 characters")])
+    changes = {}
+    if request.display_name is not None:
+        changes["display_name"] = request.display_name
+    if "bio" in request.model_fields_set:
+        changes["bio"] = request.bio
+    return _me(members().update(ctx.identity.handle, **changes))
+
+
+@router.route("GET", "/members/{handle}", summary="A member's public profile",
+              access=Access.PUBLIC, response=Member, errors=(404,))
+def get_member(ctx, handle: str):
+    wanted = normalize_handle(handle)
+    if not is_valid_handle(wanted):
+        from chalicelib.errors import NotFound
+
+        raise NotFound(f"No member has the handle '{handle}'.")
+    return _member(members().by_handle(wanted))

@@ -1,0 +1,4 @@
+"""Every router of the API, in the order the OpenAPI document lists them."""
+from chalicelib.api import members, system
+
+ROUTERS = (system.router, members.router)

@@ -1,0 +1,240 @@
+"""The route table and the one wrapper every route runs through.
+
+A route is declared once with its access rule and its pydantic models; from that single
+declaration the wrapper authenticates, authorizes, parses, maps errors to problem+json, logs
+and flushes metrics, and the OpenAPI document is generated (`api/openapi.py`).
+
+Checks run in the contract's order: credentials (401), role or registration (403), then the
+handler looks up the resource (404/403) and only then asks for the body (400/413/415).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Callable
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.errors import (
+    BadRequest, FieldError, NotRegistered, PayloadTooLarge, Problem, UnsupportedMediaType,
+    Unauthorized, ValidationFailed, internal_error, to_problem,
+)
+
+MAX_BODY_BYTES = 1024 * 1024
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+
+
+class RequestBody(BaseModel):
+    """Base of request bodies: unknown fields are refused and JSON types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+
+
+class QueryParams(BaseModel):
+    """Base of query strings: values arrive as text, unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+
+class Access(str, Enum):
+    PUBLIC = "public"  # a token is optional, but a token that is sent must be valid
+    IDENTITY = "identity"  # any valid token
+    MEMBER = "member"  # a valid token of an identity that registered a profile
+    PRODUCER = "producer"  # the producer (or admin) group
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    name: str
+    summary: str
+    access: Access
+    status: int
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    tag: str
+    errors: tuple[int, ...]  # the statuses this route can answer besides the automatic ones
+
+
+class RequestContext:
+    """What a handler sees of its request; credentials are already checked when it runs."""
+
+    def __init__(self, request, spec: RouteSpec) -> None:
+        self._request = request
+        self._spec = spec
+        self.principal = None
+        self.identity = None
+
+    @property
+    def headers(self):
+        return self._request.headers
+
+    @property
+    def settings(self):
+        from chalicelib.config import get_settings
+
+        return get_settings()
+
+    def body(self) -> Any:
+        """The parsed body. Called by handlers after the resource checks, as the contract orders."""
+        raw = self._request.raw_body or b""
+        if len(raw) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"Request bodies are limited to {MAX_BODY_BYTES} bytes.")
+        content_type = (self._request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise UnsupportedMediaType(f"Send the body as {JSON}, not {content_type!r}.")
+        if not raw.strip():
+            raise BadRequest("This request needs a JSON body.")
+        return parse_model(self._spec.body, raw, location=None)
+
+    def query(self) -> Any:
+        return parse_query(self._spec.query, self._request.query_params)
+
+    def require_member(self):
+        if self.identity is None:
+            from chalicelib.api.services import members
+
+            self.identity = members().identity(self.principal.sub)
+            if self.identity is None:
+                raise NotRegistered("Register a member profile with POST /members before you create content.")
+        return self.identity
+
+
+def parse_model(model: type[BaseModel], raw: bytes, location: str | None):
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as e:
+        raise _validation_problem(e, location) from e
+
+
+def parse_query(model: type[BaseModel] | None, params) -> Any:
+    from pydantic import ValidationError
+
+    values: dict[str, str] = {}
+    for name in (params or {}):
+        given = [v for v in params.getlist(name) if v != ""]  # `?kind=` counts as absent
+        if len(given) > 1:
+            raise ValidationFailed("A query parameter was given more than once.",
+                                   errors=[FieldError(name, "give this parameter once")])
+        if given:
+            values[name] = given[0]
+    if model is None:
+        if values:
+            raise ValidationFailed("This route takes no query parameters.",
+                                   errors=[FieldError(n, "unknown parameter") for n in sorted(values)])
+        return None
+    try:
+        return model.model_validate(values)
+    except ValidationError as e:
+        raise _validation_problem(e, "query") from e
+
+
+def _validation_problem(error, location: str | None) -> Problem:
+    issues = error.errors(include_url=False, include_input=False)
+    if any(i["type"] == "json_invalid" for i in issues):
+        return BadRequest("The body is not valid JSON.")
+    fields = []
+    for issue in issues:
+        path = ".".join(str(part) for part in issue["loc"]) or (location or "body")
+        message = "unknown field" if issue["type"] == "extra_forbidden" else issue["msg"]
+        fields.append(FieldError(path, message))
+    where = "query string" if location == "query" else "body"
+    return ValidationFailed(f"The {where} has {len(fields)} invalid field(s).", errors=fields)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
+    return Response(body=body, status_code=status, headers={"Content-Type": JSON, **(headers or {})})
+
+
+def problem_response(problem) -> Response:
+    return Response(
+        body=json.dumps(problem.body),
+        status_code=problem.status,
+        headers={"Content-Type": PROBLEM_JSON, **problem.headers},
+    )
+
+
+class Router:
+    """A Chalice blueprint plus the specs of its routes."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.blueprint = Blueprint(f"chalicelib.api.{tag}")
+        self.specs: list[RouteSpec] = []
+
+    def route(self, method: str, path: str, *, summary: str, access: Access, status: int = 200,
+              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+              response: type[BaseModel] | None = None, errors: tuple[int, ...] = ()) -> Callable:
+        def register(handler: Callable) -> Callable:
+            spec = RouteSpec(method, path, handler.__name__, summary, access, status,
+                             body, query, response, self.tag, errors)
+            self.specs.append(spec)
+
+            def view(**path_params):
+                return dispatch(spec, handler, self.blueprint.current_request, path_params)
+
+            view.__name__ = handler.__name__
+            # Every content type reaches the wrapper, so a wrong one is a problem+json 415.
+            self.blueprint.route(path, methods=[method], content_types=["*/*"])(view)
+            return handler
+
+        return register
+
+
+def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str, str]) -> Response:
+    from chalicelib.observability import flush_metrics, get_logger
+
+    started = time.perf_counter()
+    logger = get_logger()
+    logger.set_correlation_id((request.context or {}).get("requestId"))
+    try:
+        ctx = RequestContext(request, spec)
+        _authorize(ctx, spec, request.headers.get("authorization"))
+        result = handler(ctx, **path_params)
+        if isinstance(result, Response):
+            response = result
+        elif result is None:
+            response = Response(body="", status_code=204)
+        else:
+            response = json_response(result, spec.status)
+    except Problem as problem:
+        response = problem_response(to_problem(problem))
+    except Exception:
+        logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
+        response = problem_response(internal_error())
+    logger.info("request", extra={
+        "route": f"{spec.method} {spec.path}", "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    })
+    flush_metrics()
+    return response
+
+
+def _authorize(ctx: RequestContext, spec: RouteSpec, authorization: str | None) -> None:
+    from chalicelib.auth import ADMIN, PRODUCER, authenticate, require_group
+
+    ctx.principal = authenticate(authorization, ctx.settings) if authorization is not None else None
+    if spec.access is Access.PUBLIC:
+        return
+    if ctx.principal is None:
+        raise Unauthorized("This route needs 'Authorization: Bearer <token>'.")
+    if spec.access is Access.MEMBER:
+        ctx.require_member()
+    elif spec.access is Access.PRODUCER:
+        require_group(ctx.principal, PRODUCER)
+    elif spec.access is Access.ADMIN:
+        require_group(ctx.principal, ADMIN)

@@ -1,0 +1,71 @@
+"""Settings: one validated object, read from the environment once and lazily.
+
+Nothing here runs at import time: `chalice.test.Client` sets the stage's environment only
+during each call, and every millisecond of import is paid on each cold start.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+LOCAL_DEV_JWT_SECRET = "remixery-local-dev-secret-not-for-production"
+LOCAL_ISSUER = "remixery-local"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: Literal["local", "dev", "prod"] = Field(alias="REMIXERY_STAGE")
+    region: str = Field(alias="AWS_REGION", min_length=1)
+    table_name: str = Field(alias="REMIXERY_TABLE_NAME", min_length=3)
+    media_bucket: str = Field(alias="REMIXERY_MEDIA_BUCKET", min_length=3)
+    upload_queue: str = Field(alias="REMIXERY_UPLOAD_QUEUE", min_length=1)
+
+    dev_jwt_secret: SecretStr = Field(
+        alias="REMIXERY_DEV_JWT_SECRET", default=SecretStr(LOCAL_DEV_JWT_SECRET)
+    )
+    cognito_user_pool_id: str | None = Field(alias="REMIXERY_COGNITO_USER_POOL_ID", default=None)
+    cognito_app_client_id: str | None = Field(alias="REMIXERY_COGNITO_APP_CLIENT_ID", default=None)
+    # Only for tests and unusual partitions; derived from the pool id otherwise.
+    cognito_issuer_override: str | None = Field(alias="REMIXERY_COGNITO_ISSUER", default=None)
+    jwks_url_override: str | None = Field(alias="REMIXERY_JWKS_URL", default=None)
+
+    @model_validator(mode="after")
+    def _deployed_stages_need_cognito(self) -> "Settings":
+        if self.stage != "local" and not (self.cognito_user_pool_id and self.cognito_app_client_id):
+            raise ValueError(
+                "REMIXERY_COGNITO_USER_POOL_ID and REMIXERY_COGNITO_APP_CLIENT_ID are required "
+                f"on the {self.stage!r} stage"
+            )
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def token_issuer(self) -> str:
+        if self.is_local:
+            return LOCAL_ISSUER
+        if self.cognito_issuer_override:
+            return self.cognito_issuer_override
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.jwks_url_override or f"{self.token_issuer}/.well-known/jwks.json"
+
+
+def settings_from(environ: dict[str, str]) -> Settings:
+    values = dict(environ)
+    # Lambda sets AWS_REGION; botocore tooling often only AWS_DEFAULT_REGION.
+    values.setdefault("AWS_REGION", environ.get("AWS_DEFAULT_REGION", ""))
+    return Settings.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from(dict(os.environ))

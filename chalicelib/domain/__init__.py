@@ -1,0 +1,1 @@
+"""Pure logic: no boto3, chalice or pynamodb imports anywhere below this package."""

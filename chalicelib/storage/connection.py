@@ -1,0 +1,67 @@
+"""Binds the PynamoDB models to the stage's table, lazily and once per settings object.
+
+Endpoints are not configured here: botocore reads the standard `AWS_ENDPOINT_URL` /
+`AWS_ENDPOINT_URL_DYNAMODB` variables, which is how the local stack is reached.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from chalicelib.config import Settings
+
+_bound: Settings | None = None
+
+
+def bind_models(settings: Settings) -> None:
+    global _bound
+    if _bound == settings:
+        return
+    from chalicelib.storage.models import ALL_MODELS
+
+    for model in ALL_MODELS:
+        model.Meta.table_name = settings.table_name
+        model.Meta.region = settings.region
+        model._connection = None
+    _bound = settings
+
+
+def transaction_connection(settings: Settings):
+    """The connection for TransactWrite/TransactGet; cached, as its botocore client is costly."""
+    bind_models(settings)
+    return _connection_for(settings.region)
+
+
+@lru_cache(maxsize=2)
+def _connection_for(region: str):
+    from pynamodb.connection import Connection
+
+    return Connection(region=region)
+
+
+def write_transaction(settings: Settings, fill, attempts: int = 4) -> None:
+    """Runs `fill(tx)` as one TransactWrite.
+
+    DynamoDB cancels a transaction that races another one on the same item with
+    `TransactionConflict`; botocore does not retry that, so we do, with a short backoff.
+    Condition failures are not retried: they are answers, for the caller to translate.
+    """
+    import random
+    import time
+
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    for attempt in range(attempts):
+        try:
+            with TransactWrite(connection=transaction_connection(settings)) as tx:
+                fill(tx)
+            return
+        except TransactWriteError as e:
+            if attempt + 1 == attempts or "TransactionConflict" not in cancellation_codes(e):
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+
+
+def cancellation_codes(error) -> list[str | None]:
+    """One code per transaction item, in order (`ConditionalCheckFailed`, `None`, ...)."""
+    return [r.code if r else None for r in (error.cancellation_reasons or [])]

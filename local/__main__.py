@@ -1,0 +1,85 @@
+"""`make dev`: the whole service on this machine, in memory, in one process.
+
+Starts moto's server on a free loopback port, creates every table, bucket, queue and bucket
+notification, serves the API with Chalice's local server (no autoreload, so in-memory state
+survives edits; restart to pick up code changes), and runs the event pump. Ctrl-C stops it all.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run Remixery locally.")
+    parser.add_argument("--host", default=os.environ.get("REMIXERY_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("REMIXERY_PORT", "8000")))
+    parser.add_argument("--control-port", type=int,
+                        default=int(os.environ.get("REMIXERY_CONTROL_PORT", "8001")))
+    parser.add_argument("--demo-clock", type=float, default=None, metavar="SECONDS",
+                        help="fire every scheduled function every SECONDS (off by default)")
+    args = parser.parse_args()
+
+    import logging
+
+    from local.aws import PROJECT_DIR, EmbeddedAws, use_endpoint
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
+
+    aws = EmbeddedAws()
+    endpoint = aws.start()
+    use_endpoint(endpoint)
+
+    from chalicelib.config import get_settings
+    from chalicelib.storage.bootstrap import create_all
+
+    create_all(get_settings())
+
+    import boto3
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    from local.control import control_server
+    from local.pump import EventPump
+
+    config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
+    api = create_local_server(config.chalice_app, config, args.host, args.port)
+    pump = EventPump(config.chalice_app, boto3.client("sqs"))
+    api_url = f"http://{args.host}:{args.port}"
+    control_url = f"http://{args.host}:{args.control_port}"
+    control = control_server(args.host, args.control_port, pump,
+                             {"api": api_url, "aws_endpoint": endpoint})
+
+    pump.start(demo_clock_seconds=args.demo_clock)
+    threading.Thread(target=control.serve_forever, daemon=True).start()
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    print(
+        f"\nRemixery is running (state lives in memory and is gone when you stop it).\n"
+        f"  API            {api_url}   try: curl {api_url}/health\n"
+        f"  a token        make token SUB=alice GROUPS=producer\n"
+        f"  fire schedule  make fire SCHEDULE=<name>   (list: make fire)\n"
+        f"  demo clock     {'every %ss' % args.demo_clock if args.demo_clock else 'off (make dev DEMO_CLOCK=30)'}\n"
+        f"  local AWS      {endpoint}\n"
+        f"Ctrl-C stops everything.\n",
+        flush=True,
+    )
+
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    while not stopped.wait(0.5):
+        pass
+    print("\nStopping...", flush=True)
+    pump.stop()
+    api.shutdown()
+    control.shutdown()
+    aws.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

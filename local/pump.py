@@ -1,0 +1,152 @@
+"""Delivers what Lambda's event sources would: SQS messages and scheduled events.
+
+`chalice local` serves HTTP only. The pump long-polls every queue that has an
+`@app.on_sqs_message` handler and invokes the handler with a Lambda-shaped SQS event; messages
+the handler reports as failed (Powertools' `batchItemFailures`), or all of them if it raises,
+become visible again shortly, so they are retried until the queue's redrive policy moves them
+to the dead-letter queue. Scheduled handlers (`@app.schedule`) run only when fired, on demand
+or on the opt-in demo clock, and never catch up missed periods.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+import uuid
+from datetime import datetime, timezone
+
+RETRY_AFTER_SECONDS = 2
+
+
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 1024
+        self.aws_request_id = str(uuid.uuid4())
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 900_000
+
+
+class EventPump:
+    def __init__(self, app, sqs_client, region: str = "us-east-1") -> None:
+        from chalice.app import ScheduledEventConfig, SQSEventConfig
+
+        self._app = app
+        self._sqs = sqs_client
+        self._region = region
+        self.queues = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
+        self.schedules = {s.name: s for s in app.event_sources if isinstance(s, ScheduledEventConfig)}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._queue_urls: dict[str, str] = {}
+
+    # --- SQS -------------------------------------------------------------------------------
+
+    def poll_once(self, source, wait_seconds: int = 1) -> int:
+        """Receives one batch for `source` and delivers it; returns how many messages came."""
+        url = self._queue_url(source.queue)
+        received = self._sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=min(source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            return 0
+        event = {"Records": [self._record(m, source.queue) for m in received]}
+        try:
+            result = self._app.handler_map[source.name](event, LambdaContext(source.name))
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+        except Exception:
+            traceback.print_exc()
+            failed = {m["MessageId"] for m in received}
+        for message in received:
+            if message["MessageId"] in failed:
+                self._sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=RETRY_AFTER_SECONDS)
+            else:
+                self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(received)
+
+    def drain(self, max_rounds: int = 50) -> int:
+        """Delivers until every queue is empty right now (for tests and scripts)."""
+        delivered = 0
+        for _ in range(max_rounds):
+            batch = sum(self.poll_once(source, wait_seconds=0) for source in self.queues)
+            delivered += batch
+            if batch == 0:
+                break
+        return delivered
+
+    def _queue_url(self, name: str) -> str:
+        if name not in self._queue_urls:
+            self._queue_urls[name] = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        return self._queue_urls[name]
+
+    def _record(self, message: dict, queue: str) -> dict:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": message.get("MessageAttributes", {}),
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{self._region}:123456789012:{queue}",
+            "awsRegion": self._region,
+        }
+
+    # --- Schedules -----------------------------------------------------------------------
+
+    def fire(self, name: str):
+        """Runs the scheduled handler `name` now, as EventBridge would; returns its result."""
+        if name not in self.schedules:
+            raise KeyError(f"no scheduled function named {name!r}; known: {sorted(self.schedules)}")
+        event = {
+            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012",
+            "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self._region, "resources": [f"arn:aws:events:{self._region}:123456789012:rule/{name}"],
+            "detail": {},
+        }
+        return self._app.handler_map[name](event, LambdaContext(name))
+
+    # --- Background threads --------------------------------------------------------------
+
+    def start(self, demo_clock_seconds: float | None = None) -> None:
+        for source in self.queues:
+            self._spawn(self._poll_forever, source)
+        if demo_clock_seconds:
+            self._spawn(self._tick_forever, demo_clock_seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _spawn(self, target, arg) -> None:
+        thread = threading.Thread(target=target, args=(arg,), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _poll_forever(self, source) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once(source, wait_seconds=1)
+            except Exception:
+                traceback.print_exc()
+                self._stop.wait(1)
+
+    def _tick_forever(self, seconds: float) -> None:
+        while not self._stop.wait(seconds):
+            for name in self.schedules:
+                try:
+                    print(f"demo clock: firing {name} -> {json.dumps(self.fire(name), default=str)}")
+                except Exception:
+                    traceback.print_exc()

@@ -15,6 +15,9 @@ from chalicelib.config import Settings
 from chalicelib.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 CLOCK_LEEWAY_SECONDS = 60
+# After a fetch, an unknown kid triggers a refetch only once this many seconds have passed,
+# so tokens with made-up kids cannot make us hammer the user pool's JWKS endpoint.
+JWKS_REFETCH_COOLDOWN_SECONDS = 30
 PRODUCER = "producer"
 ADMIN = "admin"
 
@@ -117,7 +120,8 @@ def _jwks_client(url: str):
     import jwt
 
     # PyJWKClient refetches the key set once when a token names an unknown kid.
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5,
+                           cooldown_duration=JWKS_REFETCH_COOLDOWN_SECONDS)
 
 
 def _principal_from(claims: dict) -> Principal:

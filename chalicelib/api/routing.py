@@ -204,6 +204,8 @@ def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str,
     try:
         ctx = RequestContext(request, spec)
         _authorize(ctx, spec, request.headers.get("authorization"))
+        if spec.query is None:
+            parse_query(None, request.query_params)  # refuses parameters a route does not take
         result = handler(ctx, **path_params)
         if isinstance(result, Response):
             response = result

@@ -6,22 +6,27 @@ definitions). Idempotent: existing resources are left as they are.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from chalicelib.config import Settings
 from chalicelib.storage.definitions import MAIN_TABLE, MEDIA_BUCKET, UPLOAD_QUEUE, TableDefinition
 
 
 def create_all(settings: Settings) -> None:
+    dynamodb, sqs, s3 = _clients(settings.region)
+    create_table(dynamodb, settings.table_name, MAIN_TABLE)
+    queue_arn = create_queue_with_dlq(
+        sqs, settings.upload_queue, UPLOAD_QUEUE.visibility_timeout_seconds, UPLOAD_QUEUE.max_receive_count,
+    )
+    create_bucket(s3, settings.media_bucket, settings.region, queue_arn, MEDIA_BUCKET.notify_prefixes)
+
+
+@lru_cache(maxsize=2)
+def _clients(region: str):
     import boto3
 
-    session = boto3.session.Session(region_name=settings.region)
-    create_table(session.client("dynamodb"), settings.table_name, MAIN_TABLE)
-    queue_arn = create_queue_with_dlq(
-        session.client("sqs"), settings.upload_queue,
-        UPLOAD_QUEUE.visibility_timeout_seconds, UPLOAD_QUEUE.max_receive_count,
-    )
-    create_bucket(session.client("s3"), settings.media_bucket, settings.region,
-                  queue_arn, MEDIA_BUCKET.notify_prefixes)
+    session = boto3.session.Session(region_name=region)
+    return session.client("dynamodb"), session.client("sqs"), session.client("s3")
 
 
 def create_table(dynamodb, name: str, table: TableDefinition) -> None:

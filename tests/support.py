@@ -1,0 +1,52 @@
+"""Test helpers: a JSON-speaking wrapper of chalice.test.Client and problem+json checks."""
+from __future__ import annotations
+
+import json
+
+
+class Api:
+    """`chalice.test.Client` with JSON bodies and bearer tokens made short."""
+
+    def __init__(self, test_client) -> None:
+        self.test_client = test_client
+
+    def request(self, method: str, path: str, *, json_body=None, token: str | None = None,
+                body: bytes | str | None = None, headers: dict | None = None):
+        all_headers = {"content-type": "application/json", **(headers or {})}
+        if token is not None:
+            all_headers["authorization"] = f"Bearer {token}"
+        if json_body is not None:
+            body = json.dumps(json_body)
+        return Reply(self.test_client.http.request(method, path, headers=all_headers, body=body or b""))
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+
+class Reply:
+    def __init__(self, response) -> None:
+        self.status = response.status_code
+        self.headers = {k.lower(): v for k, v in response.headers.items()}
+        self.raw = response.body
+        self.json = json.loads(response.body) if response.body else None
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.status} {self.raw[:300]!r}>"
+
+
+def assert_problem(reply, status: int, field: str | None = None) -> dict:
+    """The reply is a problem+json document of `status` (naming `field` if given)."""
+    assert reply.status == status, reply
+    assert reply.headers["content-type"] == "application/problem+json", reply.headers
+    problem = reply.json
+    assert problem["status"] == status
+    assert problem["type"].startswith("https://") and problem["title"] and problem["detail"]
+    if field is not None:
+        assert field in [e["field"] for e in problem.get("errors", [])], problem
+    return problem

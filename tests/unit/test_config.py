@@ -1,0 +1,48 @@
+"""Settings are validated once from the environment."""
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from chalicelib.config import LOCAL_DEV_JWT_SECRET, settings_from
+
+LOCAL = {
+    "REMIXERY_STAGE": "local", "AWS_REGION": "us-east-1", "REMIXERY_TABLE_NAME": "remixery-local",
+    "REMIXERY_MEDIA_BUCKET": "remixery-local-media", "REMIXERY_UPLOAD_QUEUE": "remixery-local-uploads",
+}
+
+
+def test_local_stage_uses_the_documented_dev_secret_and_issuer_by_default():
+    settings = settings_from(LOCAL)
+
+    assert settings.dev_jwt_secret.get_secret_value() == LOCAL_DEV_JWT_SECRET
+    assert settings.token_issuer == "remixery-local"
+
+
+def test_region_falls_back_to_aws_default_region():
+    env = {k: v for k, v in LOCAL.items() if k != "AWS_REGION"} | {"AWS_DEFAULT_REGION": "eu-west-1"}
+
+    assert settings_from(env).region == "eu-west-1"
+
+
+def test_deployed_stage_without_cognito_settings_is_refused():
+    with pytest.raises(ValidationError, match="REMIXERY_COGNITO_USER_POOL_ID"):
+        settings_from({**LOCAL, "REMIXERY_STAGE": "prod"})
+
+
+def test_deployed_stage_derives_issuer_and_jwks_url_from_the_user_pool():
+    settings = settings_from({**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_abc",
+                              "REMIXERY_COGNITO_APP_CLIENT_ID": "client123"})
+
+    assert settings.token_issuer == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"
+    assert settings.jwks_url == settings.token_issuer + "/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize("change", [{"REMIXERY_STAGE": "staging"}, {"REMIXERY_TABLE_NAME": ""}, {"AWS_REGION": ""}])
+def test_invalid_settings_are_refused(change):
+    with pytest.raises(ValidationError):
+        settings_from({**LOCAL, **change})
+
+
+def test_the_secret_is_not_shown_when_settings_are_printed():
+    assert LOCAL_DEV_JWT_SECRET not in repr(settings_from(LOCAL))

@@ -145,6 +145,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     """One client connection (HTTP/1.1 keep-alive), with its own upstream connection."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
     server: _ProxyServer
     _upstream: http.client.HTTPConnection | None = None
 
@@ -195,7 +196,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                                                             timeout=UPSTREAM_TIMEOUT_SECONDS)
             try:
                 return self._send_upstream(self._upstream, body)
-            except (ConnectionError, http.client.RemoteDisconnected):
+            except ConnectionError:  # RemoteDisconnected, ConnectionResetError, BrokenPipeError
                 self._close_upstream()
                 if not reused or attempt == 2:
                     raise

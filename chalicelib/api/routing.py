@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable
@@ -199,8 +200,10 @@ def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str,
     from chalicelib.observability import flush_metrics, get_logger
 
     started = time.perf_counter()
+    # API Gateway's request id; the local server has none, so one is made up there.
+    request_id = (request.context or {}).get("requestId") or uuid.uuid4().hex
     logger = get_logger()
-    logger.set_correlation_id((request.context or {}).get("requestId"))
+    logger.set_correlation_id(request_id)
     try:
         ctx = RequestContext(request, spec)
         _authorize(ctx, spec, request.headers.get("authorization"))
@@ -218,6 +221,7 @@ def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str,
     except Exception:
         logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
         response = problem_response(internal_error())
+    response.headers["X-Request-Id"] = request_id
     logger.info("request", extra={
         "route": f"{spec.method} {spec.path}", "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),

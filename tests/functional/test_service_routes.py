@@ -33,3 +33,10 @@ def test_an_authorization_header_that_is_not_bearer_is_401(client):
     problem = assert_problem(reply, 401)
     assert reply.headers["www-authenticate"].startswith("Bearer")
     assert "Bearer" in problem["detail"]
+
+
+def test_every_response_carries_the_request_id_its_log_lines_are_correlated_by(client):
+    first, second = client.get("/health"), client.get("/members/nobody")
+
+    assert first.headers["x-request-id"] and second.headers["x-request-id"]
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]

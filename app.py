@@ -1,7 +1,10 @@
 """Remixery: the Chalice app. Routes live in `chalicelib/api/`; event handlers stay here.
 
-Keep this module cheap to import: it is paid on every cold start.
+Keep this module cheap to import: it is paid on every cold start. Handlers import their
+work on first use.
 """
+import os
+
 from chalice import Chalice
 
 from chalicelib.api.routes import ROUTERS
@@ -10,3 +13,16 @@ app = Chalice(app_name="remixery", configure_logs=False)  # Powertools Logger do
 
 for router in ROUTERS:
     app.register_blueprint(router.blueprint)
+
+# Event sources are wired when the app is packaged, so the queue name has to be known at
+# import time: Chalice sets the stage's environment from .chalice/config.json before it
+# imports this module. This is the only setting read at import.
+UPLOAD_QUEUE = os.environ.get("REMIXERY_UPLOAD_QUEUE", "remixery-local-uploads")
+
+
+@app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=10)
+def process_uploads(event):
+    """S3 ObjectCreated → SQS → here: check the stored bytes, then ready or rejected."""
+    from chalicelib.jobs.uploads import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)

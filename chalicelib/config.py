@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 LOCAL_DEV_JWT_SECRET = "remixery-local-dev-secret-not-for-production"
 LOCAL_ISSUER = "remixery-local"
+LOCAL_CURSOR_SECRET = "remixery-local-cursor-secret-not-for-production"
 
 
 class Settings(BaseModel):
@@ -27,6 +28,10 @@ class Settings(BaseModel):
     dev_jwt_secret: SecretStr = Field(
         alias="REMIXERY_DEV_JWT_SECRET", default=SecretStr(LOCAL_DEV_JWT_SECRET)
     )
+    cursor_secret: SecretStr = Field(
+        alias="REMIXERY_CURSOR_SECRET", default=SecretStr(LOCAL_CURSOR_SECRET),
+        description="Signs pagination cursors, so a tampered cursor is refused.",
+    )
     cognito_user_pool_id: str | None = Field(alias="REMIXERY_COGNITO_USER_POOL_ID", default=None)
     cognito_app_client_id: str | None = Field(alias="REMIXERY_COGNITO_APP_CLIENT_ID", default=None)
     # Only for tests and unusual partitions; derived from the pool id otherwise.
@@ -40,6 +45,8 @@ class Settings(BaseModel):
                 "REMIXERY_COGNITO_USER_POOL_ID and REMIXERY_COGNITO_APP_CLIENT_ID are required "
                 f"on the {self.stage!r} stage"
             )
+        if self.stage != "local" and self.cursor_secret.get_secret_value() == LOCAL_CURSOR_SECRET:
+            raise ValueError(f"REMIXERY_CURSOR_SECRET must be set on the {self.stage!r} stage")
         return self
 
     @property

@@ -24,8 +24,12 @@ def aws(local_aws):
     from chalicelib.config import get_settings
     from chalicelib.storage.bootstrap import create_all
 
+    from chalicelib.services import FACTORIES
+
     local_aws.reset()
     create_all(get_settings())
+    for factory in FACTORIES:
+        factory.cache_clear()  # repositories cache what they learned about the old tables
     return local_aws
 
 

@@ -5,8 +5,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from chalicelib.api.fields import MULTILINE, no_control_characters
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
-from chalicelib.api.services import members
+from chalicelib.services import members
 from chalicelib.domain.members import HANDLE_RULE, is_valid_handle, normalize_handle
 
 router = Router("members")
@@ -19,20 +20,12 @@ def _handle(value: str) -> str:
     return handle
 
 
-def _no_control_characters(allowed: str):
-    def check(value: str) -> str:
-        if any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in value):
-            raise ValueError("control characters are not allowed")
-        return value
-
-    return AfterValidator(check)
-
 
 Handle = Annotated[str, AfterValidator(_handle)]
 DisplayName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), _no_control_characters(""),
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), no_control_characters(),
 ]
-Bio = Annotated[str, StringConstraints(max_length=1000), _no_control_characters("\r\n\t")]
+Bio = Annotated[str, StringConstraints(max_length=1000), no_control_characters(MULTILINE)]
 
 
 class RegisterMember(RequestBody):

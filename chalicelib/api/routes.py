@@ -1,4 +1,4 @@
 """Every router of the API, in the order the OpenAPI document lists them."""
-from chalicelib.api import members, system
+from chalicelib.api import members, records, system
 
-ROUTERS = (system.router, members.router)
+ROUTERS = (system.router, members.router, records.router)

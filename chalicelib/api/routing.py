@@ -104,7 +104,7 @@ class RequestContext:
 
     def require_member(self):
         if self.identity is None:
-            from chalicelib.api.services import members
+            from chalicelib.services import members
 
             self.identity = members().identity(self.principal.sub)
             if self.identity is None:

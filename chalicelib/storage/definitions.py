@@ -7,8 +7,27 @@ The main table is a single-table design: `pk`/`sk` address an item, generic GSIs
 lists (each list is a Query on a key designed for it; nothing on a request path scans).
 Key layout (grows with the features):
 
-    MEMBER#<handle>   PROFILE    member profile (handle is immutable and lowercased)
-    IDENTITY#<sub>    IDENTITY   which member an identity registered (one per identity)
+    pk                  sk         item
+    MEMBER#<handle>     PROFILE    member profile (handle is immutable and lowercased)
+    IDENTITY#<sub>      IDENTITY   which member an identity registered (one per identity)
+    RECORD#<id>         RECORD     a record (upload)
+    COLLAB#<id>         COLLAB     a collaboration
+
+GSIs (sparse: an item is in an index only while it carries that index's key):
+
+    gsi1  FEED#<yyyy-mm>            records, ready, newest first (sk `<created_at>#<id>`)
+          COLLABS#<yyyy-mm>         collaborations, newest first
+    gsi2  FEED#<kind>#<yyyy-mm>     ready records of one kind
+    gsi3  UNREMIXED#<yyyy-mm>       ready records nobody has remixed yet
+    gsi4  COLLAB#<id>               ready records of one collaboration
+    gsi5  OWNER#<member id>         ready records of one member
+
+Why month buckets in the feeds: with one partition key for "all records" every upload in the
+service's life would land on one GSI partition, which takes about 1,000 writes/s and grows
+forever. A month bucket spreads the feed over one partition per month; a page is one Query
+while it stays inside a month, and a page that reaches a month's end continues into the
+month before (the cursor carries the bucket). Collaborations and owners are partitions of
+their own, so they need no bucket.
 """
 from __future__ import annotations
 
@@ -56,7 +75,7 @@ MAIN_TABLE = TableDefinition(
     logical_id="MainTable",
     hash_key="pk",
     range_key="sk",
-    indexes=(IndexDefinition("gsi1", "gsi1pk", "gsi1sk"),),
+    indexes=tuple(IndexDefinition(f"gsi{n}", f"gsi{n}pk", f"gsi{n}sk") for n in range(1, 6)),
     ttl_attribute="expires_at",
 )
 

@@ -5,7 +5,10 @@ never read at import time.
 """
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.storage.definitions import MAIN_TABLE
@@ -56,4 +59,114 @@ class IdentityItem(MainTableModel):
         return f"IDENTITY#{sub}", IdentityItem.SK
 
 
-ALL_MODELS: tuple[type[MainTableModel], ...] = (MainTableModel, MemberItem, IdentityItem)
+def _index(number: int) -> GlobalSecondaryIndex:
+    """The PynamoDB view of generic index `gsi<number>` (see `definitions.MAIN_TABLE`)."""
+    meta = type("Meta", (), {"index_name": f"gsi{number}", "projection": AllProjection()})
+    index = type(f"Gsi{number}", (GlobalSecondaryIndex,), {
+        "Meta": meta,
+        f"gsi{number}pk": UnicodeAttribute(hash_key=True),
+        f"gsi{number}sk": UnicodeAttribute(range_key=True),
+    })
+    return index()
+
+
+class MediaAttribute(MapAttribute):
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    duration_seconds = NumberAttribute(null=True)
+
+
+class DeclaredFileAttribute(MapAttribute):
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+
+
+class RecordItem(MainTableModel):
+    """`RECORD#<id>` / `RECORD`. Listed in gsi1..gsi5 while ready (see definitions)."""
+
+    SK = "RECORD"
+
+    record_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    owner_id = UnicodeAttribute()
+    owner_handle = UnicodeAttribute()
+    owner_sub = UnicodeAttribute()
+    status = UnicodeAttribute()
+    rejection_reason = UnicodeAttribute(null=True)
+    remixable = BooleanAttribute(default=True)
+    sources = ListAttribute(of=UnicodeAttribute, default=list)
+    collaboration_id = UnicodeAttribute(null=True)
+    heart_count = NumberAttribute(default=0)
+    remix_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)
+    media = MediaAttribute(null=True)
+    declared_file = DeclaredFileAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL: set while awaiting upload
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+    gsi3 = _index(3)
+    gsi4 = _index(4)
+    gsi5 = _index(5)
+
+    @staticmethod
+    def key(record_id: str) -> tuple[str, str]:
+        return f"RECORD#{record_id}", RecordItem.SK
+
+
+class CollaborationItem(MainTableModel):
+    """`COLLAB#<id>` / `COLLAB`; listed newest first in gsi1 under `COLLABS#<yyyy-mm>`."""
+
+    SK = "COLLAB"
+
+    collaboration_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    brief = UnicodeAttribute()
+    kinds = ListAttribute(of=UnicodeAttribute, default=list)
+    owner_id = UnicodeAttribute()
+    owner_handle = UnicodeAttribute()
+    record_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(collaboration_id: str) -> tuple[str, str]:
+        return f"COLLAB#{collaboration_id}", CollaborationItem.SK
+
+
+class FeedStartItem(MainTableModel):
+    """`META#FEED` / `FEED`: the month of the oldest record, where walking back a feed ends."""
+
+    first_month = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return "META#FEED", "FEED"
+
+
+ALL_MODELS: tuple[type[MainTableModel], ...] = (
+    MainTableModel, MemberItem, IdentityItem, RecordItem, CollaborationItem, FeedStartItem,
+)

@@ -16,7 +16,7 @@ from chalicelib.auth import Principal, authenticate, require_group
 from chalicelib.config import settings_from
 from chalicelib.errors import Forbidden, Unauthorized
 from local.tokens import mint
-from tests.unit.test_config import LOCAL
+from tests.unit.test_config import DEPLOYED, LOCAL
 
 LOCAL_SETTINGS = settings_from(LOCAL)
 POOL = "us-east-1_TestPool"
@@ -158,7 +158,7 @@ def jwks():
 def deployed(jwks, monkeypatch):
     monkeypatch.setattr(auth, "JWKS_REFETCH_COOLDOWN_SECONDS", 0)
     auth._jwks_client.cache_clear()
-    return settings_from({**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": POOL,
+    return settings_from({**DEPLOYED, "REMIXERY_COGNITO_USER_POOL_ID": POOL,
                           "REMIXERY_COGNITO_APP_CLIENT_ID": CLIENT_ID, "REMIXERY_JWKS_URL": jwks.url})
 
 

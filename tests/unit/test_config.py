@@ -10,6 +10,8 @@ LOCAL = {
     "REMIXERY_STAGE": "local", "AWS_REGION": "us-east-1", "REMIXERY_TABLE_NAME": "remixery-local",
     "REMIXERY_MEDIA_BUCKET": "remixery-local-media", "REMIXERY_UPLOAD_QUEUE": "remixery-local-uploads",
 }
+DEPLOYED = {**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_pool",
+            "REMIXERY_COGNITO_APP_CLIENT_ID": "client123", "REMIXERY_CURSOR_SECRET": "s3cret-for-cursors"}
 
 
 def test_local_stage_uses_the_documented_dev_secret_and_issuer_by_default():
@@ -31,11 +33,15 @@ def test_deployed_stage_without_cognito_settings_is_refused():
 
 
 def test_deployed_stage_derives_issuer_and_jwks_url_from_the_user_pool():
-    settings = settings_from({**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_abc",
-                              "REMIXERY_COGNITO_APP_CLIENT_ID": "client123"})
+    settings = settings_from({**DEPLOYED, "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_abc"})
 
     assert settings.token_issuer == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"
     assert settings.jwks_url == settings.token_issuer + "/.well-known/jwks.json"
+
+
+def test_deployed_stage_without_its_own_cursor_secret_is_refused():
+    with pytest.raises(ValidationError, match="REMIXERY_CURSOR_SECRET"):
+        settings_from({k: v for k, v in DEPLOYED.items() if k != "REMIXERY_CURSOR_SECRET"})
 
 
 @pytest.mark.parametrize("change", [{"REMIXERY_STAGE": "staging"}, {"REMIXERY_TABLE_NAME": ""}, {"AWS_REGION": ""}])

@@ -1,0 +1,276 @@
+"""Records: publish (text inline, media through a presigned S3 POST), read, edit, take down, list."""
+from __future__ import annotations
+
+import time
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from chalicelib import services
+from chalicelib.api.cursors import decode as decode_cursor
+from chalicelib.api.cursors import encode as encode_cursor
+from chalicelib.api.fields import MULTILINE, no_control_characters
+from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
+from chalicelib.domain.ids import is_id
+from chalicelib.errors import FieldError, Forbidden, NotFound, ValidationFailed
+
+router = Router("records")
+
+Kind = Literal["audio", "video", "image", "photo", "animation", "text"]
+
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+                  no_control_characters()]
+Description = Annotated[str, StringConstraints(max_length=5000), no_control_characters(MULTILINE)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
+                no_control_characters()]
+Tags = Annotated[list[Tag], Field(max_length=10)]
+TextBody = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+
+
+class FileDeclaration(RequestBody):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255), no_control_characters()] = Field(
+        description="Shown to people only; never part of a storage key.")
+    content_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1, description="Bytes; the upload must be exactly this size.")]
+
+
+class CreateRecord(RequestBody):
+    kind: Kind
+    title: Title
+    description: Description | None = None
+    tags: Tags = []
+    remixable: bool = True
+    collaboration_id: str | None = None
+    body: TextBody | None = Field(default=None, description="Text records only.")
+    file: FileDeclaration | None = Field(default=None, description="Media records only.")
+
+
+class UpdateRecord(RequestBody):
+    title: Title | None = None
+    description: Description | None = Field(default=None, description="null clears it.")
+    tags: Tags | None = None
+    remixable: bool | None = None
+
+
+class Owner(ResponseModel):
+    id: str
+    handle: str
+
+
+class MediaOut(ResponseModel):
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
+
+
+class RecordOut(ResponseModel):
+    id: str
+    kind: Kind
+    title: str
+    description: str | None
+    tags: list[str]
+    owner: Owner
+    status: Literal["awaiting_upload", "ready", "rejected", "removed"]
+    rejection_reason: str | None
+    remixable: bool
+    sources: list[str]
+    collaboration_id: str | None
+    heart_count: int
+    remix_count: int
+    created_at: str
+    updated_at: str
+    body: str | None = Field(description="Text records; null once removed.")
+    media: MediaOut | None = Field(description="Ready media records.")
+    media_url: str | None = Field(default=None, description="Presigned GET, valid 15 minutes (ready media).")
+
+
+class Upload(ResponseModel):
+    url: str
+    fields: dict[str, str] = Field(description="Send these as form fields, then the file as `file`.")
+    expires_at: str
+
+
+class CreatedRecord(ResponseModel):
+    record: RecordOut
+    upload: Upload | None
+
+
+class RecordPage(ResponseModel):
+    items: list[RecordOut]
+    next_cursor: str | None
+
+
+class ListRecords(QueryParams):
+    kind: Kind | None = None
+    collaboration_id: str | None = None
+    unremixed: bool | None = Field(default=None, description="true: only records nobody has remixed yet.")
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+class Pagination(QueryParams):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+def record_out(record, with_media_url: bool = False) -> RecordOut:
+    from chalicelib.domain.records import MEDIA_URL_TTL_SECONDS, READY
+
+    media_url = None
+    if with_media_url and record.status == READY and record.media is not None:
+        media_url = services.media().media_url(record.id, MEDIA_URL_TTL_SECONDS)
+    return RecordOut(
+        id=record.id, kind=record.kind, title=record.title, description=record.description,
+        tags=list(record.tags), owner=Owner(id=record.owner_id, handle=record.owner_handle),
+        status=record.status, rejection_reason=record.rejection_reason, remixable=record.remixable,
+        sources=list(record.sources), collaboration_id=record.collaboration_id,
+        heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
+        updated_at=record.updated_at, body=record.body,
+        media=MediaOut(**record.media.__dict__) if record.media else None, media_url=media_url,
+    )
+
+
+def _visible_record(ctx, record_id: str):
+    record = services.records().get(record_id) if is_id(record_id) else None
+    sub = ctx.principal.sub if ctx.principal else None
+    if record is None or not record.visible_to(sub, int(time.time())):
+        raise NotFound(f"No record has the id '{record_id}'.")
+    return record
+
+
+def _owned_record(ctx, record_id: str):
+    record = _visible_record(ctx, record_id)
+    if not record.is_owned_by(ctx.principal.sub):
+        raise Forbidden("Only the record's owner may change it.")
+    return record
+
+
+def _kind_rules(request: CreateRecord) -> list[FieldError]:
+    from chalicelib.domain.media import MAX_BYTES, allowed_content_types
+
+    if request.kind == "text":
+        errors = [] if request.body is not None else [FieldError("body", "text records need a body")]
+        if request.file is not None:
+            errors.append(FieldError("file", "text records have no upload"))
+        return errors
+    errors = [] if request.file is not None else [FieldError("file", f"{request.kind} records need a file")]
+    if request.body is not None:
+        errors.append(FieldError("body", "only text records have a body"))
+    if request.file is not None:
+        allowed = allowed_content_types(request.kind)
+        if request.file.content_type.lower() not in allowed:
+            errors.append(FieldError("file.content_type", f"{request.kind} accepts {', '.join(sorted(allowed))}"))
+        if request.file.size > MAX_BYTES[request.kind]:
+            errors.append(FieldError("file.size", f"{request.kind} uploads are at most {MAX_BYTES[request.kind]} bytes"))
+    return errors
+
+
+@router.route("POST", "/records", summary="Publish a record (text inline; media via a presigned S3 POST)",
+              access=Access.MEMBER, status=201, body=CreateRecord, response=CreatedRecord, errors=(404,))
+def create_record(ctx):
+    from chalicelib.domain.clock import now_rfc3339
+    from chalicelib.domain.ids import new_id
+    from chalicelib.domain.media import MAX_BYTES
+    from chalicelib.domain.records import (
+        AWAITING_UPLOAD, READY, UPLOAD_CLEANUP_MARGIN_SECONDS, UPLOAD_URL_TTL_SECONDS, DeclaredFile, Record,
+    )
+    from chalicelib.observability import count
+
+    request = ctx.body()
+    errors = _kind_rules(request)
+    if request.collaboration_id is not None and not is_id(request.collaboration_id):
+        raise NotFound(f"No collaboration has the id '{request.collaboration_id}'.")
+    if errors:
+        raise ValidationFailed(f"The body has {len(errors)} invalid field(s).", errors=errors)
+
+    now, identity = now_rfc3339(), ctx.identity
+    is_text = request.kind == "text"
+    declared = None if is_text else DeclaredFile(
+        request.file.filename, request.file.content_type.lower(), request.file.size)
+    record = Record(
+        id=new_id(), kind=request.kind, title=request.title, owner_id=identity.member_id,
+        owner_handle=identity.handle, owner_sub=identity.sub, status=READY if is_text else AWAITING_UPLOAD,
+        created_at=now, updated_at=now, description=request.description, tags=tuple(request.tags),
+        remixable=request.remixable, collaboration_id=request.collaboration_id, body=request.body,
+        declared_file=declared,
+        expires_at=None if is_text else int(time.time()) + UPLOAD_URL_TTL_SECONDS + UPLOAD_CLEANUP_MARGIN_SECONDS,
+    )
+    services.records().create(record)
+    count("RecordCreated")
+    upload = None if is_text else Upload(**services.media().presigned_upload(
+        record.id, declared.content_type, MAX_BYTES[record.kind], UPLOAD_URL_TTL_SECONDS))
+    return CreatedRecord(record=record_out(record), upload=upload)
+
+
+@router.route("GET", "/records/{record_id}", summary="A record (tombstone once removed)",
+              access=Access.PUBLIC, response=RecordOut)
+def get_record(ctx, record_id: str):
+    return record_out(_visible_record(ctx, record_id), with_media_url=True)
+
+
+@router.route("PATCH", "/records/{record_id}", summary="Edit title, description, tags or remixable",
+              access=Access.MEMBER, body=UpdateRecord, response=RecordOut, errors=(409,))
+def update_record(ctx, record_id: str):
+    record = _owned_record(ctx, record_id)
+    request = ctx.body()
+    changes = {}
+    for name in request.model_fields_set:
+        value = getattr(request, name)
+        if value is None and name != "description":
+            raise ValidationFailed(f"{name} cannot be removed.", errors=[FieldError(name, "must not be null")])
+        changes[name] = list(value) if name == "tags" else value
+    updated = services.records().update_details(record, changes) if changes else record
+    return record_out(updated, with_media_url=True)
+
+
+@router.route("DELETE", "/records/{record_id}", summary="Take a record down (a tombstone stays)",
+              access=Access.MEMBER, status=204)
+def delete_record(ctx, record_id: str):
+    from chalicelib.domain.records import REMOVED
+
+    record = _owned_record(ctx, record_id)
+    while record.status != REMOVED and not services.records().remove(record):
+        record = services.records().get(record.id)  # its status moved meanwhile (e.g. became ready)
+    if record.kind != "text":
+        services.media().delete_media(record.id)
+        services.media().delete_upload(record.id)
+    return None
+
+
+@router.route("GET", "/records", summary="Ready records, newest first", access=Access.PUBLIC,
+              query=ListRecords, response=RecordPage)
+def list_records(ctx):
+    from chalicelib.storage.records import Feed
+
+    query = ctx.query()
+    feed = Feed(kind=query.kind, collaboration_id=query.collaboration_id, unremixed=bool(query.unremixed))
+    return _page(ctx, feed, query, scope=f"records|{feed.kind}|{feed.collaboration_id}|{feed.unremixed}")
+
+
+@router.route("GET", "/members/{handle}/records", summary="A member's ready records, newest first",
+              access=Access.PUBLIC, query=Pagination, response=RecordPage)
+def list_member_records(ctx, handle: str):
+    from chalicelib.domain.members import is_valid_handle, normalize_handle
+    from chalicelib.storage.records import Feed
+
+    wanted = normalize_handle(handle)
+    if not is_valid_handle(wanted):
+        raise NotFound(f"No member has the handle '{handle}'.")
+    member = services.members().by_handle(wanted)
+    query = ctx.query()
+    return _page(ctx, Feed(owner_id=member.id), query, scope=f"member-records|{member.id}")
+
+
+def _page(ctx, feed, query, scope: str) -> RecordPage:
+    if feed.collaboration_id is not None and not is_id(feed.collaboration_id):
+        return RecordPage(items=[], next_cursor=None)
+    secret = ctx.settings.cursor_secret.get_secret_value().encode()
+    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
+    records, last = services.records().list(feed, query.limit, after)
+    return RecordPage(items=[record_out(r, with_media_url=True) for r in records],
+                      next_cursor=encode_cursor(scope, last, secret) if last else None)

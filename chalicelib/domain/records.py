@@ -1,0 +1,99 @@
+"""Records: what a member publishes, and who may see it in which state."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+AWAITING_UPLOAD, READY, REJECTED, REMOVED = "awaiting_upload", "ready", "rejected", "removed"
+STATUSES = (AWAITING_UPLOAD, READY, REJECTED, REMOVED)
+
+UPLOAD_URL_TTL_SECONDS = 15 * 60
+# An upload that never arrives: the record is deleted by DynamoDB's TTL once the presigned
+# POST has expired plus this margin (time for a late upload's event to be processed).
+UPLOAD_CLEANUP_MARGIN_SECONDS = 60 * 60
+MEDIA_URL_TTL_SECONDS = 15 * 60
+
+_UPLOAD_KEY = re.compile(r"^uploads/([0-9A-HJKMNP-TV-Z]{26})$")
+
+
+def upload_key(record_id: str) -> str:
+    """Where the presigned POST puts the bytes. Derived from the id only, never client text."""
+    return f"uploads/{record_id}"
+
+
+def media_key(record_id: str) -> str:
+    """Where validated bytes live once the record is ready; never written again."""
+    return f"media/{record_id}"
+
+
+def record_id_from_upload_key(key: str) -> str | None:
+    match = _UPLOAD_KEY.match(key)
+    return match.group(1) if match else None
+
+
+def feed_sort_key(created_at: str, record_id: str) -> str:
+    """Newest first is a descending sort on this: creation time, then id."""
+    return f"{created_at}#{record_id}"
+
+
+def month_of(timestamp: str) -> str:
+    return timestamp[:7]
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+@dataclass(frozen=True)
+class Media:
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class DeclaredFile:
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    kind: str
+    title: str
+    owner_id: str
+    owner_handle: str
+    owner_sub: str
+    status: str
+    created_at: str
+    updated_at: str
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    rejection_reason: str | None = None
+    remixable: bool = True
+    sources: tuple[str, ...] = ()
+    collaboration_id: str | None = None
+    heart_count: int = 0
+    remix_count: int = 0
+    body: str | None = None
+    media: Media | None = None
+    declared_file: DeclaredFile | None = None
+    expires_at: int | None = field(default=None, compare=False)
+
+    def is_owned_by(self, sub: str | None) -> bool:
+        return sub is not None and sub == self.owner_sub
+
+    def visible_to(self, sub: str | None, now_epoch: int) -> bool:
+        """Ready and removed records are public; the others only their owner's, and an
+        upload that never arrived is gone even before DynamoDB's TTL deletes it."""
+        if self.status in (READY, REMOVED):
+            return True
+        if self.status == AWAITING_UPLOAD and self.expires_at is not None and self.expires_at <= now_epoch:
+            return False
+        return self.is_owned_by(sub)

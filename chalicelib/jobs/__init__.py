@@ -1,0 +1,1 @@
+"""Background work run by app.py's event handlers: upload processing, royalty runs."""

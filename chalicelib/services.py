@@ -1,0 +1,30 @@
+"""Lazy, cached factories for repositories and stores (one of each per warm container)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from chalicelib.config import get_settings
+
+
+@lru_cache(maxsize=1)
+def members():
+    from chalicelib.storage.members import MemberRepository
+
+    return MemberRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def records():
+    from chalicelib.storage.records import RecordRepository
+
+    return RecordRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def media():
+    from chalicelib.storage.media import MediaStore
+
+    return MediaStore(get_settings())
+
+
+FACTORIES = (members, records, media)

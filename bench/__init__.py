@@ -1,5 +1,6 @@
 """Benchmarks with their budgets: `make bench` runs them all and fails if any budget is exceeded.
 
 Each benchmark module has a `run(runs)` function that prints its figures and returns whether
-it stayed within its budget. `dynamodb_counter` is a tool for benchmarks and tests, not one.
+it stayed within its budget. `dynamodb_counter` is a tool for benchmarks and tests, not one;
+`support` holds what the benchmarks that start their own embedded AWS share.
 """

@@ -5,23 +5,36 @@ import argparse
 import os
 import sys
 
-from bench import cold_start
+from bench import cold_start, record_round_trips, upload_memory
 
-BENCHMARKS = (cold_start,)
+BENCHMARKS = (cold_start, record_round_trips, upload_memory)
 DEFAULT_RUNS = 9
 
 
-def main() -> int:
+def name_of(benchmark) -> str:
+    return benchmark.__name__.rsplit(".", 1)[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = [name_of(b) for b in BENCHMARKS]
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", DEFAULT_RUNS)),
                         help=f"measured runs per variant (env BENCH_RUNS; default {DEFAULT_RUNS})")
-    args = parser.parse_args()
+    parser.add_argument("--only", action="append", choices=names, metavar="NAME",
+                        help=f"run only this benchmark (repeatable): {', '.join(names)}")
+    args = parser.parse_args(argv)
 
-    failed = [b.__name__ for b in BENCHMARKS if not b.run(runs=args.runs)]
+    selected = [b for b in BENCHMARKS if not args.only or name_of(b) in args.only]
+    failed = []
+    for index, benchmark in enumerate(selected):
+        if index:
+            print()
+        if not benchmark.run(runs=args.runs):
+            failed.append(name_of(benchmark))
     if failed:
         print(f"\nbudget exceeded: {', '.join(failed)}")
         return 1
-    print("\nevery benchmark is within its budget")
+    print(f"\n{'every benchmark is' if len(selected) > 1 else 'the benchmark is'} within its budget")
     return 0
 
 

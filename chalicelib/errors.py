@@ -22,11 +22,12 @@ class Problem(Exception):
     title = "Internal server error"
 
     def __init__(self, detail: str, *, errors: list[FieldError] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, extensions: dict | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
         self.headers = headers or {}
+        self.extensions = extensions or {}  # extra members of the problem document
 
 
 class BadRequest(Problem):
@@ -92,6 +93,7 @@ def to_problem(exc: Problem) -> ProblemDocument:
     }
     if exc.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    body.update(exc.extensions)
     return ProblemDocument(exc.status, body, dict(exc.headers))
 
 

@@ -27,4 +27,11 @@ def media():
     return MediaStore(get_settings())
 
 
-FACTORIES = (members, records, media)
+@lru_cache(maxsize=1)
+def collaborations():
+    from chalicelib.storage.collaborations import CollaborationRepository
+
+    return CollaborationRepository(get_settings())
+
+
+FACTORIES = (members, records, media, collaborations)

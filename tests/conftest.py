@@ -63,3 +63,14 @@ def member(client, token):
         return bearer
 
     return register
+
+
+@pytest.fixture
+def deliver(aws):
+    """Delivers every pending queue message (upload events...), as Lambda's SQS source would."""
+    import boto3
+
+    from app import app
+    from local.pump import EventPump
+
+    return EventPump(app, boto3.client("sqs")).drain

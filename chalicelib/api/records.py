@@ -36,15 +36,37 @@ class FileDeclaration(RequestBody):
     size: Annotated[int, Field(ge=1, description="Bytes; the upload must be exactly this size.")]
 
 
+class SourceIn(RequestBody):
+    record_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    note: Annotated[str, StringConstraints(max_length=500), no_control_characters(MULTILINE)] | None = None
+
+
+Sources = Annotated[list[SourceIn], Field(max_length=50, description="What this record builds on; each once.")]
+
+
+def _unique_sources(sources: list[SourceIn]) -> list[FieldError]:
+    seen, errors = set(), []
+    for n, source in enumerate(sources):
+        if source.record_id in seen:
+            errors.append(FieldError(f"sources.{n}.record_id", "this source is already cited"))
+        seen.add(source.record_id)
+    return errors
+
+
 class CreateRecord(RequestBody):
     kind: Kind
     title: Title
     description: Description | None = None
     tags: Tags = []
     remixable: bool = True
+    sources: Sources = []
     collaboration_id: str | None = None
     body: TextBody | None = Field(default=None, description="Text records only.")
     file: FileDeclaration | None = Field(default=None, description="Media records only.")
+
+
+class AddSources(RequestBody):
+    sources: Annotated[list[SourceIn], Field(min_length=1, max_length=50)]
 
 
 class UpdateRecord(RequestBody):
@@ -151,6 +173,10 @@ def _owned_record(ctx, record_id: str):
 
 
 def _kind_rules(request: CreateRecord) -> list[FieldError]:
+    return _media_rules(request) + _unique_sources(request.sources)
+
+
+def _media_rules(request: CreateRecord) -> list[FieldError]:
     from chalicelib.domain.media import MAX_BYTES, allowed_content_types
 
     if request.kind == "text":
@@ -173,8 +199,7 @@ def _kind_rules(request: CreateRecord) -> list[FieldError]:
 @router.route("POST", "/records", summary="Publish a record (text inline; media via a presigned S3 POST)",
               access=Access.MEMBER, status=201, body=CreateRecord, response=CreatedRecord, errors=(404,))
 def create_record(ctx):
-    from chalicelib.domain.clock import now_rfc3339
-    from chalicelib.domain.ids import new_id
+    from chalicelib.domain.ids import new_id_with_time
     from chalicelib.domain.media import MAX_BYTES
     from chalicelib.domain.records import (
         AWAITING_UPLOAD, READY, UPLOAD_CLEANUP_MARGIN_SECONDS, UPLOAD_URL_TTL_SECONDS, DeclaredFile, Record,
@@ -183,28 +208,59 @@ def create_record(ctx):
 
     request = ctx.body()
     errors = _kind_rules(request)
-    if request.collaboration_id is not None and not is_id(request.collaboration_id):
-        raise NotFound(f"No collaboration has the id '{request.collaboration_id}'.")
     if errors:
         raise ValidationFailed(f"The body has {len(errors)} invalid field(s).", errors=errors)
+    if request.collaboration_id is not None:
+        _check_collaboration(request.collaboration_id, request.kind)
 
-    now, identity = now_rfc3339(), ctx.identity
+    record_id, now = new_id_with_time()
+    identity = ctx.identity
     is_text = request.kind == "text"
     declared = None if is_text else DeclaredFile(
         request.file.filename, request.file.content_type.lower(), request.file.size)
     record = Record(
-        id=new_id(), kind=request.kind, title=request.title, owner_id=identity.member_id,
+        id=record_id, kind=request.kind, title=request.title, owner_id=identity.member_id,
         owner_handle=identity.handle, owner_sub=identity.sub, status=READY if is_text else AWAITING_UPLOAD,
         created_at=now, updated_at=now, description=request.description, tags=tuple(request.tags),
         remixable=request.remixable, collaboration_id=request.collaboration_id, body=request.body,
-        declared_file=declared,
+        declared_file=declared, sources=tuple(s.record_id for s in request.sources),
         expires_at=None if is_text else int(time.time()) + UPLOAD_URL_TTL_SECONDS + UPLOAD_CLEANUP_MARGIN_SECONDS,
     )
-    services.records().create(record)
+    _link_sources(lambda links, found: services.records().create(record, links, found), record.id, request.sources)
     count("RecordCreated")
     upload = None if is_text else Upload(**services.media().presigned_upload(
         record.id, declared.content_type, MAX_BYTES[record.kind], UPLOAD_URL_TTL_SECONDS))
     return CreatedRecord(record=record_out(record), upload=upload)
+
+
+def _check_collaboration(collaboration_id: str, kind: str) -> None:
+    from chalicelib.errors import RuleViolation
+
+    collaboration = services.collaborations().get(collaboration_id) if is_id(collaboration_id) else None
+    if collaboration is None:
+        raise NotFound(f"No collaboration has the id '{collaboration_id}'.")
+    if collaboration.kinds and kind not in collaboration.kinds:
+        raise RuleViolation(f"This collaboration invites {', '.join(collaboration.kinds)} records, not {kind}.")
+
+
+def _link_sources(write, remix_id: str, sources: list[SourceIn]):
+    """Reads the cited records, applies the source rules, then writes; a source that changed
+    between the read and the write (made unremixable, taken down) is read again."""
+    from chalicelib.domain.lineage import check_sources
+    from chalicelib.storage.records import SourceLink, SourcesChanged
+
+    links = [SourceLink(s.record_id, s.note) for s in sources]
+    ids = [link.record_id for link in links]
+    for _ in range(5):
+        found = services.records().get_many(i for i in ids if is_id(i)) if ids else {}
+        check_sources(remix_id, ids, found)
+        try:
+            return write(links, found)
+        except SourcesChanged:
+            continue
+    from chalicelib.errors import Conflict
+
+    raise Conflict("The cited records kept changing while this record was saved; try again.")
 
 
 @router.route("GET", "/records/{record_id}", summary="A record (tombstone once removed)",
@@ -233,9 +289,15 @@ def update_record(ctx, record_id: str):
 def delete_record(ctx, record_id: str):
     from chalicelib.domain.records import REMOVED
 
+    from chalicelib.errors import Conflict
+
     record = _owned_record(ctx, record_id)
-    while record.status != REMOVED and not services.records().remove(record):
-        record = services.records().get(record.id)  # its status moved meanwhile (e.g. became ready)
+    for _ in range(5):
+        if record.status == REMOVED or services.records().remove(record):
+            break
+        record = services.records().get(record.id)  # it or a source moved meanwhile (e.g. became ready)
+    else:
+        raise Conflict("The record kept changing while it was being taken down; try again.")
     if record.kind != "text":
         services.media().delete_media(record.id)
         services.media().delete_upload(record.id)
@@ -274,3 +336,95 @@ def _page(ctx, feed, query, scope: str) -> RecordPage:
     records, last = services.records().list(feed, query.limit, after)
     return RecordPage(items=[record_out(r, with_media_url=True) for r in records],
                       next_cursor=encode_cursor(scope, last, secret) if last else None)
+
+
+@router.route("POST", "/records/{record_id}/sources", summary="Cite more sources (422 if it would close a cycle)",
+              access=Access.MEMBER, body=AddSources, response=RecordOut, errors=(404, 409, 422))
+def add_sources(ctx, record_id: str):
+    from chalicelib.domain.lineage import MAX_SOURCES, find_cycle
+    from chalicelib.errors import Conflict, RuleViolation
+
+    record = _owned_record(ctx, record_id)
+    request = ctx.body()
+    errors = _unique_sources(request.sources)
+    already = set(record.sources)
+    errors += [FieldError(f"sources.{n}.record_id", "this source is already cited")
+               for n, s in enumerate(request.sources) if s.record_id in already]
+    if len(record.sources) + len(request.sources) > MAX_SOURCES:
+        errors.append(FieldError("sources", f"a record cites at most {MAX_SOURCES} sources"))
+    if errors:
+        raise ValidationFailed(f"The body has {len(errors)} invalid field(s).", errors=errors)
+    if record.status == "removed":
+        raise Conflict("This record has been removed; it can no longer be changed.")
+
+    repository = services.records()
+
+    def write(links, found):
+        # Read under the lineage version the write is conditioned on: if another addition
+        # commits first, the write fails and this runs again against the new lineage.
+        version = repository.lineage_version()
+        current = repository.get(record.id)
+        if any(link.record_id in current.sources for link in links):
+            raise ValidationFailed("A source is already cited.", errors=[FieldError("sources", "already cited")])
+        cycle = find_cycle(current.id, [link.record_id for link in links],
+                           lambda ids: repository.get_many(ids, consistent=True))
+        if cycle:
+            raise RuleViolation("Citing these sources would make the record build on itself: "
+                                + " builds on ".join(cycle) + ".", extensions={"cycle": cycle})
+        return repository.add_sources(current, links, found, version)
+
+    return record_out(_link_sources(write, record.id, request.sources), with_media_url=True)
+
+
+@router.route("GET", "/records/{record_id}/remixes", summary="Direct remixes that are ready, newest first",
+              access=Access.PUBLIC, query=Pagination, response=RecordPage)
+def list_remixes(ctx, record_id: str):
+    record = _visible_record(ctx, record_id)
+    query = ctx.query()
+    scope = f"remixes|{record.id}"
+    secret = ctx.settings.cursor_secret.get_secret_value().encode()
+    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
+    remixes, last = services.records().remixes(record.id, query.limit, after)
+    return RecordPage(items=[record_out(r, with_media_url=True) for r in remixes],
+                      next_cursor=encode_cursor(scope, last, secret) if last else None)
+
+
+class LineageQuery(QueryParams):
+    direction: Literal["ancestors", "descendants"] = "ancestors"
+    depth: int = Field(default=3, ge=1, le=10)
+
+
+class LineageNode(ResponseModel):
+    id: str
+    title: str
+    kind: Kind
+    owner_handle: str
+    status: Literal["awaiting_upload", "ready", "rejected", "removed"]
+
+
+class LineageEdge(ResponseModel):
+    source: str
+    remix: str
+
+
+class LineageOut(ResponseModel):
+    nodes: list[LineageNode]
+    edges: list[LineageEdge]
+    truncated: bool = Field(description="True when the walk stopped at 1,000 nodes. Descendant walks "
+                                        "follow at most 100 remixes of each record (GET .../remixes lists all).")
+
+
+@router.route("GET", "/records/{record_id}/lineage", summary="What a record builds on, or what builds on it",
+              access=Access.PUBLIC, query=LineageQuery, response=LineageOut)
+def get_lineage(ctx, record_id: str):
+    from chalicelib.domain.lineage import walk
+
+    start = _visible_record(ctx, record_id)
+    query = ctx.query()
+    lineage = walk(start, query.direction, query.depth, services.records().get_many)
+    return LineageOut(
+        nodes=[LineageNode(id=n.id, title=n.title, kind=n.kind, owner_handle=n.owner_handle, status=n.status)
+               for n in lineage.nodes],
+        edges=[LineageEdge(source=source, remix=remix) for source, remix in lineage.edges],
+        truncated=lineage.truncated,
+    )

@@ -15,3 +15,14 @@ def new_id() -> str:
 def is_id(value: str) -> bool:
     """True for a well-formed id. A malformed id in a path is answered like an unknown one."""
     return bool(_ULID.match(value))
+
+
+def new_id_with_time() -> tuple[str, str]:
+    """A new id and its creation time (RFC 3339, ms) read from the id itself, so ordering
+    by (created_at, id) and ordering by id are the same order."""
+    from ulid import ULID
+
+    from chalicelib.domain.clock import to_rfc3339
+
+    ulid = ULID()
+    return str(ulid), to_rfc3339(ulid.datetime)

@@ -81,6 +81,7 @@ class Record:
     collaboration_id: str | None = None
     heart_count: int = 0
     remix_count: int = 0
+    remix_ids: tuple[str, ...] = ()  # direct remixes that were ever ready, oldest first, capped
     body: str | None = None
     media: Media | None = None
     declared_file: DeclaredFile | None = None

@@ -11,7 +11,10 @@ Key layout (grows with the features):
     MEMBER#<handle>     PROFILE    member profile (handle is immutable and lowercased)
     IDENTITY#<sub>      IDENTITY   which member an identity registered (one per identity)
     RECORD#<id>         RECORD     a record (upload)
+    RECORD#<source>     REMIX#<id> a remix cites this source (descending = newest first)
     COLLAB#<id>         COLLAB     a collaboration
+    META#LINEAGE        VERSION    serialises sources added to existing records (cycle checks)
+    META#FEED           FEED       the month of the oldest record (where feeds stop)
 
 GSIs (sparse: an item is in an index only while it carries that index's key):
 

@@ -105,6 +105,7 @@ class RecordItem(MainTableModel):
     collaboration_id = UnicodeAttribute(null=True)
     heart_count = NumberAttribute(default=0)
     remix_count = NumberAttribute(default=0)
+    remix_ids = ListAttribute(of=UnicodeAttribute, null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     body = UnicodeAttribute(null=True)
@@ -132,6 +133,29 @@ class RecordItem(MainTableModel):
     @staticmethod
     def key(record_id: str) -> tuple[str, str]:
         return f"RECORD#{record_id}", RecordItem.SK
+
+
+class RemixEdgeItem(MainTableModel):
+    """`RECORD#<source>` / `REMIX#<remix id>`: the remix cites the source. Ids are ULIDs, so a
+    descending Query on the source's partition lists its remixes newest first."""
+
+    remix_id = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(source_id: str, remix_id: str) -> tuple[str, str]:
+        return f"RECORD#{source_id}", f"REMIX#{remix_id}"
+
+
+class LineageVersionItem(MainTableModel):
+    """`META#LINEAGE` / `VERSION`: bumped by every source added to an existing record, so such
+    additions are serialised and a cycle check never races another one."""
+
+    version = NumberAttribute(default=0)
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return "META#LINEAGE", "VERSION"
 
 
 class CollaborationItem(MainTableModel):
@@ -168,5 +192,6 @@ class FeedStartItem(MainTableModel):
 
 
 ALL_MODELS: tuple[type[MainTableModel], ...] = (
-    MainTableModel, MemberItem, IdentityItem, RecordItem, CollaborationItem, FeedStartItem,
+    MainTableModel, MemberItem, IdentityItem, RecordItem, RemixEdgeItem, LineageVersionItem,
+    CollaborationItem, FeedStartItem,
 )

@@ -1,21 +1,43 @@
-"""Records and their lists. Status changes and the counters they move share one transaction."""
+"""Records, their remix links and their lists.
+
+A status change, the counters it moves (member, collaboration, each source's `remix_count`)
+and the listing keys are written in one transaction, so counts stay exact. Edge items (a
+source's `REMIX#<id>` entries) are written just before the transaction that links them: an
+edge whose remix does not cite the source (a creation that failed) is ignored on read.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
+from chalicelib.domain.lineage import REMIX_IDS_CAP
 from chalicelib.domain.records import (
-    AWAITING_UPLOAD, READY, REMOVED, DeclaredFile, Media, Record, feed_sort_key, month_of,
+    AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Media, Record, feed_sort_key, month_of,
     previous_month,
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.models import (
-    CollaborationItem, DeclaredFileAttribute, FeedStartItem, MediaAttribute, MemberItem, RecordItem,
+    CollaborationItem, DeclaredFileAttribute, FeedStartItem, LineageVersionItem, MediaAttribute, MemberItem,
+    RecordItem, RemixEdgeItem,
 )
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+ATTEMPTS = 5
+
+
+class SourcesChanged(Exception):
+    """A source or the lineage moved between the read and the write: read again and retry."""
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    record_id: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,29 +57,213 @@ class RecordRepository:
         self._marked_months: set[str] = set()
         bind_models(settings)
 
-    # --- single records ------------------------------------------------------------------
+    # --- reads ---------------------------------------------------------------------------
 
-    def create(self, record: Record) -> None:
+    def get(self, record_id: str) -> Record | None:
+        try:
+            return _record(RecordItem.get(*RecordItem.key(record_id)))
+        except DoesNotExist:
+            return None
+
+    def get_many(self, record_ids, consistent: bool = False) -> dict[str, Record]:
+        """One BatchGetItem per 100 ids."""
+        keys = [RecordItem.key(i) for i in dict.fromkeys(record_ids)]
+        if not keys:
+            return {}
+        return {item.record_id: _record(item) for item in RecordItem.batch_get(keys, consistent_read=consistent)}
+
+    def lineage_version(self) -> int:
+        try:
+            return int(LineageVersionItem.get(*LineageVersionItem.key(), consistent_read=True).version)
+        except DoesNotExist:
+            return 0
+
+    # --- creation and status changes -----------------------------------------------------
+
+    def create(self, record: Record, links: list[SourceLink], sources: dict[str, Record]) -> None:
+        """Stores a new record citing `links` (whose records, read beforehand, are `sources`)."""
+        self._write_edges(record.id, links)
         item = _item(record)
-        collaboration_id = record.collaboration_id
 
         def fill(tx) -> None:
             tx.save(item, condition=RecordItem.pk.does_not_exist())
             collaboration_exists = CollaborationItem.pk.exists()
             if record.status == READY:
                 self._count_ready(tx, record, +1, collaboration_condition=collaboration_exists)
-            elif collaboration_id:
-                tx.condition_check(CollaborationItem, *CollaborationItem.key(collaboration_id),
+            elif record.collaboration_id:
+                tx.condition_check(CollaborationItem, *CollaborationItem.key(record.collaboration_id),
                                    condition=collaboration_exists)
+            self._cite(tx, record, [sources[link.record_id] for link in links])
 
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
             codes = cancellation_codes(e)
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                raise NotFound(f"No collaboration has the id '{collaboration_id}'.") from e
+            if record.collaboration_id and codes[1:2] == [CONDITION_FAILED]:
+                raise NotFound(f"No collaboration has the id '{record.collaboration_id}'.") from e
+            if CONDITION_FAILED in codes:
+                raise SourcesChanged() from e
             raise
         self._mark_feed_start(month_of(record.created_at))
+
+    def add_sources(self, record: Record, links: list[SourceLink], sources: dict[str, Record],
+                    lineage_version: int) -> Record:
+        """Cites more sources from an existing record, serialised by the lineage version."""
+        self._write_edges(record.id, links)
+        new_ids = [link.record_id for link in links]
+
+        def fill(tx) -> None:
+            version = LineageVersionItem.version
+            tx.update(LineageVersionItem(*LineageVersionItem.key()), actions=[version.add(1)],
+                      condition=(version == lineage_version) | version.does_not_exist()
+                      if lineage_version == 0 else version == lineage_version)
+            tx.update(RecordItem(*RecordItem.key(record.id)),
+                      actions=[RecordItem.sources.set(RecordItem.sources.append(new_ids)),
+                               RecordItem.updated_at.set(now_rfc3339())],
+                      condition=(RecordItem.status == record.status) & (size(RecordItem.sources) == len(record.sources)))
+            self._cite(tx, record, [sources[i] for i in new_ids])
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if CONDITION_FAILED in cancellation_codes(e):
+                raise SourcesChanged() from e
+            raise
+        return self.get(record.id)
+
+    def mark_ready(self, record: Record, media: Media) -> bool:
+        """awaiting_upload → ready: listed, counted, and counted by its sources. False if done already."""
+        ready = Record(**{**record.__dict__, "status": READY, "media": media})
+        for _ in range(ATTEMPTS):
+            sources = self.get_many(record.sources)
+
+            def fill(tx) -> None:
+                tx.update(
+                    RecordItem(*RecordItem.key(record.id)),
+                    actions=[RecordItem.status.set(READY), RecordItem.media.set(MediaAttribute(**media.__dict__)),
+                             RecordItem.expires_at.remove(), RecordItem.updated_at.set(now_rfc3339()),
+                             *_listing_actions(ready)],
+                    condition=RecordItem.status == AWAITING_UPLOAD,
+                )
+                self._count_ready(tx, ready, +1)
+                for source in sources.values():
+                    self._count_remix(tx, source, ready.id)
+
+            try:
+                write_transaction(self._settings, fill)
+                return True
+            except TransactWriteError as e:
+                codes = cancellation_codes(e)
+                if codes[:1] == [CONDITION_FAILED]:
+                    return False
+                if CONDITION_FAILED not in codes:
+                    raise
+        raise Conflict("The record's sources kept changing; the upload will be retried.")
+
+    def mark_rejected(self, record_id: str, reason: str) -> bool:
+        item = RecordItem(*RecordItem.key(record_id))
+        try:
+            item.update(
+                actions=[RecordItem.status.set(REJECTED), RecordItem.rejection_reason.set(reason),
+                         RecordItem.updated_at.set(now_rfc3339())],
+                condition=RecordItem.status == AWAITING_UPLOAD,
+            )
+        except UpdateError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def remove(self, record: Record) -> bool:
+        """Takedown: a tombstone that keeps title and lineage, drops body, media and listings.
+        A ready record stops counting for its owner, collaboration and sources."""
+        sources = self.get_many(record.sources) if record.status == READY else {}
+
+        def fill(tx) -> None:
+            tx.update(
+                RecordItem(*RecordItem.key(record.id)),
+                actions=[
+                    RecordItem.status.set(REMOVED),
+                    RecordItem.body.remove(), RecordItem.media.remove(), RecordItem.expires_at.remove(),
+                    RecordItem.updated_at.set(now_rfc3339()),
+                    *[getattr(RecordItem, f"gsi{n}{part}").remove() for n in range(1, 6) for part in ("pk", "sk")],
+                ],
+                condition=RecordItem.status == record.status,
+            )
+            if record.status == READY:
+                self._count_ready(tx, record, -1)
+                for source in sources.values():
+                    self._uncount_remix(tx, source)
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if CONDITION_FAILED in cancellation_codes(e):
+                return False  # the record or a source changed meanwhile: the caller re-reads
+            raise
+        return True
+
+    def update_details(self, record: Record, changes: dict) -> Record:
+        item = RecordItem(*RecordItem.key(record.id))
+        actions = [RecordItem.updated_at.set(now_rfc3339())]
+        actions += [getattr(RecordItem, name).set(value) for name, value in changes.items()]
+        try:
+            item.update(actions=actions, condition=RecordItem.status != REMOVED)
+        except UpdateError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("This record has been removed; it can no longer be changed.") from e
+            raise
+        return _record(item)
+
+    # --- the pieces of those transactions ------------------------------------------------
+
+    def _count_ready(self, tx, record: Record, delta: int, collaboration_condition=None) -> None:
+        """Counters of ready records. The collaboration's update comes right after the record's
+        (creation maps failures by position) and may carry its existence check."""
+        if record.collaboration_id:
+            tx.update(CollaborationItem(*CollaborationItem.key(record.collaboration_id)),
+                      actions=[CollaborationItem.record_count.add(delta)], condition=collaboration_condition)
+        tx.update(MemberItem(*MemberItem.key(record.owner_handle)),
+                  actions=[MemberItem.record_count.add(delta)])
+
+    def _cite(self, tx, remix: Record, sources: list[Record]) -> None:
+        """Each source must still be ready and remixable; a ready remix is counted at once."""
+        allowed = (RecordItem.status == READY) & (RecordItem.remixable == True)  # noqa: E712
+        for source in sources:
+            if remix.status == READY:
+                self._count_remix(tx, source, remix.id, condition=allowed)
+            else:
+                tx.condition_check(RecordItem, *RecordItem.key(source.id), condition=allowed)
+
+    def _count_remix(self, tx, source: Record, remix_id: str, condition=None) -> None:
+        """One more ready remix: `remix_count` + 1, out of the unremixed list, remembered for
+        descendant walks while there is room (the list length read is part of the condition)."""
+        actions = [RecordItem.remix_count.add(1), RecordItem.gsi3pk.remove(), RecordItem.gsi3sk.remove()]
+        room = len(source.remix_ids) < REMIX_IDS_CAP
+        if room:
+            actions.append(RecordItem.remix_ids.set((RecordItem.remix_ids | []).append([remix_id])))
+        same_length = size(RecordItem.remix_ids) == len(source.remix_ids)
+        if not source.remix_ids:
+            same_length = RecordItem.remix_ids.does_not_exist() | same_length
+        combined = same_length if condition is None else condition & same_length
+        tx.update(RecordItem(*RecordItem.key(source.id)), actions=actions, condition=combined if room else condition)
+
+    def _uncount_remix(self, tx, source: Record) -> None:
+        """One ready remix fewer; a ready source left with none is unremixed again."""
+        actions = [RecordItem.remix_count.add(-1)]
+        if source.remix_count == 1 and source.status == READY:
+            sk = feed_sort_key(source.created_at, source.id)
+            actions += [RecordItem.gsi3pk.set(f"UNREMIXED#{month_of(source.created_at)}"), RecordItem.gsi3sk.set(sk)]
+        tx.update(RecordItem(*RecordItem.key(source.id)), actions=actions,
+                  condition=(RecordItem.remix_count == source.remix_count) & (RecordItem.status == source.status))
+
+    def _write_edges(self, remix_id: str, links: list[SourceLink]) -> None:
+        if not links:
+            return
+        with RemixEdgeItem.batch_write() as batch:
+            for link in links:
+                batch.save(RemixEdgeItem(*RemixEdgeItem.key(link.record_id, remix_id), remix_id=remix_id,
+                                         note=link.note))
 
     def _mark_feed_start(self, month: str) -> None:
         """Keeps the oldest month that has records, so feeds know where to stop walking back.
@@ -75,102 +281,6 @@ class RecordRepository:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
         self._marked_months.add(month)
-
-    def get(self, record_id: str) -> Record | None:
-        try:
-            return _record(RecordItem.get(*RecordItem.key(record_id)))
-        except DoesNotExist:
-            return None
-
-    def update_details(self, record: Record, changes: dict) -> Record:
-        item = RecordItem(*RecordItem.key(record.id))
-        actions = [RecordItem.updated_at.set(now_rfc3339())]
-        actions += [getattr(RecordItem, name).set(value) for name, value in changes.items()]
-        try:
-            item.update(actions=actions, condition=RecordItem.status != REMOVED)
-        except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                raise Conflict("This record has been removed; it can no longer be changed.") from e
-            raise
-        return _record(item)
-
-    def mark_ready(self, record: Record, media: Media) -> bool:
-        """awaiting_upload → ready, listed in the feeds, owner's count +1. False if already done."""
-        ready = Record(**{**record.__dict__, "status": READY, "media": media})
-
-        def fill(tx) -> None:
-            listing = _listing_actions(ready)
-            tx.update(
-                RecordItem(*RecordItem.key(record.id)),
-                actions=[
-                    RecordItem.status.set(READY),
-                    RecordItem.media.set(MediaAttribute(**media.__dict__)),
-                    RecordItem.expires_at.remove(),
-                    RecordItem.updated_at.set(now_rfc3339()),
-                    *listing,
-                ],
-                condition=RecordItem.status == AWAITING_UPLOAD,
-            )
-            self._count_ready(tx, ready, +1)
-
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if cancellation_codes(e)[:1] == ["ConditionalCheckFailed"]:
-                return False
-            raise
-        return True
-
-    def mark_rejected(self, record_id: str, reason: str) -> bool:
-        item = RecordItem(*RecordItem.key(record_id))
-        try:
-            item.update(
-                actions=[RecordItem.status.set("rejected"), RecordItem.rejection_reason.set(reason),
-                         RecordItem.updated_at.set(now_rfc3339())],
-                condition=RecordItem.status == AWAITING_UPLOAD,
-            )
-        except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def remove(self, record: Record) -> bool:
-        """Takedown: a tombstone that keeps title and lineage, drops body, media and listings."""
-
-        def fill(tx) -> None:
-            tx.update(
-                RecordItem(*RecordItem.key(record.id)),
-                actions=[
-                    RecordItem.status.set(REMOVED),
-                    RecordItem.body.remove(), RecordItem.media.remove(), RecordItem.expires_at.remove(),
-                    RecordItem.updated_at.set(now_rfc3339()),
-                    *[getattr(RecordItem, f"gsi{n}{part}").remove() for n in range(1, 6) for part in ("pk", "sk")],
-                ],
-                condition=RecordItem.status == record.status,
-            )
-            if record.status == READY:
-                self._count_ready(tx, record, -1)
-
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if cancellation_codes(e)[:1] == ["ConditionalCheckFailed"]:
-                return False  # changed meanwhile (removed twice, or became ready): caller re-reads
-            raise
-        return True
-
-    def _count_ready(self, tx, record: Record, delta: int, collaboration_condition=None) -> None:
-        """The counters that count ready records move in the same transaction as the status.
-
-        The collaboration's update comes right after the record's (callers map failures by
-        position); `collaboration_condition` lets creation check that it exists in the same op.
-        """
-        if record.collaboration_id:
-            tx.update(CollaborationItem(*CollaborationItem.key(record.collaboration_id)),
-                      actions=[CollaborationItem.record_count.add(delta)], condition=collaboration_condition)
-        tx.update(MemberItem(*MemberItem.key(record.owner_handle)),
-                  actions=[MemberItem.record_count.add(delta)])
 
     # --- lists ---------------------------------------------------------------------------
 
@@ -195,6 +305,25 @@ class RecordRepository:
         page = found[:limit]
         more = len(found) > limit
         return [_record(i) for i in page], (feed_sort_key(page[-1].created_at, page[-1].record_id) if more else None)
+
+    def remixes(self, source_id: str, limit: int, after: str | None) -> tuple[list[Record], str | None]:
+        """Direct remixes that are ready, newest first; continues after remix id `after`."""
+        found: list[Record] = []
+        start = f"REMIX#{after}" if after else None
+        while len(found) <= limit:
+            range_condition = RemixEdgeItem.sk < start if start else RemixEdgeItem.sk.startswith("REMIX#")
+            edges = list(RemixEdgeItem.query(f"RECORD#{source_id}", range_key_condition=range_condition,
+                                             scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
+            remixes = self.get_many(e.remix_id for e in edges)
+            for edge in edges:
+                remix = remixes.get(edge.remix_id)
+                if remix and remix.status == READY and source_id in remix.sources:
+                    found.append(remix)
+            if len(edges) <= limit:
+                break
+            start = edges[-1].sk
+        page = found[:limit]
+        return page, (page[-1].id if len(found) > limit else None)
 
     def _plan(self, feed: Feed):
         kind_filter = (RecordItem.kind == feed.kind) if feed.kind else None
@@ -251,7 +380,7 @@ def _item(record: Record) -> RecordItem:
         owner_handle=record.owner_handle, owner_sub=record.owner_sub, status=record.status,
         remixable=record.remixable, sources=list(record.sources), collaboration_id=record.collaboration_id,
         created_at=record.created_at, updated_at=record.updated_at, body=record.body,
-        expires_at=record.expires_at,
+        expires_at=record.expires_at, remix_ids=list(record.remix_ids),
         declared_file=DeclaredFileAttribute(**record.declared_file.__dict__) if record.declared_file else None,
     )
     if record.status == READY:
@@ -269,7 +398,8 @@ def _record(item: RecordItem) -> Record:
         created_at=item.created_at, updated_at=item.updated_at, description=item.description,
         tags=tuple(item.tags or ()), rejection_reason=item.rejection_reason, remixable=item.remixable,
         sources=tuple(item.sources or ()), collaboration_id=item.collaboration_id,
-        heart_count=int(item.heart_count or 0), remix_count=int(item.remix_count or 0), body=item.body,
+        heart_count=int(item.heart_count or 0), remix_count=int(item.remix_count or 0),
+        remix_ids=tuple(item.remix_ids or ()), body=item.body,
         media=Media(
             content_type=media.content_type, size=int(media.size), sha256=media.sha256,
             width=_int(media.width), height=_int(media.height), duration_seconds=media.duration_seconds,

@@ -26,16 +26,6 @@ def bucket():
     return get_settings().media_bucket
 
 
-@pytest.fixture
-def deliver(aws):
-    """Delivers every pending upload event, as Lambda's SQS event source would."""
-    from app import app
-    from local.pump import EventPump
-
-    pump = EventPump(app, boto3.client("sqs"))
-    return pump.drain
-
-
 def create(client, token, **fields):
     body = {"kind": "image", "title": "A drawing", **fields}
     return client.post("/records", token=token, json_body=body)

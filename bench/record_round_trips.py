@@ -1,0 +1,165 @@
+"""DynamoDB round trips per records endpoint, counted by `dynamodb_counter` in front of moto.
+
+Round trips, not milliseconds: each one is a network hop in production, and their number does
+not depend on how noisy the machine is. The store is seeded with one member and 50 text
+records; every request runs once unmeasured first (a warm container: the first record created
+per container and month writes the feed-start marker, the first walk back reads it) and is
+then measured `REPEATS` times; the worst count is reported against the budget.
+
+The measurement runs in a fresh interpreter (`python -m bench.record_round_trips`): botocore
+reads `AWS_ENDPOINT_URL_DYNAMODB` when a client is created, and the app caches its clients and
+PynamoDB connections per process, so the counter has to be in place before any client exists.
+A fresh process is also a fresh container, which is what a cold/warm distinction is about.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from local.aws import PROJECT_DIR
+
+SEEDED_RECORDS = 50
+PAGE_SIZE = 20
+REPEATS = 3
+HANDLE = "bench"
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    budget: int
+    send: Callable[[], object]  # makes the request; returns the chalice test response
+    status: int
+    items: int | None = None  # a list's expected length: a short or empty page proves nothing
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    budget: int
+    worst: dict[str, int]  # operations of the most expensive measured run
+    totals: tuple[int, ...]  # round trips of every measured run
+
+    @property
+    def round_trips(self) -> int:
+        return max(self.totals)
+
+    @property
+    def passed(self) -> bool:
+        return self.round_trips <= self.budget
+
+
+def run(runs: int = 9) -> bool:
+    """Measures in a fresh interpreter (see the module's doc); `runs` does not apply here."""
+    return run_fresh("bench.record_round_trips")
+
+
+def measure() -> list[Row]:
+    """Starts the embedded AWS and the counter, seeds the store, measures every case."""
+    from local.aws import EmbeddedAws, use_endpoint
+
+    forget_endpoints()
+    aws = EmbeddedAws()
+    use_endpoint(aws.start())
+    try:
+        from bench.dynamodb_counter import DynamoDBCounter
+
+        with DynamoDBCounter(aws.endpoint) as counter:  # before any botocore client exists
+            from chalice.test import Client
+
+            from chalicelib.config import get_settings
+            from chalicelib.storage.bootstrap import create_all
+
+            create_all(get_settings())
+            from app import app
+
+            with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
+                return [_measure_case(counter, case) for case in _cases(client)]
+    finally:
+        aws.stop()
+
+
+def _cases(client) -> list[Case]:
+    from local.tokens import mint
+
+    def request(method: str, path: str, token: str | None = None, body: dict | None = None):
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        return client.http.request(method, path, headers=headers, body=json.dumps(body).encode() if body else b"")
+
+    def expect(response, status: int):
+        if response.status_code != status:
+            raise RuntimeError(f"expected {status}, got {response.status_code}: {response.body[:500]!r}")
+        return json.loads(response.body) if response.body else None
+
+    member = mint(f"sub-{HANDLE}")
+    expect(request("POST", "/members", member, {"handle": HANDLE, "display_name": "Bench"}), 201)
+
+    def new_text_record():
+        return request("POST", "/records", member, {"kind": "text", "title": "A tiny story", "body": "Once."})
+
+    ids = [expect(new_text_record(), 201)["record"]["id"] for _ in range(SEEDED_RECORDS)]
+
+    # The cursor of the last page of the feed, walked before anything is measured.
+    feed = f"/records?limit={PAGE_SIZE}"
+    cursor, last_page = None, feed
+    while True:
+        page = expect(request("GET", feed + (f"&cursor={cursor}" if cursor else "")), 200)
+        if page["next_cursor"] is None:
+            break
+        cursor = page["next_cursor"]
+        last_page = f"{feed}&cursor={cursor}"
+
+    # Reads first, so the records created by POST's runs do not move the pages measured.
+    return [
+        Case("GET /records/{id} (anonymous)", 1, lambda: request("GET", f"/records/{ids[0]}"), 200),
+        Case(f"GET /records (first page of {PAGE_SIZE})", 2, lambda: request("GET", feed), 200, PAGE_SIZE),
+        Case("GET /records (last page, by cursor)", 2, lambda: request("GET", last_page), 200,
+             SEEDED_RECORDS % PAGE_SIZE or PAGE_SIZE),
+        Case(f"GET /members/{{handle}}/records ({PAGE_SIZE})", 2,
+             lambda: request("GET", f"/members/{HANDLE}/records?limit={PAGE_SIZE}"), 200, PAGE_SIZE),
+        Case("POST /records (text, member)", 2, new_text_record, 201),
+    ]
+
+
+def _measure_case(counter, case: Case) -> Row:
+    runs = []
+    for _ in range(1 + REPEATS):  # the first is the warm-up, not held against the budget
+        with counter.measure() as calls:
+            response = case.send()
+        if response.status_code != case.status:
+            raise RuntimeError(f"{case.label}: expected {case.status}, got {response.status_code}: "
+                               f"{response.body[:500]!r}")
+        if case.items is not None and len(json.loads(response.body)["items"]) != case.items:
+            raise RuntimeError(f"{case.label}: expected {case.items} items: {response.body[:500]!r}")
+        runs.append(calls.by_operation)
+    measured = runs[1:]
+    worst = max(measured, key=lambda ops: sum(ops.values()))
+    return Row(case.label, case.budget, worst, tuple(sum(ops.values()) for ops in measured))
+
+
+def report(rows: list[Row]) -> bool:
+    print(f"DynamoDB round trips per request (warm; 1 member, {SEEDED_RECORDS} text records, "
+          f"worst of {REPEATS} runs)")
+    width = max(len(r.label) for r in rows)
+    print(f"  {'endpoint':<{width}}  trips  {'operations':<34}  budget")
+    for row in rows:
+        operations = ", ".join(f"{op} {n}" for op, n in sorted(row.worst.items())) or "-"
+        spread = "" if len(set(row.totals)) == 1 else f"  (runs: {', '.join(map(str, row.totals))})"
+        print(f"  {row.label:<{width}}  {row.round_trips:5d}  {operations:<34}  <= {row.budget}  "
+              f"{'PASS' if row.passed else 'FAIL'}{spread}")
+    return all(row.passed for row in rows)
+
+
+def main() -> int:
+    with app_output_held_back():
+        rows = measure()
+    return 0 if report(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

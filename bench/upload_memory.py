@@ -1,0 +1,263 @@
+"""Upload function memory: flat in file size. A 200 MB upload costs < 64 MB more peak RSS
+than a tiny one.
+
+moto keeps S3 objects in the memory of the process that runs it, so the upload function is
+measured in a process of its own. This process (a fresh interpreter, see `support.run_fresh`)
+starts the embedded AWS, registers a member, creates two `audio/wav` records (a tiny one and
+a 200 MB one) and puts their bytes straight at `uploads/<id>` with one PutObject each (single
+part, so the ETag is the MD5 kind that the upload function's copy check relies on). No event
+pump runs: the bucket's notifications stay queued.
+
+The measured process, `python -m bench.upload_memory --serve`, then gets the endpoint and the
+two ids on stdin, imports the app, processes the tiny upload (imports, clients and connections
+are now warm), takes its peak RSS, processes the big one and takes its peak RSS again: the
+difference is what the file's size costs. ru_maxrss is a high-water mark, so nothing transient
+escapes it.
+
+It is started before this process holds anything big, because on Linux a child's ru_maxrss
+starts at the peak of the address space it was spawned from (exec keeps the outgoing address
+space's high-water mark in the process's rusage). Spawned after the 200 MB file was made and
+uploaded, its "before" read ~790 MB, this process's peak, and any growth below that went
+unseen. The child reports the ru_maxrss it started with, and the figures are refused unless its
+own warm-up peak is above it.
+
+Afterwards this process checks that the big record is `ready` with the sha256 computed while
+the file was generated.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from local.aws import PROJECT_DIR
+
+BIG_BYTES = 200 * 10**6  # "200 MB", decimal as in API.md: the audio limit, to the byte
+SMALL_BYTES = 64 * 1024
+MAX_EXTRA_MB = 64
+HANDLE = "bench"
+RESULT_PREFIX = "upload-memory-result "
+
+# 16-bit stereo PCM at 44.1 kHz: 200 MB is about 19 minutes of silence.
+RATE, CHANNELS, SAMPLE_BYTES = 44100, 2, 2
+
+
+@dataclass(frozen=True)
+class Result:
+    size: int
+    start_kib: int  # ru_maxrss as the measured process started (inherited, see the module doc)
+    before_kib: int  # peak RSS after the tiny upload
+    after_kib: int  # peak RSS after the big one
+    outcome: str
+    seconds: float  # the big upload's processing time
+    timings: dict[str, float]  # the parent's preparation, for the record
+
+    @property
+    def extra_mb(self) -> float:
+        return (self.after_kib - self.before_kib) * 1024 / 10**6
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "ready" and self.extra_mb < MAX_EXTRA_MB
+
+
+def run(runs: int = 9) -> bool:
+    """Measures in fresh interpreters (see the module's doc); `runs` does not apply here."""
+    return run_fresh("bench.upload_memory")
+
+
+def wav(size: int) -> bytes:
+    """A valid WAV file of exactly `size` bytes: a 44-byte header, then silence (zeros)."""
+    block_align = CHANNELS * SAMPLE_BYTES
+    data_bytes = size - 44
+    if data_bytes < 0 or data_bytes % block_align:
+        raise ValueError(f"{size} bytes is not a 44-byte header plus whole {block_align}-byte frames")
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_bytes, b"WAVE", b"fmt ", 16, 1, CHANNELS,
+                         RATE, RATE * block_align, block_align, SAMPLE_BYTES * 8, b"data", data_bytes)
+    return header + bytes(data_bytes)
+
+
+# --- the measured process ----------------------------------------------------------------------
+
+
+def serve() -> dict:
+    """The upload function's side, in its own process: waits for one job on stdin (the
+    environment to use and the two record ids, as JSON on one line), then measures."""
+    import resource
+
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    job = json.loads(sys.stdin.readline())
+    os.environ.update(job["env"])
+    return {"start_kib": start, **process(job["small_id"], job["big_id"])}
+
+
+def process(small_id: str, big_id: str) -> dict:
+    import resource
+
+    import app  # noqa: F401  (what the deployed function imports first)
+    from chalicelib.jobs.uploads import process_object
+
+    warm_up = process_object(f"uploads/{small_id}")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    started = time.perf_counter()
+    outcome = process_object(f"uploads/{big_id}")
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"warm_up": warm_up, "outcome": outcome, "before_kib": before, "after_kib": after, "seconds": seconds}
+
+
+# --- the parent: the embedded AWS, the records, the objects ------------------------------------
+
+
+def measure() -> Result:
+    from local.aws import EmbeddedAws, use_endpoint
+
+    forget_endpoints()
+    upload_function = _start_upload_function()  # first: see the module's doc
+    aws = EmbeddedAws()
+    use_endpoint(aws.start())
+    timings: dict[str, float] = {}
+    try:
+        import boto3
+        from chalice.test import Client
+
+        from app import app
+        from chalicelib.config import get_settings
+        from chalicelib.storage.bootstrap import create_all
+        from local.tokens import mint
+
+        settings = get_settings()
+        create_all(settings)
+        s3 = boto3.client("s3", region_name=settings.region)
+        with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
+            api = _Api(client)
+            member = mint(f"sub-{HANDLE}")
+            api.call("POST", "/members", 201, member, {"handle": HANDLE, "display_name": "Bench"})
+
+            small_id = _awaiting_upload(api, member, SMALL_BYTES)
+            _put(s3, settings.media_bucket, small_id, wav(SMALL_BYTES))
+
+            big_id = _awaiting_upload(api, member, BIG_BYTES)
+            started = time.perf_counter()
+            data = wav(BIG_BYTES)
+            expected_sha256 = hashlib.sha256(data).hexdigest()
+            timings["generate"] = time.perf_counter() - started
+            started = time.perf_counter()
+            _put(s3, settings.media_bucket, big_id, data)
+            timings["put"] = time.perf_counter() - started
+            del data
+
+            started = time.perf_counter()
+            child = _finish(upload_function, small_id, big_id)
+            timings["child"] = time.perf_counter() - started
+
+            if child["warm_up"] != "ready":
+                raise RuntimeError(f"the warm-up upload ended {child['warm_up']!r}, not 'ready'")
+            if child["outcome"] == "ready":
+                media = api.call("GET", f"/records/{big_id}", 200)["media"]
+                if (media["sha256"], media["size"]) != (expected_sha256, BIG_BYTES):
+                    raise RuntimeError(f"ready with the wrong facts: {media}; expected sha256 {expected_sha256}")
+            if child["before_kib"] <= child["start_kib"]:
+                raise RuntimeError(
+                    f"the measured process's baseline ({child['before_kib']} KiB) is no higher than the "
+                    f"ru_maxrss it started with ({child['start_kib']} KiB): it would hide the growth")
+    finally:
+        if upload_function.poll() is None:
+            upload_function.kill()
+            upload_function.wait()
+        aws.reset()  # moto holds the objects in this process; let them go before it exits
+        aws.stop()
+    return Result(size=BIG_BYTES, start_kib=child["start_kib"], before_kib=child["before_kib"],
+                  after_kib=child["after_kib"], outcome=child["outcome"], seconds=child["seconds"],
+                  timings=timings)
+
+
+class _Api:
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def call(self, method: str, path: str, status: int, token: str | None = None, body: dict | None = None):
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        response = self._client.http.request(method, path, headers=headers,
+                                             body=json.dumps(body).encode() if body else b"")
+        if response.status_code != status:
+            raise RuntimeError(f"{method} {path}: expected {status}, got {response.status_code}: "
+                               f"{response.body[:500]!r}")
+        return json.loads(response.body) if response.body else None
+
+
+def _awaiting_upload(api: _Api, member: str, size: int) -> str:
+    created = api.call("POST", "/records", 201, member, {
+        "kind": "audio", "title": f"Silence, {size} bytes",
+        "file": {"filename": "silence.wav", "content_type": "audio/wav", "size": size},
+    })
+    return created["record"]["id"]
+
+
+def _put(s3, bucket: str, record_id: str, data: bytes) -> None:
+    """One PutObject, as the presigned POST would store it; its ETag must be the bytes' MD5."""
+    key = f"uploads/{record_id}"
+    etag = s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType="audio/wav")["ETag"]
+    md5 = hashlib.md5(data).hexdigest()
+    if etag.strip('"') != md5:
+        raise RuntimeError(f"{key}: ETag {etag} is not the MD5 of the bytes ({md5})")
+
+
+def _start_upload_function() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bench.upload_memory", "--serve"], cwd=PROJECT_DIR,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(upload_function: subprocess.Popen, small_id: str, big_id: str) -> dict:
+    """Hands the job to the waiting process (with the endpoint, credentials and stage that
+    use_endpoint set here) and collects its result line; the app's logs are the other lines."""
+    job = {"env": dict(os.environ), "small_id": small_id, "big_id": big_id}
+    stdout, stderr = upload_function.communicate(json.dumps(job) + "\n", timeout=300)
+    results = [line for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    if upload_function.returncode != 0 or not results:
+        raise RuntimeError(f"the upload function's process failed ({upload_function.returncode}):\n"
+                           f"{stdout[-5000:]}\n{stderr[-5000:]}")
+    return json.loads(results[-1][len(RESULT_PREFIX):])
+
+
+def report(result: Result) -> bool:
+    mb = 10**6 / 1024  # KiB per MB
+    t = result.timings
+    print("upload function memory (peak RSS of the process that runs it; MB = 10^6 bytes)")
+    print(f"  object       {result.size / 10**6:7.1f} MB  WAV, single-part PutObject  "
+          f"(generated + sha256 {t['generate']:.1f} s, put {t['put']:.1f} s)")
+    print(f"  processed    {result.outcome:>7}     in {result.seconds:.1f} s  "
+          f"(upload function process {t['child']:.1f} s in all)")
+    print(f"  peak before  {result.before_kib / mb:7.1f} MB  after a {SMALL_BYTES // 1024} KiB warm-up upload "
+          f"(started at {result.start_kib / mb:.1f} MB)")
+    print(f"  peak after   {result.after_kib / mb:7.1f} MB")
+    print(f"  extra        {result.extra_mb:7.1f} MB  budget < {MAX_EXTRA_MB} MB  "
+          f"{'PASS' if result.passed else 'FAIL'}")
+    return result.passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.upload_memory", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--serve", action="store_true",
+                        help="be the measured upload function (started by the benchmark itself)")
+    args = parser.parse_args()
+    if args.serve:
+        print(RESULT_PREFIX + json.dumps(serve()), flush=True)
+        return 0
+    with app_output_held_back():
+        result = measure()
+    return 0 if report(result) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Remix lineage: the rules for citing sources, cycle detection and tree walks. No storage here:
+walks take a `fetch(ids) -> {id: Record}` that reads one level in one batch."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from chalicelib.domain.records import READY, REMOVED, Record
+from chalicelib.errors import NotFound, RuleViolation
+
+MAX_SOURCES = 50
+MAX_DEPTH = 10
+DEFAULT_DEPTH = 3
+# Direct remixes remembered on a source record for descendant walks (one batch per level).
+# GET /records/{id}/remixes pages through all of them.
+REMIX_IDS_CAP = 100
+MAX_LINEAGE_NODES = 1000
+
+Fetch = Callable[[Iterable[str]], dict[str, Record]]
+
+
+def check_sources(remix_id: str, source_ids: list[str], found: dict[str, Record]) -> None:
+    """The contract's source rules, after duplicates and counts were refused as bad input."""
+    missing = [s for s in source_ids if s not in found]
+    if missing:
+        raise NotFound(f"No record has the id '{missing[0]}'.")
+    if remix_id in source_ids:
+        raise RuleViolation("A record cannot be its own source.")
+    for source_id in source_ids:
+        source = found[source_id]
+        if source.status != READY:
+            raise RuleViolation(f"Source '{source_id}' is {source.status}; only ready records can be remixed.")
+        if not source.remixable:
+            raise RuleViolation(f"Source '{source_id}' is not remixable: its owner does not allow remixes.")
+
+
+def find_cycle(remix_id: str, new_source_ids: list[str], fetch: Fetch) -> list[str] | None:
+    """The loop that citing `new_source_ids` from `remix_id` would close, as ids from the remix
+    back to itself (each builds on the next), or None. Walks every ancestor, one batch a level."""
+    parent: dict[str, str] = {s: remix_id for s in new_source_ids}
+    level = list(dict.fromkeys(new_source_ids))
+    seen = set(level)
+    while level:
+        if remix_id in seen:
+            break
+        records = fetch(level)
+        next_level = []
+        for record_id in level:
+            for source_id in records[record_id].sources if record_id in records else ():
+                if source_id not in seen:
+                    seen.add(source_id)
+                    parent[source_id] = record_id
+                    next_level.append(source_id)
+        level = next_level
+    if remix_id not in seen:
+        return None
+    # parent[x] cites x; following it from the remix (found among its own ancestors) leads
+    # back through the new source to the remix: reversed, it reads "builds on".
+    chain = [remix_id]
+    node = parent[remix_id]
+    while node != remix_id:
+        chain.append(node)
+        node = parent[node]
+    chain.append(remix_id)
+    return chain[::-1]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    nodes: list[Record]
+    edges: list[tuple[str, str]]  # (source, remix)
+    truncated: bool
+
+
+def walk(start: Record, direction: str, depth: int, fetch: Fetch) -> Lineage:
+    """Ancestors (sources of sources...) or descendants (remixes of remixes...) up to `depth`
+    levels, one `fetch` per level. Only ready and removed records appear besides the start."""
+    nodes = {start.id: start}
+    edges: list[tuple[str, str]] = []
+    level = [start]
+    truncated = False
+    for _ in range(depth):
+        links = [(record, linked) for record in level for linked in _linked(record, direction)]
+        wanted = [linked for _, linked in links if linked not in nodes]
+        if len(nodes) + len(set(wanted)) > MAX_LINEAGE_NODES:
+            truncated = True
+            break
+        fetched = fetch(list(dict.fromkeys(wanted))) if wanted else {}
+        level = []
+        for record, linked in links:
+            other = nodes.get(linked) or fetched.get(linked)
+            if other is None or other.status not in (READY, REMOVED):
+                continue
+            if linked not in nodes:
+                nodes[linked] = other
+                level.append(other)
+            edges.append((linked, record.id) if direction == "ancestors" else (record.id, linked))
+        if not level:
+            break
+    return Lineage(nodes=list(nodes.values()), edges=list(dict.fromkeys(edges)), truncated=truncated)
+
+
+def _linked(record: Record, direction: str) -> tuple[str, ...]:
+    return record.sources if direction == "ancestors" else record.remix_ids

@@ -40,11 +40,6 @@ def month_of(timestamp: str) -> str:
     return timestamp[:7]
 
 
-def previous_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-
-
 @dataclass(frozen=True)
 class Media:
     content_type: str

@@ -14,7 +14,7 @@ Key layout (grows with the features):
     RECORD#<source>     REMIX#<id> a remix cites this source (descending = newest first)
     COLLAB#<id>         COLLAB     a collaboration
     META#LINEAGE        VERSION    serialises sources added to existing records (cycle checks)
-    META#FEED           FEED       the month of the oldest record (where feeds stop)
+    META#FEED           MONTHS     the month buckets that hold records (feeds skip empty months)
 
 GSIs (sparse: an item is in an index only while it carries that index's key):
 
@@ -29,8 +29,10 @@ Why month buckets in the feeds: with one partition key for "all records" every u
 service's life would land on one GSI partition, which takes about 1,000 writes/s and grows
 forever. A month bucket spreads the feed over one partition per month; a page is one Query
 while it stays inside a month, and a page that reaches a month's end continues into the
-month before (the cursor carries the bucket). Collaborations and owners are partitions of
-their own, so they need no bucket.
+next older month that holds records (`META#FEED`/`MONTHS` lists them, so empty months cost
+nothing; the cursor's sort key carries the bucket). A quiet service whose page spans several
+months pays one Query per month it spans. Collaborations and owners are partitions of their
+own, so they need no bucket.
 """
 from __future__ import annotations
 

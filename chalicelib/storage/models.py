@@ -6,7 +6,7 @@ never read at import time.
 from __future__ import annotations
 
 from pynamodb.attributes import (
-    BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
+    BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -181,17 +181,18 @@ class CollaborationItem(MainTableModel):
         return f"COLLAB#{collaboration_id}", CollaborationItem.SK
 
 
-class FeedStartItem(MainTableModel):
-    """`META#FEED` / `FEED`: the month of the oldest record, where walking back a feed ends."""
+class FeedMonthsItem(MainTableModel):
+    """`META#FEED` / `MONTHS`: the month buckets that hold records (`2026-11`, and per kind
+    `text|2026-11`), so a feed walking back skips empty months."""
 
-    first_month = UnicodeAttribute(null=True)
+    months = UnicodeSetAttribute(null=True)
 
     @staticmethod
     def key() -> tuple[str, str]:
-        return "META#FEED", "FEED"
+        return "META#FEED", "MONTHS"
 
 
 ALL_MODELS: tuple[type[MainTableModel], ...] = (
     MainTableModel, MemberItem, IdentityItem, RecordItem, RemixEdgeItem, LineageVersionItem,
-    CollaborationItem, FeedStartItem,
+    CollaborationItem, FeedMonthsItem,
 )

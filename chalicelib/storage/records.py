@@ -7,6 +7,7 @@ edge whose remix does not cite the source (a creation that failed) is ignored on
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -17,17 +18,17 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.lineage import REMIX_IDS_CAP
 from chalicelib.domain.records import (
     AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Media, Record, feed_sort_key, month_of,
-    previous_month,
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.models import (
-    CollaborationItem, DeclaredFileAttribute, FeedStartItem, LineageVersionItem, MediaAttribute, MemberItem,
+    CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, LineageVersionItem, MediaAttribute, MemberItem,
     RecordItem, RemixEdgeItem,
 )
 
 CONDITION_FAILED = "ConditionalCheckFailed"
 ATTEMPTS = 5
+MONTHS_CACHE_SECONDS = 60
 
 
 class SourcesChanged(Exception):
@@ -53,8 +54,8 @@ class Feed:
 class RecordRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._first_month: str | None = None  # cached: it only moves when a new month starts
-        self._marked_months: set[str] = set()
+        self._marked_months: set[str] = set()  # buckets this container has recorded already
+        self._months: tuple[float, frozenset[str]] | None = None  # (read at, buckets) cache
         bind_models(settings)
 
     # --- reads ---------------------------------------------------------------------------
@@ -104,7 +105,7 @@ class RecordRepository:
             if CONDITION_FAILED in codes:
                 raise SourcesChanged() from e
             raise
-        self._mark_feed_start(month_of(record.created_at))
+        self._mark_month(record.kind, month_of(record.created_at))
 
     def add_sources(self, record: Record, links: list[SourceLink], sources: dict[str, Record],
                     lineage_version: int) -> Record:
@@ -265,22 +266,13 @@ class RecordRepository:
                 batch.save(RemixEdgeItem(*RemixEdgeItem.key(link.record_id, remix_id), remix_id=remix_id,
                                          note=link.note))
 
-    def _mark_feed_start(self, month: str) -> None:
-        """Keeps the oldest month that has records, so feeds know where to stop walking back.
-
-        Written once per container and month (not in every transaction: that would make it a
-        hot item), as a minimum: only an earlier month replaces what is there.
-        """
-        if month in self._marked_months:
-            return
-        item = FeedStartItem(*FeedStartItem.key())
-        try:
-            item.update(actions=[FeedStartItem.first_month.set(month)],
-                        condition=FeedStartItem.first_month.does_not_exist() | (FeedStartItem.first_month > month))
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
-        self._marked_months.add(month)
+    def _mark_month(self, kind: str, month: str) -> None:
+        """Records that `month` holds records (of `kind`), so feeds walking back skip empty
+        months. An idempotent set ADD, once per container and bucket: no hot item."""
+        buckets = {month, f"{kind}|{month}"} - self._marked_months
+        if buckets:
+            FeedMonthsItem(*FeedMonthsItem.key()).update(actions=[FeedMonthsItem.months.add(buckets)])
+            self._marked_months |= buckets
 
     # --- lists ---------------------------------------------------------------------------
 
@@ -291,17 +283,15 @@ class RecordRepository:
         """
         index, partition, bucketed, condition = self._plan(feed)
         month = month_of(after) if after else month_of(now_rfc3339())
+        months = [month] + (self._older_months(month, feed.kind) if bucketed else [])
         found: list[RecordItem] = []
-        while True:
+        for month in months:
             range_condition = _sort_key_of(index) < after if after else None
             found += index.query(partition(month), range_key_condition=range_condition, scan_index_forward=False,
                                  filter_condition=condition, limit=limit + 1 - len(found), page_size=limit + 1)
-            if len(found) > limit or not bucketed:
+            if len(found) > limit:
                 break
-            first = self._feed_start()
-            if first is None or month <= first:
-                break
-            month, after = previous_month(month), None
+            after = None
         page = found[:limit]
         more = len(found) > limit
         return [_record(i) for i in page], (feed_sort_key(page[-1].created_at, page[-1].record_id) if more else None)
@@ -341,13 +331,18 @@ class RecordRepository:
             return RecordItem.gsi2, lambda m: f"FEED#{feed.kind}#{m}", True, None
         return RecordItem.gsi1, lambda m: f"FEED#{m}", True, None
 
-    def _feed_start(self) -> str | None:
-        if self._first_month is None:
+    def _older_months(self, month: str, kind: str | None) -> list[str]:
+        """Buckets before `month` that hold records (of `kind`), newest first. Read once a
+        minute per container: a bucket only appears while its month is the current one."""
+        if self._months is None or time.monotonic() - self._months[0] > MONTHS_CACHE_SECONDS:
             try:
-                self._first_month = FeedStartItem.get(*FeedStartItem.key()).first_month
+                buckets = FeedMonthsItem.get(*FeedMonthsItem.key()).months or set()
             except DoesNotExist:
-                return None
-        return self._first_month
+                buckets = set()
+            self._months = (time.monotonic(), frozenset(buckets))
+        prefix = f"{kind}|" if kind else ""
+        wanted = {b[len(prefix):] for b in self._months[1] if b.startswith(prefix) and (kind or "|" not in b)}
+        return sorted((m for m in wanted if m < month), reverse=True)
 
 
 def _sort_key_of(index):

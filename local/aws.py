@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -35,6 +36,7 @@ class EmbeddedAws:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        _isolate_dynamodb_requests()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.endpoint = ""
 
@@ -59,3 +61,28 @@ def use_endpoint(endpoint: str, stage: str = "local") -> None:
     os.environ.update(FAKE_AWS_ENV)
     os.environ.update(stage_environment(stage))
     os.environ["AWS_ENDPOINT_URL"] = endpoint
+
+
+_DYNAMODB_LOCK = threading.RLock()
+
+
+def _isolate_dynamodb_requests() -> None:
+    """Makes the emulator keep DynamoDB's isolation under concurrent requests.
+
+    moto rolls a failed transaction back by restoring a copy of the whole table taken before
+    it started, which silently undoes writes that other requests made in between (a
+    registration or a remix link that was answered 201/200 would vanish). DynamoDB isolates
+    transactions; serialising the emulator's DynamoDB requests gives the same guarantee.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.call_action, "isolated", False):
+        return
+    unlocked = DynamoHandler.call_action
+
+    def call_action(self):
+        with _DYNAMODB_LOCK:
+            return unlocked(self)
+
+    call_action.isolated = True
+    DynamoHandler.call_action = call_action

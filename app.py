@@ -18,6 +18,7 @@ for router in ROUTERS:
 # import time: Chalice sets the stage's environment from .chalice/config.json before it
 # imports this module. This is the only setting read at import.
 UPLOAD_QUEUE = os.environ.get("REMIXERY_UPLOAD_QUEUE", "remixery-local-uploads")
+HEART_QUEUE = os.environ.get("REMIXERY_HEART_QUEUE", "remixery-local-hearts")
 
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=10)
@@ -26,3 +27,19 @@ def process_uploads(event):
     from chalicelib.jobs.uploads import handle_batch
 
     return handle_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=HEART_QUEUE, batch_size=10)
+def count_hearts(event):
+    """A record's hearts changed: sum its counters into heart_count and the trending lists."""
+    from chalicelib.jobs.hearts import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)
+
+
+@app.schedule("rate(1 hour)")
+def roll_up_trending(event):
+    """Slides the trending windows: records in them are summed again, hourly."""
+    from chalicelib.jobs.hearts import roll_up_trending as roll_up
+
+    return roll_up()

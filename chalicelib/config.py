@@ -24,6 +24,7 @@ class Settings(BaseModel):
     table_name: str = Field(alias="REMIXERY_TABLE_NAME", min_length=3)
     media_bucket: str = Field(alias="REMIXERY_MEDIA_BUCKET", min_length=3)
     upload_queue: str = Field(alias="REMIXERY_UPLOAD_QUEUE", min_length=1)
+    heart_queue: str = Field(alias="REMIXERY_HEART_QUEUE", min_length=1)
 
     dev_jwt_secret: SecretStr = Field(
         alias="REMIXERY_DEV_JWT_SECRET", default=SecretStr(LOCAL_DEV_JWT_SECRET)

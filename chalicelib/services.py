@@ -34,4 +34,18 @@ def collaborations():
     return CollaborationRepository(get_settings())
 
 
-FACTORIES = (members, records, media, collaborations)
+@lru_cache(maxsize=1)
+def hearts():
+    from chalicelib.storage.hearts import HeartRepository
+
+    return HeartRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def heart_events():
+    from chalicelib.storage.hearts import HeartEvents
+
+    return HeartEvents(get_settings())
+
+
+FACTORIES = (members, records, media, collaborations, hearts, heart_events)

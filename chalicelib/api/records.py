@@ -109,6 +109,7 @@ class RecordOut(ResponseModel):
     body: str | None = Field(description="Text records; null once removed.")
     media: MediaOut | None = Field(description="Ready media records.")
     media_url: str | None = Field(default=None, description="Presigned GET, valid 15 minutes (ready media).")
+    hearted_by_me: bool | None = Field(default=None, description="Whether the caller hearts it; null without a token.")
 
 
 class Upload(ResponseModel):
@@ -140,7 +141,16 @@ class Pagination(QueryParams):
     cursor: str | None = None
 
 
-def record_out(record, with_media_url: bool = False) -> RecordOut:
+def record_outs(ctx, records) -> list[RecordOut]:
+    """Records as listed: with media URLs and, when a token was sent, `hearted_by_me` from one
+    BatchGetItem for the whole page."""
+    hearted = services.hearts().hearted(ctx.principal.sub, [r.id for r in records]) \
+        if ctx.principal and records else set()
+    return [record_out(r, with_media_url=True, hearted_by_me=(r.id in hearted) if ctx.principal else None)
+            for r in records]
+
+
+def record_out(record, with_media_url: bool = False, hearted_by_me: bool | None = None) -> RecordOut:
     from chalicelib.domain.records import MEDIA_URL_TTL_SECONDS, READY
 
     media_url = None
@@ -154,6 +164,7 @@ def record_out(record, with_media_url: bool = False) -> RecordOut:
         heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
         updated_at=record.updated_at, body=record.body,
         media=MediaOut(**record.media.__dict__) if record.media else None, media_url=media_url,
+        hearted_by_me=hearted_by_me,
     )
 
 
@@ -266,7 +277,7 @@ def _link_sources(write, remix_id: str, sources: list[SourceIn]):
 @router.route("GET", "/records/{record_id}", summary="A record (tombstone once removed)",
               access=Access.PUBLIC, response=RecordOut)
 def get_record(ctx, record_id: str):
-    return record_out(_visible_record(ctx, record_id), with_media_url=True)
+    return record_outs(ctx, [_visible_record(ctx, record_id)])[0]
 
 
 @router.route("PATCH", "/records/{record_id}", summary="Edit title, description, tags or remixable",
@@ -334,8 +345,7 @@ def _page(ctx, feed, query, scope: str) -> RecordPage:
     secret = ctx.settings.cursor_secret.get_secret_value().encode()
     after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
     records, last = services.records().list(feed, query.limit, after)
-    return RecordPage(items=[record_out(r, with_media_url=True) for r in records],
-                      next_cursor=encode_cursor(scope, last, secret) if last else None)
+    return RecordPage(items=record_outs(ctx, records), next_cursor=encode_cursor(scope, last, secret) if last else None)
 
 
 @router.route("POST", "/records/{record_id}/sources", summary="Cite more sources (422 if it would close a cycle)",
@@ -385,8 +395,7 @@ def list_remixes(ctx, record_id: str):
     secret = ctx.settings.cursor_secret.get_secret_value().encode()
     after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
     remixes, last = services.records().remixes(record.id, query.limit, after)
-    return RecordPage(items=[record_out(r, with_media_url=True) for r in remixes],
-                      next_cursor=encode_cursor(scope, last, secret) if last else None)
+    return RecordPage(items=record_outs(ctx, remixes), next_cursor=encode_cursor(scope, last, secret) if last else None)
 
 
 class LineageQuery(QueryParams):

@@ -36,3 +36,4 @@ class MemberProfile:
     updated_at: str
     record_count: int = 0
     heart_count_received: int = 0
+    sub: str = ""  # the identity behind it: internal, never shown

@@ -12,6 +12,9 @@ Key layout (grows with the features):
     IDENTITY#<sub>      IDENTITY   which member an identity registered (one per identity)
     RECORD#<id>         RECORD     a record (upload)
     RECORD#<source>     REMIX#<id> a remix cites this source (descending = newest first)
+    RECORD#<id>         HEART#<sub>  a member's heart
+    RECORD#<id>         HEARTS#<nn>  one of the record's 16 heart counters
+    RECORD#<id>         TREND#<window>  the record's place in a trending list
     COLLAB#<id>         COLLAB     a collaboration
     META#LINEAGE        VERSION    serialises sources added to existing records (cycle checks)
     META#FEED           MONTHS     the month buckets that hold records (feeds skip empty months)
@@ -19,8 +22,11 @@ Key layout (grows with the features):
 GSIs (sparse: an item is in an index only while it carries that index's key):
 
     gsi1  FEED#<yyyy-mm>            records, ready, newest first (sk `<created_at>#<id>`)
-          COLLABS#<yyyy-mm>         collaborations, newest first
+          COLLABS                   collaborations, newest first
+          HEARTS_BY#<sub>           a member's hearts, most recent first
+          TRENDING#<window>         trend items by score, ties newest first
     gsi2  FEED#<kind>#<yyyy-mm>     ready records of one kind
+          TRENDING#<window>#<kind>  trend items of one kind
     gsi3  UNREMIXED#<yyyy-mm>       ready records nobody has remixed yet
     gsi4  COLLAB#<id>               ready records of one collaboration
     gsi5  OWNER#<member id>         ready records of one member
@@ -85,5 +91,8 @@ MAIN_TABLE = TableDefinition(
 )
 
 UPLOAD_QUEUE = QueueDefinition("UploadQueue", visibility_timeout_seconds=300, max_receive_count=5)
+
+# "Record X's hearts changed": the heart-count function sums its shards into heart_count.
+HEART_QUEUE = QueueDefinition("HeartQueue", visibility_timeout_seconds=60, max_receive_count=10)
 
 MEDIA_BUCKET = BucketDefinition("MediaBucket", notify_prefixes=("uploads/",))

@@ -12,11 +12,13 @@ from chalicelib.storage.connection import bind_models, cancellation_codes, write
 from chalicelib.storage.models import IdentityItem, MemberItem
 
 _UNSET = object()
+IDENTITY_CACHE_SIZE = 10_000
 
 
 class MemberRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._identities: dict[str, Identity] = {}
         bind_models(settings)
 
     def register(self, sub: str, handle: str, display_name: str, bio: str | None) -> MemberProfile:
@@ -49,11 +51,18 @@ class MemberRepository:
         return _profile(profile)
 
     def identity(self, sub: str) -> Identity | None:
+        """Registered identities are remembered per container: a profile is never deleted and
+        its handle never changes, so a member's requests skip this read once it is warm."""
+        if sub in self._identities:
+            return self._identities[sub]
         try:
             item = IdentityItem.get(*IdentityItem.key(sub))
         except DoesNotExist:
             return None
-        return Identity(sub=sub, member_id=item.member_id, handle=item.handle)
+        if len(self._identities) >= IDENTITY_CACHE_SIZE:
+            self._identities.pop(next(iter(self._identities)))
+        identity = self._identities[sub] = Identity(sub=sub, member_id=item.member_id, handle=item.handle)
+        return identity
 
     def by_handle(self, handle: str) -> MemberProfile:
         try:
@@ -77,5 +86,5 @@ def _profile(item: MemberItem) -> MemberProfile:
         id=item.member_id, handle=item.handle, display_name=item.display_name, bio=item.bio,
         created_at=item.created_at, updated_at=item.updated_at,
         record_count=int(item.record_count or 0),
-        heart_count_received=int(item.heart_count_received or 0),
+        heart_count_received=int(item.heart_count_received or 0), sub=item.sub,
     )

@@ -103,7 +103,8 @@ class RecordItem(MainTableModel):
     remixable = BooleanAttribute(default=True)
     sources = ListAttribute(of=UnicodeAttribute, default=list)
     collaboration_id = UnicodeAttribute(null=True)
-    heart_count = NumberAttribute(default=0)
+    heart_count = NumberAttribute(default=0)  # written by the heart-count function
+    heart_ops = NumberAttribute(null=True)  # the shards' change count that heart_count reflects
     remix_count = NumberAttribute(default=0)
     remix_ids = ListAttribute(of=UnicodeAttribute, null=True)
     created_at = UnicodeAttribute()
@@ -133,6 +134,57 @@ class RecordItem(MainTableModel):
     @staticmethod
     def key(record_id: str) -> tuple[str, str]:
         return f"RECORD#{record_id}", RecordItem.SK
+
+
+class HeartItem(MainTableModel):
+    """`RECORD#<record>` / `HEART#<sub>`: this identity hearts this record. Listed by member in
+    gsi1 under `HEARTS_BY#<sub>`, most recent first."""
+
+    record_id = UnicodeAttribute()
+    hearted_at = UnicodeAttribute()
+    hour = UnicodeAttribute()  # the trending bucket its heart was counted in
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(record_id: str, sub: str) -> tuple[str, str]:
+        return f"RECORD#{record_id}", f"HEART#{sub}"
+
+
+class HeartShardItem(MainTableModel):
+    """`RECORD#<record>` / `HEARTS#<nn>`: one of a record's heart counters (see domain.hearts).
+    Carries the record's status and owner, so a heart is checked without reading the record."""
+
+    count = NumberAttribute(default=0)
+    ops = NumberAttribute(default=0)  # every heart and un-heart: tells newer sums from older
+    hours = MapAttribute(default=dict)  # "YYYYMMDDHH" -> hearts counted in that hour
+    status = UnicodeAttribute()
+    owner_sub = UnicodeAttribute()
+
+    @staticmethod
+    def key(record_id: str, shard: int) -> tuple[str, str]:
+        return f"RECORD#{record_id}", f"HEARTS#{shard:02d}"
+
+
+class TrendItem(MainTableModel):
+    """`RECORD#<record>` / `TREND#<window>`: the record's place in a trending list, in gsi1
+    (`TRENDING#<window>`) and gsi2 (`TRENDING#<window>#<kind>`); absent with no heart inside."""
+
+    record_id = UnicodeAttribute()
+    score = NumberAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+
+    @staticmethod
+    def key(record_id: str, window: str) -> tuple[str, str]:
+        return f"RECORD#{record_id}", f"TREND#{window}"
 
 
 class RemixEdgeItem(MainTableModel):
@@ -193,6 +245,7 @@ class FeedMonthsItem(MainTableModel):
 
 
 ALL_MODELS: tuple[type[MainTableModel], ...] = (
-    MainTableModel, MemberItem, IdentityItem, RecordItem, RemixEdgeItem, LineageVersionItem,
+    MainTableModel, MemberItem, IdentityItem, RecordItem, HeartItem, HeartShardItem, TrendItem,
+    RemixEdgeItem, LineageVersionItem,
     CollaborationItem, FeedMonthsItem,
 )

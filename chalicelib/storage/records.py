@@ -15,6 +15,7 @@ from pynamodb.expressions.condition import size
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
+from chalicelib.domain.hearts import SHARDS
 from chalicelib.domain.lineage import REMIX_IDS_CAP
 from chalicelib.domain.records import (
     AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Media, Record, feed_sort_key, month_of,
@@ -22,8 +23,8 @@ from chalicelib.domain.records import (
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.models import (
-    CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, LineageVersionItem, MediaAttribute, MemberItem,
-    RecordItem, RemixEdgeItem,
+    CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
+    MemberItem, RecordItem, RemixEdgeItem,
 )
 
 CONDITION_FAILED = "ConditionalCheckFailed"
@@ -91,6 +92,7 @@ class RecordRepository:
             collaboration_exists = CollaborationItem.pk.exists()
             if record.status == READY:
                 self._count_ready(tx, record, +1, collaboration_condition=collaboration_exists)
+                _open_heart_shards(tx, record)
             elif record.collaboration_id:
                 tx.condition_check(CollaborationItem, *CollaborationItem.key(record.collaboration_id),
                                    condition=collaboration_exists)
@@ -147,6 +149,7 @@ class RecordRepository:
                     condition=RecordItem.status == AWAITING_UPLOAD,
                 )
                 self._count_ready(tx, ready, +1)
+                _open_heart_shards(tx, ready)
                 for source in sources.values():
                     self._count_remix(tx, source, ready.id)
 
@@ -193,6 +196,9 @@ class RecordRepository:
             )
             if record.status == READY:
                 self._count_ready(tx, record, -1)
+                for shard in range(SHARDS):  # no more hearts for a tombstone
+                    tx.update(HeartShardItem(*HeartShardItem.key(record.id, shard)),
+                              actions=[HeartShardItem.status.set(REMOVED)])
                 for source in sources.values():
                     self._uncount_remix(tx, source)
 
@@ -343,6 +349,13 @@ class RecordRepository:
         prefix = f"{kind}|" if kind else ""
         wanted = {b[len(prefix):] for b in self._months[1] if b.startswith(prefix) and (kind or "|" not in b)}
         return sorted((m for m in wanted if m < month), reverse=True)
+
+
+def _open_heart_shards(tx, record: Record) -> None:
+    """A record that becomes ready gets its heart counters (see domain.hearts)."""
+    for shard in range(SHARDS):
+        tx.save(HeartShardItem(*HeartShardItem.key(record.id, shard), count=0, ops=0, hours={},
+                               status=READY, owner_sub=record.owner_sub))
 
 
 def _sort_key_of(index):

@@ -9,6 +9,7 @@ from chalicelib.config import LOCAL_DEV_JWT_SECRET, settings_from
 LOCAL = {
     "REMIXERY_STAGE": "local", "AWS_REGION": "us-east-1", "REMIXERY_TABLE_NAME": "remixery-local",
     "REMIXERY_MEDIA_BUCKET": "remixery-local-media", "REMIXERY_UPLOAD_QUEUE": "remixery-local-uploads",
+    "REMIXERY_HEART_QUEUE": "remixery-local-hearts",
 }
 DEPLOYED = {**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_pool",
             "REMIXERY_COGNITO_APP_CLIENT_ID": "client123", "REMIXERY_CURSOR_SECRET": "s3cret-for-cursors"}

@@ -1,0 +1,101 @@
+"""Hearts: recommend a record (idempotently), a member's hearts, and what is trending."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from chalicelib import services
+from chalicelib.api.cursors import decode as decode_cursor
+from chalicelib.api.cursors import encode as encode_cursor
+from chalicelib.api.records import Kind, Pagination, RecordPage, record_outs
+from chalicelib.api.routing import Access, QueryParams, ResponseModel, Router
+from chalicelib.domain.ids import is_id
+from chalicelib.errors import Forbidden, NotFound
+
+router = Router("hearts")
+
+
+class HeartState(ResponseModel):
+    hearted: bool
+    heart_count: int = Field(description="Exact at the time of the answer.")
+
+
+class TrendingQuery(QueryParams):
+    kind: Kind | None = None
+    window: Literal["day", "week"] = Field(default="week", description="day: last 24 hours; week: last 7 days.")
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+def _not_heartable(ctx, record_id: str):
+    from chalicelib.domain.records import READY
+
+    record = services.records().get(record_id)
+    if record is None or record.status != READY:
+        raise NotFound(f"No ready record has the id '{record_id}'.")
+    raise Forbidden("You cannot heart your own record.")
+
+
+@router.route("PUT", "/records/{record_id}/heart", summary="Heart a record (idempotent)",
+              access=Access.MEMBER, response=HeartState, errors=(404,))
+def heart(ctx, record_id: str):
+    from chalicelib.domain.clock import utcnow
+    from chalicelib.storage.hearts import NotHeartable
+
+    if not is_id(record_id):
+        raise NotFound(f"No ready record has the id '{record_id}'.")
+    hearts = services.hearts()
+    try:
+        new = hearts.heart(record_id, ctx.principal.sub, utcnow())
+    except NotHeartable:
+        _not_heartable(ctx, record_id)
+    if new:
+        services.heart_events().changed([record_id])
+    return HeartState(hearted=True, heart_count=hearts.count(record_id))
+
+
+@router.route("DELETE", "/records/{record_id}/heart", summary="Take a heart back (idempotent)",
+              access=Access.MEMBER, response=HeartState, errors=(404,))
+def unheart(ctx, record_id: str):
+    if not is_id(record_id):
+        raise NotFound(f"No record has the id '{record_id}'.")
+    hearts = services.hearts()
+    if hearts.unheart(record_id, ctx.principal.sub):
+        services.heart_events().changed([record_id])
+    elif services.records().get(record_id) is None:
+        raise NotFound(f"No record has the id '{record_id}'.")
+    return HeartState(hearted=False, heart_count=hearts.count(record_id))
+
+
+@router.route("GET", "/members/{handle}/hearts", summary="Records a member hearted, most recent first",
+              access=Access.PUBLIC, query=Pagination, response=RecordPage)
+def member_hearts(ctx, handle: str):
+    from chalicelib.domain.members import is_valid_handle, normalize_handle
+    from chalicelib.domain.records import READY
+
+    wanted = normalize_handle(handle)
+    if not is_valid_handle(wanted):
+        raise NotFound(f"No member has the handle '{handle}'.")
+    member = services.members().by_handle(wanted)
+    query = ctx.query()
+    scope, secret = f"hearts|{member.id}", ctx.settings.cursor_secret.get_secret_value().encode()
+    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
+    record_ids, last = services.hearts().hearts_by(member.sub, query.limit, after)
+    records = services.records().get_many(record_ids)
+    ready = [records[i] for i in record_ids if i in records and records[i].status == READY]
+    return RecordPage(items=record_outs(ctx, ready), next_cursor=encode_cursor(scope, last, secret) if last else None)
+
+
+@router.route("GET", "/trending", summary="Ready records by hearts received in the window",
+              access=Access.PUBLIC, query=TrendingQuery, response=RecordPage)
+def trending(ctx):
+    from chalicelib.domain.records import READY
+
+    query = ctx.query()
+    scope, secret = f"trending|{query.window}|{query.kind}", ctx.settings.cursor_secret.get_secret_value().encode()
+    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
+    record_ids, last = services.hearts().trending(query.window, query.kind, query.limit, after)
+    records = services.records().get_many(record_ids)
+    ready = [records[i] for i in record_ids if i in records and records[i].status == READY]
+    return RecordPage(items=record_outs(ctx, ready), next_cursor=encode_cursor(scope, last, secret) if last else None)

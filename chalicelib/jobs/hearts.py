@@ -1,0 +1,35 @@
+"""The heart-count function (SQS) and the hourly roll-up that slides the trending windows."""
+from __future__ import annotations
+
+import json
+
+from chalicelib import services
+from chalicelib.domain.clock import utcnow
+from chalicelib.observability import get_logger
+
+
+def handle_batch(event: dict, context=None) -> dict:
+    """Sums each record named in the batch once, however many messages name it."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    done: set[str] = set()
+
+    def recount(record) -> None:
+        record_id = json.loads(record.body).get("record_id")
+        if isinstance(record_id, str) and record_id not in done:
+            services.hearts().recount(record_id, utcnow())
+            done.add(record_id)
+
+    result = process_partial_response(event=event, record_handler=recount, processor=processor, context=context)
+    for _, error, _ in processor.exceptions:
+        get_logger().error("heart recount failed; SQS will redeliver it", extra={"error": repr(error)})
+    return result
+
+
+def roll_up_trending() -> dict:
+    """Every record in a trending list is summed again, so hearts older than the window drop out."""
+    record_ids = services.hearts().trending_record_ids()
+    if record_ids:
+        services.heart_events().changed(sorted(record_ids))
+    return {"records": len(record_ids)}

@@ -1,0 +1,199 @@
+"""Hearts, their sharded counters, their roll-up into records and the trending lists."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.config import Settings
+from chalicelib.domain.clock import to_rfc3339
+from chalicelib.domain.hearts import WINDOW_HOURS, hour_of, score, shard_of, stale_hours, trend_sort_key
+from chalicelib.domain.records import READY
+from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.models import HeartItem, HeartShardItem, MemberItem, RecordItem, TrendItem
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+class NotHeartable(Exception):
+    """The record is not ready (or unknown), or it is the caller's own."""
+
+
+class HeartRepository:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        bind_models(settings)
+
+    def heart(self, record_id: str, sub: str, now: datetime) -> bool:
+        """One transaction: the heart item, and its shard's counts. False if already hearted."""
+        hearted_at, hour = to_rfc3339(now), hour_of(now)
+        heart = HeartItem(*HeartItem.key(record_id, sub), record_id=record_id, hearted_at=hearted_at, hour=hour,
+                          gsi1pk=f"HEARTS_BY#{sub}", gsi1sk=f"{hearted_at}#{record_id}")
+        bucket = HeartShardItem.hours[hour]
+
+        def fill(tx) -> None:
+            tx.save(heart, condition=HeartItem.pk.does_not_exist())
+            tx.update(HeartShardItem(*HeartShardItem.key(record_id, shard_of(sub))),
+                      actions=[HeartShardItem.count.add(1), HeartShardItem.ops.add(1), bucket.set((bucket | 0) + 1)],
+                      condition=(HeartShardItem.status == READY) & (HeartShardItem.owner_sub != sub))
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            codes = cancellation_codes(e)
+            if codes[:1] == [CONDITION_FAILED]:
+                return False
+            if codes[1:2] == [CONDITION_FAILED]:
+                raise NotHeartable(record_id) from e
+            raise
+        return True
+
+    def unheart(self, record_id: str, sub: str) -> bool:
+        """Takes the heart and its count back out (of the hour it was counted in). False if none."""
+        try:
+            heart = HeartItem.get(*HeartItem.key(record_id, sub))
+        except DoesNotExist:
+            return False
+        bucket = HeartShardItem.hours[heart.hour]
+
+        def fill(tx) -> None:
+            tx.delete(heart, condition=HeartItem.pk.exists())
+            tx.update(HeartShardItem(*HeartShardItem.key(record_id, shard_of(sub))),
+                      actions=[HeartShardItem.count.add(-1), HeartShardItem.ops.add(1), bucket.set((bucket | 0) - 1)])
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if cancellation_codes(e)[:1] == [CONDITION_FAILED]:
+                return False  # a concurrent un-heart took it
+            raise
+        return True
+
+    def count(self, record_id: str) -> int:
+        """The exact count now: the sum of the record's shards (one Query)."""
+        return sum(int(s.count) for s in self._shards(record_id))
+
+    def hearted(self, sub: str, record_ids) -> set[str]:
+        """Which of `record_ids` this identity hearts: one BatchGetItem per 100 records."""
+        keys = [HeartItem.key(r, sub) for r in dict.fromkeys(record_ids)]
+        return {item.record_id for item in HeartItem.batch_get(keys)} if keys else set()
+
+    def hearts_by(self, sub: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
+        """Record ids this identity hearted, most recently hearted first."""
+        condition = HeartItem.gsi1sk < after if after else None
+        items = list(HeartItem.gsi1.query(f"HEARTS_BY#{sub}", range_key_condition=condition,
+                                          scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
+        page = items[:limit]
+        return [i.record_id for i in page], (page[-1].gsi1sk if len(items) > limit else None)
+
+    def recount(self, record_id: str, now: datetime, attempts: int = 5) -> None:
+        """Sums the shards into the record's `heart_count` (and its owner's received count) and
+        places it in the trending lists. Conditioned on the change count it read, so a slower,
+        older sum never overwrites a newer one and the owner's count moves by exact deltas."""
+        for _ in range(attempts):
+            shards = self._shards(record_id)
+            try:
+                record = RecordItem.get(*RecordItem.key(record_id), consistent_read=True)
+            except DoesNotExist:
+                return
+            if not shards:
+                return
+            count, ops = sum(int(s.count) for s in shards), sum(int(s.ops) for s in shards)
+            hours: dict[str, int] = {}
+            for shard in shards:
+                for hour, n in _hours(shard).items():
+                    hours[hour] = hours.get(hour, 0) + int(n)
+            if ops <= int(record.heart_ops or 0):
+                # The count is current; the windows may have moved on (the hourly roll-up).
+                write_transaction(self._settings, lambda tx: self._place_in_trending(tx, record, hours, now))
+                self._prune(shards, now)
+                return
+            try:
+                write_transaction(self._settings, lambda tx: self._publish(tx, record, count, ops, hours, now))
+            except TransactWriteError as e:
+                if cancellation_codes(e)[:1] == [CONDITION_FAILED]:
+                    continue  # another recount moved it first: sum again
+                raise
+            self._prune(shards, now)
+            return
+
+    def _publish(self, tx, record: RecordItem, count: int, ops: int, hours: dict[str, int], now: datetime) -> None:
+        seen_ops = record.heart_ops
+        unchanged = RecordItem.heart_ops.does_not_exist() if seen_ops is None else RecordItem.heart_ops == seen_ops
+        tx.update(RecordItem(*RecordItem.key(record.record_id)),
+                  actions=[RecordItem.heart_count.set(count), RecordItem.heart_ops.set(ops)], condition=unchanged)
+        delta = count - int(record.heart_count or 0)
+        if delta:
+            tx.update(MemberItem(*MemberItem.key(record.owner_handle)),
+                      actions=[MemberItem.heart_count_received.add(delta)])
+        self._place_in_trending(tx, record, hours, now)
+
+    def _place_in_trending(self, tx, record: RecordItem, hours: dict[str, int], now: datetime) -> None:
+        for window in WINDOW_HOURS:
+            points = score(hours, window, now) if record.status == READY else 0
+            key = TrendItem.key(record.record_id, window)
+            if points:
+                sk = trend_sort_key(points, record.created_at, record.record_id)
+                tx.save(TrendItem(*key, record_id=record.record_id, score=points,
+                                  gsi1pk=f"TRENDING#{window}", gsi1sk=sk,
+                                  gsi2pk=f"TRENDING#{window}#{record.kind}", gsi2sk=sk))
+            else:
+                tx.delete(TrendItem(*key))
+
+    def _prune(self, shards: list[HeartShardItem], now: datetime) -> None:
+        for shard in shards:
+            stale = stale_hours(_hours(shard), now)
+            if stale:
+                shard.update(actions=[HeartShardItem.hours[h].remove() for h in stale])
+
+    def trending(self, window: str, kind: str | None, limit: int, after: str | None) -> tuple[list[str], str | None]:
+        """Record ids by hearts inside the window, ties newest first (one Query)."""
+        index, partition = (TrendItem.gsi2, f"TRENDING#{window}#{kind}") if kind else (TrendItem.gsi1, f"TRENDING#{window}")
+        sort_key = TrendItem.gsi2sk if kind else TrendItem.gsi1sk
+        items = list(index.query(partition, range_key_condition=sort_key < after if after else None,
+                                 scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
+        page = items[:limit]
+        last = (page[-1].gsi2sk if kind else page[-1].gsi1sk) if len(items) > limit else None
+        return [i.record_id for i in page], last
+
+    def trending_record_ids(self) -> set[str]:
+        """Every record in a trending list (for the hourly roll-up that slides the windows)."""
+        ids: set[str] = set()
+        for window in WINDOW_HOURS:
+            ids |= {i.record_id for i in TrendItem.gsi1.query(f"TRENDING#{window}")}
+        return ids
+
+    def _shards(self, record_id: str) -> list[HeartShardItem]:
+        return list(HeartShardItem.query(f"RECORD#{record_id}", HeartShardItem.sk.startswith("HEARTS#"),
+                                         consistent_read=True))
+
+
+def _hours(shard: HeartShardItem) -> dict[str, int]:
+    return shard.hours.as_dict() if shard.hours is not None else {}
+
+
+class HeartEvents:
+    """Tells the heart-count function that a record's hearts changed (SQS)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._queue = settings.heart_queue
+        self._region = settings.region
+
+    def changed(self, record_ids) -> None:
+        import json
+
+        sqs, url = _queue(self._region, self._queue)
+        ids = list(dict.fromkeys(record_ids))
+        for start in range(0, len(ids), 10):
+            sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "MessageBody": json.dumps({"record_id": rid})}
+                for n, rid in enumerate(ids[start:start + 10])])
+
+
+@lru_cache(maxsize=4)
+def _queue(region: str, name: str):
+    import boto3
+
+    sqs = boto3.client("sqs", region_name=region)
+    return sqs, sqs.get_queue_url(QueueName=name)["QueueUrl"]

@@ -81,7 +81,7 @@ def process_object(key: str) -> str:
     except ObjectChanged:
         return "replaced"  # a newer upload replaced the object; its own event will check it
 
-    if records.mark_ready(record, checked):
+    if records.mark_ready(record.id, checked):
         count("UploadReady")
         logger.info("upload ready", extra={"record_id": record.id, "size": stored.size})
         outcome = "ready"

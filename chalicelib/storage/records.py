@@ -134,19 +134,24 @@ class RecordRepository:
             raise
         return self.get(record.id)
 
-    def mark_ready(self, record: Record, media: Media) -> bool:
-        """awaiting_upload → ready: listed, counted, and counted by its sources. False if done already."""
-        ready = Record(**{**record.__dict__, "status": READY, "media": media})
+    def mark_ready(self, record_id: str, media: Media) -> bool:
+        """awaiting_upload → ready: listed, counted, and counted by its sources. False if it is
+        not awaiting its upload any more (done already, or taken down)."""
         for _ in range(ATTEMPTS):
+            record = self._get_consistent(record_id)
+            if record is None or record.status != AWAITING_UPLOAD:
+                return False
+            ready = Record(**{**record.__dict__, "status": READY, "media": media})
             sources = self.get_many(record.sources)
 
             def fill(tx) -> None:
+                # The sources read are the sources counted: one added meanwhile fails the write.
                 tx.update(
                     RecordItem(*RecordItem.key(record.id)),
                     actions=[RecordItem.status.set(READY), RecordItem.media.set(MediaAttribute(**media.__dict__)),
                              RecordItem.expires_at.remove(), RecordItem.updated_at.set(now_rfc3339()),
                              *_listing_actions(ready)],
-                    condition=RecordItem.status == AWAITING_UPLOAD,
+                    condition=(RecordItem.status == AWAITING_UPLOAD) & (size(RecordItem.sources) == len(record.sources)),
                 )
                 self._count_ready(tx, ready, +1)
                 _open_heart_shards(tx, ready)
@@ -157,12 +162,15 @@ class RecordRepository:
                 write_transaction(self._settings, fill)
                 return True
             except TransactWriteError as e:
-                codes = cancellation_codes(e)
-                if codes[:1] == [CONDITION_FAILED]:
-                    return False
-                if CONDITION_FAILED not in codes:
+                if CONDITION_FAILED not in cancellation_codes(e):
                     raise
-        raise Conflict("The record's sources kept changing; the upload will be retried.")
+        raise Conflict("The record or its sources kept changing; the upload will be retried.")
+
+    def _get_consistent(self, record_id: str) -> Record | None:
+        try:
+            return _record(RecordItem.get(*RecordItem.key(record_id), consistent_read=True))
+        except DoesNotExist:
+            return None
 
     def mark_rejected(self, record_id: str, reason: str) -> bool:
         item = RecordItem(*RecordItem.key(record_id))
@@ -192,7 +200,7 @@ class RecordRepository:
                     RecordItem.updated_at.set(now_rfc3339()),
                     *[getattr(RecordItem, f"gsi{n}{part}").remove() for n in range(1, 6) for part in ("pk", "sk")],
                 ],
-                condition=RecordItem.status == record.status,
+                condition=(RecordItem.status == record.status) & (size(RecordItem.sources) == len(record.sources)),
             )
             if record.status == READY:
                 self._count_ready(tx, record, -1)

@@ -6,8 +6,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from chalicelib import services
-from chalicelib.api.cursors import decode as decode_cursor
-from chalicelib.api.cursors import encode as encode_cursor
+from chalicelib.api.cursors import Paging
 from chalicelib.api.fields import MULTILINE, no_control_characters
 from chalicelib.api.records import Kind, Owner, Pagination
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
@@ -70,11 +69,9 @@ def create_collaboration(ctx):
               query=Pagination, response=CollaborationPage)
 def list_collaborations(ctx):
     query = ctx.query()
-    secret = ctx.settings.cursor_secret.get_secret_value().encode()
-    after = decode_cursor(query.cursor, "collaborations", secret) if query.cursor else None
-    items, last = services.collaborations().list(query.limit, after)
-    return CollaborationPage(items=[_out(c) for c in items],
-                             next_cursor=encode_cursor("collaborations", last, secret) if last else None)
+    paging = Paging(ctx, "collaborations", query.cursor)
+    items, last = services.collaborations().list(query.limit, paging.after)
+    return CollaborationPage(items=[_out(c) for c in items], next_cursor=paging.next_cursor(last))
 
 
 @router.route("GET", "/collaborations/{collaboration_id}", summary="A collaboration with its record count",

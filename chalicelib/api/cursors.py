@@ -38,3 +38,15 @@ def decode(cursor: str, scope: str, secret: bytes) -> str:
 
 def _invalid(detail: str = "The cursor is malformed or was altered.") -> ValidationFailed:
     return ValidationFailed(detail, errors=[FieldError("cursor", "pass back next_cursor exactly as received")])
+
+
+class Paging:
+    """Where a list continues (`after`, from the request's cursor) and the cursor for what follows."""
+
+    def __init__(self, ctx, scope: str, cursor: str | None) -> None:
+        self._scope = scope
+        self._secret = ctx.settings.cursor_secret.get_secret_value().encode()
+        self.after = decode(cursor, scope, self._secret) if cursor else None
+
+    def next_cursor(self, last: str | None) -> str | None:
+        return encode(self._scope, last, self._secret) if last else None

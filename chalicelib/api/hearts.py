@@ -6,8 +6,8 @@ from typing import Literal
 from pydantic import Field
 
 from chalicelib import services
-from chalicelib.api.cursors import decode as decode_cursor
-from chalicelib.api.cursors import encode as encode_cursor
+from chalicelib.api.cursors import Paging
+from chalicelib.api.members import find_member
 from chalicelib.api.records import Kind, Pagination, RecordPage, record_outs
 from chalicelib.api.routing import Access, QueryParams, ResponseModel, Router
 from chalicelib.domain.ids import is_id
@@ -71,31 +71,25 @@ def unheart(ctx, record_id: str):
 @router.route("GET", "/members/{handle}/hearts", summary="Records a member hearted, most recent first",
               access=Access.PUBLIC, query=Pagination, response=RecordPage)
 def member_hearts(ctx, handle: str):
-    from chalicelib.domain.members import is_valid_handle, normalize_handle
-    from chalicelib.domain.records import READY
-
-    wanted = normalize_handle(handle)
-    if not is_valid_handle(wanted):
-        raise NotFound(f"No member has the handle '{handle}'.")
-    member = services.members().by_handle(wanted)
+    member = find_member(handle)
     query = ctx.query()
-    scope, secret = f"hearts|{member.id}", ctx.settings.cursor_secret.get_secret_value().encode()
-    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
-    record_ids, last = services.hearts().hearts_by(member.sub, query.limit, after)
-    records = services.records().get_many(record_ids)
-    ready = [records[i] for i in record_ids if i in records and records[i].status == READY]
-    return RecordPage(items=record_outs(ctx, ready), next_cursor=encode_cursor(scope, last, secret) if last else None)
+    paging = Paging(ctx, f"hearts|{member.id}", query.cursor)
+    record_ids, last = services.hearts().hearts_by(member.sub, query.limit, paging.after)
+    return RecordPage(items=_ready_records(ctx, record_ids), next_cursor=paging.next_cursor(last))
 
 
 @router.route("GET", "/trending", summary="Ready records by hearts received in the window",
               access=Access.PUBLIC, query=TrendingQuery, response=RecordPage)
 def trending(ctx):
+    query = ctx.query()
+    paging = Paging(ctx, f"trending|{query.window}|{query.kind}", query.cursor)
+    record_ids, last = services.hearts().trending(query.window, query.kind, query.limit, paging.after)
+    return RecordPage(items=_ready_records(ctx, record_ids), next_cursor=paging.next_cursor(last))
+
+
+def _ready_records(ctx, record_ids: list[str]):
+    """The ready ones among `record_ids`, in that order (one batch read)."""
     from chalicelib.domain.records import READY
 
-    query = ctx.query()
-    scope, secret = f"trending|{query.window}|{query.kind}", ctx.settings.cursor_secret.get_secret_value().encode()
-    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
-    record_ids, last = services.hearts().trending(query.window, query.kind, query.limit, after)
     records = services.records().get_many(record_ids)
-    ready = [records[i] for i in record_ids if i in records and records[i].status == READY]
-    return RecordPage(items=record_outs(ctx, ready), next_cursor=encode_cursor(scope, last, secret) if last else None)
+    return record_outs(ctx, [records[i] for i in record_ids if i in records and records[i].status == READY])

@@ -98,12 +98,17 @@ def update_me(ctx):
     return _me(members().update(ctx.identity.handle, **changes))
 
 
-@router.route("GET", "/members/{handle}", summary="A member's public profile",
-              access=Access.PUBLIC, response=Member, errors=(404,))
-def get_member(ctx, handle: str):
+def find_member(handle: str):
+    """The member a path's handle names, in any case; 404 for unknown or malformed handles."""
     wanted = normalize_handle(handle)
     if not is_valid_handle(wanted):
         from chalicelib.errors import NotFound
 
         raise NotFound(f"No member has the handle '{handle}'.")
-    return _member(members().by_handle(wanted))
+    return members().by_handle(wanted)
+
+
+@router.route("GET", "/members/{handle}", summary="A member's public profile",
+              access=Access.PUBLIC, response=Member, errors=(404,))
+def get_member(ctx, handle: str):
+    return _member(find_member(handle))

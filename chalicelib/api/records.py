@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from chalicelib import services
-from chalicelib.api.cursors import decode as decode_cursor
-from chalicelib.api.cursors import encode as encode_cursor
+from chalicelib.api.cursors import Paging
 from chalicelib.api.fields import MULTILINE, no_control_characters
 from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
 from chalicelib.domain.ids import is_id
@@ -328,24 +327,19 @@ def list_records(ctx):
 @router.route("GET", "/members/{handle}/records", summary="A member's ready records, newest first",
               access=Access.PUBLIC, query=Pagination, response=RecordPage)
 def list_member_records(ctx, handle: str):
-    from chalicelib.domain.members import is_valid_handle, normalize_handle
+    from chalicelib.api.members import find_member
     from chalicelib.storage.records import Feed
 
-    wanted = normalize_handle(handle)
-    if not is_valid_handle(wanted):
-        raise NotFound(f"No member has the handle '{handle}'.")
-    member = services.members().by_handle(wanted)
-    query = ctx.query()
-    return _page(ctx, Feed(owner_id=member.id), query, scope=f"member-records|{member.id}")
+    member = find_member(handle)
+    return _page(ctx, Feed(owner_id=member.id), ctx.query(), scope=f"member-records|{member.id}")
 
 
 def _page(ctx, feed, query, scope: str) -> RecordPage:
     if feed.collaboration_id is not None and not is_id(feed.collaboration_id):
         return RecordPage(items=[], next_cursor=None)
-    secret = ctx.settings.cursor_secret.get_secret_value().encode()
-    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
-    records, last = services.records().list(feed, query.limit, after)
-    return RecordPage(items=record_outs(ctx, records), next_cursor=encode_cursor(scope, last, secret) if last else None)
+    paging = Paging(ctx, scope, query.cursor)
+    records, last = services.records().list(feed, query.limit, paging.after)
+    return RecordPage(items=record_outs(ctx, records), next_cursor=paging.next_cursor(last))
 
 
 @router.route("POST", "/records/{record_id}/sources", summary="Cite more sources (422 if it would close a cycle)",
@@ -391,11 +385,9 @@ def add_sources(ctx, record_id: str):
 def list_remixes(ctx, record_id: str):
     record = _visible_record(ctx, record_id)
     query = ctx.query()
-    scope = f"remixes|{record.id}"
-    secret = ctx.settings.cursor_secret.get_secret_value().encode()
-    after = decode_cursor(query.cursor, scope, secret) if query.cursor else None
-    remixes, last = services.records().remixes(record.id, query.limit, after)
-    return RecordPage(items=record_outs(ctx, remixes), next_cursor=encode_cursor(scope, last, secret) if last else None)
+    paging = Paging(ctx, f"remixes|{record.id}", query.cursor)
+    remixes, last = services.records().remixes(record.id, query.limit, paging.after)
+    return RecordPage(items=record_outs(ctx, remixes), next_cursor=paging.next_cursor(last))
 
 
 class LineageQuery(QueryParams):

@@ -48,10 +48,11 @@ def main() -> int:
     config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
     api = create_local_server(config.chalice_app, config, args.host, args.port)
     pump = EventPump(config.chalice_app, boto3.client("sqs"))
-    api_url = f"http://{args.host}:{args.port}"
-    control_url = f"http://{args.host}:{args.control_port}"
-    control = control_server(args.host, args.control_port, pump,
-                             {"api": api_url, "aws_endpoint": endpoint})
+    # Port 0 asks the system for a free port; the URLs show the ones bound.
+    api_url = f"http://{args.host}:{api.server.server_address[1]}"
+    info = {"api": api_url, "aws_endpoint": endpoint}
+    control = control_server(args.host, args.control_port, pump, info)
+    control_url = f"http://{args.host}:{control.server_address[1]}"
 
     pump.start(demo_clock_seconds=args.demo_clock)
     threading.Thread(target=control.serve_forever, daemon=True).start()
@@ -60,7 +61,7 @@ def main() -> int:
         f"\nRemixery is running (state lives in memory and is gone when you stop it).\n"
         f"  API            {api_url}   try: curl {api_url}/health\n"
         f"  a token        make token SUB=alice GROUPS=producer\n"
-        f"  fire schedule  make fire SCHEDULE=<name>   (list: make fire)\n"
+        f"  fire schedule  make fire SCHEDULE=<name>   (list: make fire; control {control_url})\n"
         f"  demo clock     {'every %ss' % args.demo_clock if args.demo_clock else 'off (make dev DEMO_CLOCK=30)'}\n"
         f"  local AWS      {endpoint}\n"
         f"Ctrl-C stops everything.\n",

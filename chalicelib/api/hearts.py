@@ -28,31 +28,33 @@ class TrendingQuery(QueryParams):
     cursor: str | None = None
 
 
-def _not_heartable(ctx, record_id: str):
-    from chalicelib.domain.records import READY
-
-    record = services.records().get(record_id)
-    if record is None or record.status != READY:
-        raise NotFound(f"No ready record has the id '{record_id}'.")
-    raise Forbidden("You cannot heart your own record.")
+def _not_found(record_id: str) -> NotFound:
+    return NotFound(f"No ready record has the id '{record_id}'.")
 
 
 @router.route("PUT", "/records/{record_id}/heart", summary="Heart a record (idempotent)",
               access=Access.MEMBER, response=HeartState, errors=(404,))
 def heart(ctx, record_id: str):
     from chalicelib.domain.clock import utcnow
+    from chalicelib.domain.records import READY
     from chalicelib.storage.hearts import NotHeartable
 
     if not is_id(record_id):
-        raise NotFound(f"No ready record has the id '{record_id}'.")
+        raise _not_found(record_id)
     hearts = services.hearts()
     try:
-        new = hearts.heart(record_id, ctx.principal.sub, utcnow())
+        hearts.heart(record_id, ctx.principal.sub, utcnow())
     except NotHeartable:
-        _not_heartable(ctx, record_id)
-    if new:
-        services.heart_events().changed([record_id])
-    return HeartState(hearted=True, heart_count=hearts.count(record_id))
+        _, status = hearts.state(record_id)
+        if status != READY:
+            raise _not_found(record_id) from None
+        raise Forbidden("You cannot heart your own record.") from None
+    # Sent for repeats too: a repeat after a lost message still gets the count summed.
+    services.heart_events().changed([record_id])
+    count, status = hearts.state(record_id)
+    if status != READY:
+        raise _not_found(record_id)  # hearted before it was taken down
+    return HeartState(hearted=True, heart_count=count)
 
 
 @router.route("DELETE", "/records/{record_id}/heart", summary="Take a heart back (idempotent)",
@@ -61,11 +63,12 @@ def unheart(ctx, record_id: str):
     if not is_id(record_id):
         raise NotFound(f"No record has the id '{record_id}'.")
     hearts = services.hearts()
-    if hearts.unheart(record_id, ctx.principal.sub):
-        services.heart_events().changed([record_id])
-    elif services.records().get(record_id) is None:
+    removed = hearts.unheart(record_id, ctx.principal.sub)
+    count, status = hearts.state(record_id)
+    if not removed and status is None and services.records().get(record_id) is None:
         raise NotFound(f"No record has the id '{record_id}'.")
-    return HeartState(hearted=False, heart_count=hearts.count(record_id))
+    services.heart_events().changed([record_id])
+    return HeartState(hearted=False, heart_count=count)
 
 
 @router.route("GET", "/members/{handle}/hearts", summary="Records a member hearted, most recent first",

@@ -12,8 +12,8 @@ Key layout (grows with the features):
     IDENTITY#<sub>      IDENTITY   which member an identity registered (one per identity)
     RECORD#<id>         RECORD     a record (upload)
     RECORD#<source>     REMIX#<id> a remix cites this source (descending = newest first)
-    RECORD#<id>         HEART#<sub>  a member's heart
-    RECORD#<id>         HEARTS#<nn>  one of the record's 16 heart counters
+    HEART#<sub>         RECORD#<id>  a member's heart (keyed by member: no hot partition)
+    HEARTS#<id>#<nn>    COUNT      one of the record's 16 heart counters, a partition each
     RECORD#<id>         TREND#<window>  the record's place in a trending list
     COLLAB#<id>         COLLAB     a collaboration
     META#LINEAGE        VERSION    serialises sources added to existing records (cycle checks)

@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import to_rfc3339
-from chalicelib.domain.hearts import WINDOW_HOURS, hour_of, score, shard_of, stale_hours, trend_sort_key
+from chalicelib.domain.hearts import SHARDS, WINDOW_HOURS, hour_of, score, shard_of, stale_hours, trend_sort_key
 from chalicelib.domain.records import READY
 from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.models import HeartItem, HeartShardItem, MemberItem, RecordItem, TrendItem
@@ -49,30 +49,35 @@ class HeartRepository:
             raise
         return True
 
-    def unheart(self, record_id: str, sub: str) -> bool:
+    def unheart(self, record_id: str, sub: str, attempts: int = 3) -> bool:
         """Takes the heart and its count back out (of the hour it was counted in). False if none."""
-        try:
-            heart = HeartItem.get(*HeartItem.key(record_id, sub))
-        except DoesNotExist:
-            return False
-        bucket = HeartShardItem.hours[heart.hour]
+        for _ in range(attempts):
+            try:
+                heart = HeartItem.get(*HeartItem.key(record_id, sub), consistent_read=True)
+            except DoesNotExist:
+                return False
+            bucket = HeartShardItem.hours[heart.hour]
 
-        def fill(tx) -> None:
-            tx.delete(heart, condition=HeartItem.pk.exists())
-            tx.update(HeartShardItem(*HeartShardItem.key(record_id, shard_of(sub))),
-                      actions=[HeartShardItem.count.add(-1), HeartShardItem.ops.add(1), bucket.set((bucket | 0) - 1)])
+            def fill(tx, heart=heart, bucket=bucket) -> None:
+                # The heart read is the heart deleted: a re-heart in between is read again.
+                tx.delete(heart, condition=HeartItem.hearted_at == heart.hearted_at)
+                tx.update(HeartShardItem(*HeartShardItem.key(record_id, shard_of(sub))),
+                          actions=[HeartShardItem.count.add(-1), HeartShardItem.ops.add(1),
+                                   bucket.set((bucket | 0) - 1)])
 
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if cancellation_codes(e)[:1] == [CONDITION_FAILED]:
-                return False  # a concurrent un-heart took it
-            raise
-        return True
+            try:
+                write_transaction(self._settings, fill)
+                return True
+            except TransactWriteError as e:
+                if cancellation_codes(e)[:1] != [CONDITION_FAILED]:
+                    raise
+        return False
 
-    def count(self, record_id: str) -> int:
-        """The exact count now: the sum of the record's shards (one Query)."""
-        return sum(int(s.count) for s in self._shards(record_id))
+    def state(self, record_id: str) -> tuple[int, str | None]:
+        """The exact count now and the record's status as its counters know it (one batch read);
+        status None when the record never became ready."""
+        shards = self._shards(record_id)
+        return sum(int(s.count) for s in shards), (shards[0].status if shards else None)
 
     def hearted(self, sub: str, record_ids) -> set[str]:
         """Which of `record_ids` this identity hearts: one BatchGetItem per 100 records."""
@@ -165,8 +170,8 @@ class HeartRepository:
         return ids
 
     def _shards(self, record_id: str) -> list[HeartShardItem]:
-        return list(HeartShardItem.query(f"RECORD#{record_id}", HeartShardItem.sk.startswith("HEARTS#"),
-                                         consistent_read=True))
+        keys = [HeartShardItem.key(record_id, shard) for shard in range(SHARDS)]
+        return list(HeartShardItem.batch_get(keys, consistent_read=True))
 
 
 def _hours(shard: HeartShardItem) -> dict[str, int]:

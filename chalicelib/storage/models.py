@@ -137,8 +137,9 @@ class RecordItem(MainTableModel):
 
 
 class HeartItem(MainTableModel):
-    """`RECORD#<record>` / `HEART#<sub>`: this identity hearts this record. Listed by member in
-    gsi1 under `HEARTS_BY#<sub>`, most recent first."""
+    """`HEART#<sub>` / `RECORD#<record>`: this identity hearts this record. Keyed by the member,
+    so a viral record's hearts spread over many partitions. Listed by member in gsi1 under
+    `HEARTS_BY#<sub>`, most recent first."""
 
     record_id = UnicodeAttribute()
     hearted_at = UnicodeAttribute()
@@ -150,11 +151,12 @@ class HeartItem(MainTableModel):
 
     @staticmethod
     def key(record_id: str, sub: str) -> tuple[str, str]:
-        return f"RECORD#{record_id}", f"HEART#{sub}"
+        return f"HEART#{sub}", f"RECORD#{record_id}"
 
 
 class HeartShardItem(MainTableModel):
-    """`RECORD#<record>` / `HEARTS#<nn>`: one of a record's heart counters (see domain.hearts).
+    """`HEARTS#<record>#<nn>` / `COUNT`: one of a record's heart counters (see domain.hearts), each
+    on a partition key of its own, so the throughput limits of a partition apply per shard.
     Carries the record's status and owner, so a heart is checked without reading the record."""
 
     count = NumberAttribute(default=0)
@@ -165,7 +167,7 @@ class HeartShardItem(MainTableModel):
 
     @staticmethod
     def key(record_id: str, shard: int) -> tuple[str, str]:
-        return f"RECORD#{record_id}", f"HEARTS#{shard:02d}"
+        return f"HEARTS#{record_id}#{shard:02d}", "COUNT"
 
 
 class TrendItem(MainTableModel):

@@ -158,7 +158,7 @@ def test_the_hourly_roll_up_drops_hearts_that_left_the_window(client, bob, text,
 
     record_id = text()
     hearts, now = services.hearts(), datetime.now(timezone.utc)
-    hearts.heart(record_id, "sub-bob", now - timedelta(hours=23, minutes=30))
+    hearts.heart(record_id, "sub-bob", now - timedelta(hours=23))  # the oldest hour inside the day
     hearts.recount(record_id, now)
     assert [r["id"] for r in client.get("/trending?window=day").json["items"]] == [record_id]
 

@@ -67,13 +67,16 @@ _DYNAMODB_LOCK = threading.RLock()
 
 
 def _isolate_dynamodb_requests() -> None:
-    """Makes the emulator keep DynamoDB's isolation under concurrent requests.
+    """Makes the emulator keep DynamoDB's isolation under concurrent requests, cheaply.
 
     moto rolls a failed transaction back by restoring a copy of the whole table taken before
-    it started, which silently undoes writes that other requests made in between (a
-    registration or a remix link that was answered 201/200 would vanish). DynamoDB isolates
-    transactions; serialising the emulator's DynamoDB requests gives the same guarantee.
+    it started. That silently undoes writes other requests made in between (a registration
+    or a remix link answered 201/200 would vanish), and copying the table on every
+    transaction makes writes slower the more data there is. DynamoDB isolates transactions:
+    here the emulator's DynamoDB requests are serialised, and a transaction copies only the
+    items it touches.
     """
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
 
     if getattr(DynamoHandler.call_action, "isolated", False):
@@ -86,3 +89,79 @@ def _isolate_dynamodb_requests() -> None:
 
     call_action.isolated = True
     DynamoHandler.call_action = call_action
+    DynamoDBBackend.transact_write_items = _transact_write_items
+
+
+def _transact_write_items(backend, transact_items: list[dict]) -> None:
+    """moto's TransactWriteItems, with the same checks and errors, undone item by item."""
+    import copy
+
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed, MockValidationException, MultipleTransactionsException,
+        TooManyTransactionsException, TransactionCanceledException, TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    touched: list[tuple] = []  # (table, hash value, range value, the item before, or None)
+    seen: set[tuple[str, str]] = set()
+    errors: list[tuple] = []
+
+    def undo() -> None:
+        for table, hash_value, range_value, before in reversed(touched):
+            if before is None:
+                table.delete_item(hash_value, range_value)
+            elif range_value is not None:
+                table.items[hash_value][range_value] = before
+            else:
+                table.items[hash_value] = before
+
+    for entry in transact_items:
+        if len(entry) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(entry.items()))
+        before_json = None
+        try:
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            table = backend.get_table(table_name)
+            if op_type == "Put":
+                key = {a: op["Item"][a] for a in (table.hash_key_attr, table.range_key_attr) if a}
+            else:
+                key = op["Key"]
+            identity = (str(table_name), str(dict(sorted(key.items()))))
+            if identity in seen:
+                raise MultipleTransactionsException()
+            seen.add(identity)
+            hash_value, range_value = backend.get_keys_value(table, key)
+            current = table.get_item(hash_value, range_value)
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            condition = op.get("ConditionExpression")
+            if condition is not None and not get_filter_expression(condition, names, values).expr(current):
+                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                    before_json = current.to_json()["Attributes"]
+                raise ConditionalCheckFailed(item=before_json)
+            if op_type != "ConditionCheck":
+                touched.append((table, hash_value, range_value, copy.deepcopy(current)))
+            if op_type == "Put":
+                backend.put_item(table_name, op["Item"], expression_attribute_names=names,
+                                 expression_attribute_values=values)
+            elif op_type == "Delete":
+                backend.delete_item(table_name, key, expression_attribute_names=names,
+                                    expression_attribute_values=values)
+            elif op_type == "Update":
+                backend.update_item(table_name, key, update_expression=op["UpdateExpression"],
+                                    expression_attribute_names=names, expression_attribute_values=values)
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            undo()
+            raise
+        except ConditionalCheckFailed as e:
+            errors.append(("ConditionalCheckFailed", str(e.message), before_json))
+        except Exception as e:  # noqa: BLE001 - reported per item, as moto does
+            errors.append((type(e).__name__, str(e), before_json))
+    if any(code is not None for code, _, _ in errors):
+        undo()
+        raise TransactionCanceledException(errors)

@@ -28,8 +28,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
-from local.aws import PROJECT_DIR
+from bench.support import app_output_held_back, counted_app, expect, requester, run_fresh
 
 SEEDED_RECORDS = 30
 FANS = 3  # fan n hearts every (n + 1)th record: 1 to 3 hearts a record, so trending has an order
@@ -77,27 +76,8 @@ def run(runs: int = 9) -> bool:
 
 def measure() -> list[Row]:
     """Starts the embedded AWS and the counter, seeds the store, measures every case."""
-    from local.aws import EmbeddedAws, use_endpoint
-
-    forget_endpoints()
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
-    try:
-        from bench.dynamodb_counter import DynamoDBCounter
-
-        with DynamoDBCounter(aws.endpoint) as counter:  # before any botocore client exists
-            from chalice.test import Client
-
-            from chalicelib.config import get_settings
-            from chalicelib.storage.bootstrap import create_all
-
-            create_all(get_settings())
-            from app import app
-
-            with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
-                return [_measure_case(counter, case) for case in _cases(app, client)]
-    finally:
-        aws.stop()
+    with counted_app() as (app, client, counter):
+        return [_measure_case(counter, case) for case in _cases(app, client)]
 
 
 def fan_hearts(record: int, fan: int) -> bool:
@@ -115,16 +95,7 @@ def _cases(app, client) -> list[Case]:
     from local.pump import EventPump
     from local.tokens import mint
 
-    def request(method: str, path: str, token: str | None = None, body: dict | None = None):
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        return client.http.request(method, path, headers=headers, body=json.dumps(body).encode() if body else b"")
-
-    def expect(response, status: int):
-        if response.status_code != status:
-            raise RuntimeError(f"expected {status}, got {response.status_code}: {response.body[:500]!r}")
-        return json.loads(response.body) if response.body else None
+    request = requester(client)
 
     def register(handle: str) -> str:
         token = mint(f"sub-{handle}")

@@ -20,16 +20,14 @@ Runs in a fresh interpreter (`python -m bench.lineage_round_trips`) for the reas
 """
 from __future__ import annotations
 
-import json
 import random
 import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from bench.support import app_output_held_back, counted_app, expect, requester, run_fresh
 from chalicelib.domain.lineage import MAX_DEPTH, MAX_LINEAGE_NODES, REMIX_IDS_CAP
-from local.aws import PROJECT_DIR
 
 SEED = 1000
 LAYERS = 10
@@ -120,6 +118,11 @@ class Dag:
         return max(candidates, key=lambda n: (len(self.walk(n, direction, MAX_DEPTH).nodes), -n))
 
 
+def owner_of(node: int) -> int:
+    """The member (0..MEMBERS-1) who publishes `node`: in turn, so some cite their own records."""
+    return node % MEMBERS
+
+
 def generate(seed: int = SEED, layers: int = LAYERS, width: int = LAYER_WIDTH,
              max_cited: int = MAX_CITED) -> Dag:
     """`layers` x `width` nodes; each past the first cites 1..`max_cited` of the layer before."""
@@ -183,36 +186,17 @@ def run(runs: int = 9) -> bool:
 
 def measure(dag: Dag) -> tuple[Seeding, list[Row]]:
     """Starts the embedded AWS and the counter, seeds `dag`, measures every case."""
-    from local.aws import EmbeddedAws, use_endpoint
-
-    forget_endpoints()
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
-    try:
-        from bench.dynamodb_counter import DynamoDBCounter
-
-        with DynamoDBCounter(aws.endpoint) as counter:  # before any botocore client exists
-            from chalice.test import Client
-
-            from chalicelib.config import get_settings
-            from chalicelib.storage.bootstrap import create_all
-
-            create_all(get_settings())
-            from app import app
-
-            with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
-                request = _requester(client)
-                with counter.measure() as calls:
-                    started = time.perf_counter()
-                    ids = _seed(request, dag)
-                    seconds = time.perf_counter() - started
-                leaf, root = _starts(dag)
-                seeding = Seeding(MEMBERS, seconds, calls.by_operation, ids[leaf], ids[root])
-                cases = [Case(direction, depth, start) for direction, start in ((ANCESTORS, leaf), (DESCENDANTS, root))
-                         for depth in range(1, MAX_DEPTH + 1)]
-                return seeding, [_measure_case(counter, request, dag, ids, case) for case in cases]
-    finally:
-        aws.stop()
+    with counted_app() as (app, client, counter):
+        request = requester(client)
+        with counter.measure() as calls:
+            started = time.perf_counter()
+            ids = _seed(request, dag)
+            seconds = time.perf_counter() - started
+        leaf, root = _starts(dag)
+        seeding = Seeding(MEMBERS, seconds, calls.by_operation, ids[leaf], ids[root])
+        cases = [Case(direction, depth, start) for direction, start in ((ANCESTORS, leaf), (DESCENDANTS, root))
+                 for depth in range(1, MAX_DEPTH + 1)]
+        return seeding, [_measure_case(counter, request, dag, ids, case) for case in cases]
 
 
 def _starts(dag: Dag) -> tuple[int, int]:
@@ -221,34 +205,18 @@ def _starts(dag: Dag) -> tuple[int, int]:
             dag.deepest_reach(dag.layer_nodes(0), DESCENDANTS))
 
 
-def _requester(client):
-    def request(method: str, path: str, token: str | None = None, body: dict | None = None):
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        return client.http.request(method, path, headers=headers, body=json.dumps(body).encode() if body else b"")
-
-    return request
-
-
-def _expect(response, status: int):
-    if response.status_code != status:
-        raise RuntimeError(f"expected {status}, got {response.status_code}: {response.body[:500]!r}")
-    return json.loads(response.body) if response.body else None
-
-
 def _seed(request, dag: Dag) -> list[str]:
     """Publishes every node in order (members in turn); returns the record id of each node."""
     from local.tokens import mint
 
     members = [mint(f"sub-{HANDLE}{n}") for n in range(MEMBERS)]
     for n, member in enumerate(members):
-        _expect(request("POST", "/members", member, {"handle": f"{HANDLE}{n}", "display_name": f"Bench {n}"}), 201)
+        expect(request("POST", "/members", member, {"handle": f"{HANDLE}{n}", "display_name": f"Bench {n}"}), 201)
     ids: list[str] = []
     for node, cited in enumerate(dag.sources):
         body = {"kind": "text", "title": f"layer {dag.layer(node)} #{node % dag.width}", "body": "Once.",
                 "sources": [{"record_id": ids[source]} for source in cited]}
-        ids.append(_expect(request("POST", "/records", members[node % len(members)], body), 201)["record"]["id"])
+        ids.append(expect(request("POST", "/records", members[owner_of(node)], body), 201)["record"]["id"])
     return ids
 
 
@@ -259,7 +227,7 @@ def _measure_case(counter, request, dag: Dag, ids: list[str], case: Case) -> Row
     for _ in range(1 + REPEATS):  # the first is the warm-up, not held against the budget
         with counter.measure() as calls:
             response = request("GET", path)
-        reply = _expect(response, 200)
+        reply = expect(response, 200)
         mismatch = mismatch or _mismatch(reply, expected, ids)
         runs.append(calls.by_operation)
     measured = runs[1:]

@@ -47,3 +47,52 @@ def app_output_held_back() -> Iterator[None]:
     except BaseException:
         sys.stderr.write(held.getvalue()[-20_000:])
         raise
+
+
+@contextlib.contextmanager
+def counted_app():
+    """The embedded AWS with the DynamoDB counter in front (started before any botocore client
+    exists, as clients read their endpoint when created), the stage's resources, and the app
+    behind `chalice.test.Client`. Yields (app, client, counter)."""
+    from local.aws import EmbeddedAws, use_endpoint
+
+    forget_endpoints()
+    aws = EmbeddedAws()
+    use_endpoint(aws.start())
+    try:
+        from bench.dynamodb_counter import DynamoDBCounter
+
+        with DynamoDBCounter(aws.endpoint) as counter:
+            from chalice.test import Client
+
+            from app import app
+            from chalicelib.config import get_settings
+            from chalicelib.storage.bootstrap import create_all
+
+            create_all(get_settings())
+            with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
+                yield app, client, counter
+    finally:
+        aws.stop()
+
+
+def requester(client):
+    """`request(method, path, token=None, body=None)` through the test client, JSON in."""
+    import json
+
+    def request(method: str, path: str, token: str | None = None, body: dict | None = None):
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        return client.http.request(method, path, headers=headers, body=json.dumps(body).encode() if body else b"")
+
+    return request
+
+
+def expect(response, status: int):
+    """The JSON body of `response`, which must have `status` (else the benchmark stops)."""
+    import json
+
+    if response.status_code != status:
+        raise RuntimeError(f"expected {status}, got {response.status_code}: {response.body[:500]!r}")
+    return json.loads(response.body) if response.body else None

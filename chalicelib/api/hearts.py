@@ -49,8 +49,7 @@ def heart(ctx, record_id: str):
         if status != READY:
             raise _not_found(record_id) from None
         raise Forbidden("You cannot heart your own record.") from None
-    # Sent for repeats too: a repeat after a lost message still gets the count summed.
-    services.heart_events().changed([record_id])
+    _announce(record_id)  # for repeats too: a repeat after a lost message gets the count summed
     count, status = hearts.state(record_id)
     if status != READY:
         raise _not_found(record_id)  # hearted before it was taken down
@@ -67,8 +66,23 @@ def unheart(ctx, record_id: str):
     count, status = hearts.state(record_id)
     if not removed and status is None and services.records().get(record_id) is None:
         raise NotFound(f"No record has the id '{record_id}'.")
-    services.heart_events().changed([record_id])
+    _announce(record_id)
     return HeartState(hearted=False, heart_count=count)
+
+
+def _announce(record_id: str) -> None:
+    """Asks the heart-count function to sum the record's counters. The heart is stored already,
+    so a failed send is logged, not answered with an error: the next heart or un-heart of the
+    record sends again, and the sum covers every heart stored by then."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.observability import count, get_logger
+
+    try:
+        services.heart_events().changed([record_id])
+    except (BotoCoreError, ClientError):
+        get_logger().exception("could not queue a heart recount", extra={"record_id": record_id})
+        count("HeartRecountNotQueued")
 
 
 @router.route("GET", "/members/{handle}/hearts", summary="Records a member hearted, most recent first",

@@ -213,10 +213,18 @@ def test_a_second_upload_after_ready_is_discarded_and_the_media_never_changes(cl
 
 
 def test_events_for_unknown_keys_and_test_events_are_dropped(client, deliver, s3, bucket):
+    from chalicelib.config import get_settings
+
     s3.put_object(Bucket=bucket, Key="uploads/not-a-record", Body=b"x")
     s3.put_object(Bucket=bucket, Key="uploads/01ARZ3NDEKTSV4RRFFQ69G5FAV", Body=b"x")
 
-    assert deliver() >= 2  # consumed, not retried forever
+    delivered = deliver()
+
+    assert delivered == 3  # the bucket's s3:TestEvent and the two unknown keys
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().upload_queue)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
 
 
 # --- visibility -------------------------------------------------------------------------------

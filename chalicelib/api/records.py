@@ -182,7 +182,7 @@ def _owned_record(ctx, record_id: str):
     return record
 
 
-def _kind_rules(request: CreateRecord) -> list[FieldError]:
+def _body_rules(request: CreateRecord) -> list[FieldError]:
     return _media_rules(request) + _unique_sources(request.sources)
 
 
@@ -217,7 +217,7 @@ def create_record(ctx):
     from chalicelib.observability import count
 
     request = ctx.body()
-    errors = _kind_rules(request)
+    errors = _body_rules(request)
     if errors:
         raise ValidationFailed(f"The body has {len(errors)} invalid field(s).", errors=errors)
     if request.collaboration_id is not None:

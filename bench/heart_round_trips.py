@@ -23,50 +23,15 @@ Runs in a fresh interpreter (`python -m bench.heart_round_trips`) for the reason
 """
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import dataclass
-from typing import Callable
 
-from bench.support import app_output_held_back, counted_app, expect, requester, run_fresh
+from bench.support import Case, Row, app_output_held_back, counted_app, expect, measure_case, requester, run_fresh
 
 SEEDED_RECORDS = 30
 FANS = 3  # fan n hearts every (n + 1)th record: 1 to 3 hearts a record, so trending has an order
 PAGE_SIZE = 20
 REPEATS = 3
 OWNER, MEMBER = "bench", "hearter"
-
-
-@dataclass(frozen=True)
-class Case:
-    label: str
-    budget: int | None  # None: reported, not held against a budget
-    send: Callable[[], object]  # makes the request; returns the chalice test response
-    status: int
-    items: int | None = None  # a list's expected length: a short or empty page proves nothing
-    check: Callable[[dict], str | None] | None = None  # how the reply is wrong, or None
-
-
-@dataclass(frozen=True)
-class Row:
-    label: str
-    budget: int | None
-    worst: dict[str, int]  # operations of the most expensive measured run
-    totals: tuple[int, ...]  # round trips of every measured run
-
-    @property
-    def round_trips(self) -> int:
-        return max(self.totals)
-
-    @property
-    def passed(self) -> bool:
-        return self.budget is None or self.round_trips <= self.budget
-
-    @property
-    def verdict(self) -> str:
-        if self.budget is None:
-            return "report"
-        return "PASS" if self.passed else "FAIL"
 
 
 def run(runs: int = 9) -> bool:
@@ -77,7 +42,7 @@ def run(runs: int = 9) -> bool:
 def measure() -> list[Row]:
     """Starts the embedded AWS and the counter, seeds the store, measures every case."""
     with counted_app() as (app, client, counter):
-        return [_measure_case(counter, case) for case in _cases(app, client)]
+        return [measure_case(counter, case, REPEATS) for case in _cases(app, client)]
 
 
 def fan_hearts(record: int, fan: int) -> bool:
@@ -156,26 +121,6 @@ def _cases(app, client) -> list[Case]:
              check=lambda reply: None if reply["hearted"] else f"expected hearted, got {reply!r}"),
         Case("DELETE /records/{id}/heart", None, unheart, 200, check=not_hearted),
     ]
-
-
-def _measure_case(counter, case: Case) -> Row:
-    runs = []
-    for _ in range(1 + REPEATS):  # the first is the warm-up, not held against the budget
-        with counter.measure() as calls:
-            response = case.send()
-        if response.status_code != case.status:
-            raise RuntimeError(f"{case.label}: expected {case.status}, got {response.status_code}: "
-                               f"{response.body[:500]!r}")
-        reply = json.loads(response.body)
-        if case.items is not None and len(reply["items"]) != case.items:
-            raise RuntimeError(f"{case.label}: expected {case.items} items: {response.body[:500]!r}")
-        problem = case.check(reply) if case.check else None
-        if problem:
-            raise RuntimeError(f"{case.label}: {problem}")
-        runs.append(calls.by_operation)
-    measured = runs[1:]
-    worst = max(measured, key=lambda ops: sum(ops.values()))
-    return Row(case.label, case.budget, worst, tuple(sum(ops.values()) for ops in measured))
 
 
 def report(rows: list[Row]) -> bool:

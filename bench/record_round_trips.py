@@ -13,42 +13,14 @@ A fresh process is also a fresh container, which is what a cold/warm distinction
 """
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import dataclass
-from typing import Callable
 
-from bench.support import app_output_held_back, counted_app, expect, requester, run_fresh
+from bench.support import Case, Row, app_output_held_back, counted_app, expect, measure_case, requester, run_fresh
 
 SEEDED_RECORDS = 50
 PAGE_SIZE = 20
 REPEATS = 3
 HANDLE = "bench"
-
-
-@dataclass(frozen=True)
-class Case:
-    label: str
-    budget: int
-    send: Callable[[], object]  # makes the request; returns the chalice test response
-    status: int
-    items: int | None = None  # a list's expected length: a short or empty page proves nothing
-
-
-@dataclass(frozen=True)
-class Row:
-    label: str
-    budget: int
-    worst: dict[str, int]  # operations of the most expensive measured run
-    totals: tuple[int, ...]  # round trips of every measured run
-
-    @property
-    def round_trips(self) -> int:
-        return max(self.totals)
-
-    @property
-    def passed(self) -> bool:
-        return self.round_trips <= self.budget
 
 
 def run(runs: int = 9) -> bool:
@@ -59,7 +31,7 @@ def run(runs: int = 9) -> bool:
 def measure() -> list[Row]:
     """Starts the embedded AWS and the counter, seeds the store, measures every case."""
     with counted_app() as (app, client, counter):
-        return [_measure_case(counter, case) for case in _cases(client)]
+        return [measure_case(counter, case, REPEATS) for case in _cases(client)]
 
 
 def _cases(client) -> list[Case]:
@@ -97,22 +69,6 @@ def _cases(client) -> list[Case]:
     ]
 
 
-def _measure_case(counter, case: Case) -> Row:
-    runs = []
-    for _ in range(1 + REPEATS):  # the first is the warm-up, not held against the budget
-        with counter.measure() as calls:
-            response = case.send()
-        if response.status_code != case.status:
-            raise RuntimeError(f"{case.label}: expected {case.status}, got {response.status_code}: "
-                               f"{response.body[:500]!r}")
-        if case.items is not None and len(json.loads(response.body)["items"]) != case.items:
-            raise RuntimeError(f"{case.label}: expected {case.items} items: {response.body[:500]!r}")
-        runs.append(calls.by_operation)
-    measured = runs[1:]
-    worst = max(measured, key=lambda ops: sum(ops.values()))
-    return Row(case.label, case.budget, worst, tuple(sum(ops.values()) for ops in measured))
-
-
 def report(rows: list[Row]) -> bool:
     print(f"DynamoDB round trips per request (warm; 1 member, {SEEDED_RECORDS} text records, "
           f"worst of {REPEATS} runs)")
@@ -122,7 +78,7 @@ def report(rows: list[Row]) -> bool:
         operations = ", ".join(f"{op} {n}" for op, n in sorted(row.worst.items())) or "-"
         spread = "" if len(set(row.totals)) == 1 else f"  (runs: {', '.join(map(str, row.totals))})"
         print(f"  {row.label:<{width}}  {row.round_trips:5d}  {operations:<34}  <= {row.budget}  "
-              f"{'PASS' if row.passed else 'FAIL'}{spread}")
+              f"{row.verdict}{spread}")
     return all(row.passed for row in rows)
 
 

@@ -6,7 +6,8 @@ import io
 import os
 import subprocess
 import sys
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from local.aws import PROJECT_DIR
 
@@ -96,3 +97,60 @@ def expect(response, status: int):
     if response.status_code != status:
         raise RuntimeError(f"expected {status}, got {response.status_code}: {response.body[:500]!r}")
     return json.loads(response.body) if response.body else None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request whose DynamoDB round trips are measured."""
+
+    label: str
+    budget: int | None  # None: reported, not held against a budget
+    send: Callable[[], object]  # makes the request; returns the chalice test response
+    status: int
+    items: int | None = None  # a list's expected length: a short or empty page proves nothing
+    check: Callable[[dict], str | None] | None = None  # how the reply is wrong, or None
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    budget: int | None
+    worst: dict[str, int]  # operations of the most expensive measured run
+    totals: tuple[int, ...]  # round trips of every measured run
+
+    @property
+    def round_trips(self) -> int:
+        return max(self.totals)
+
+    @property
+    def passed(self) -> bool:
+        return self.budget is None or self.round_trips <= self.budget
+
+    @property
+    def verdict(self) -> str:
+        if self.budget is None:
+            return "report"
+        return "PASS" if self.passed else "FAIL"
+
+
+def measure_case(counter, case: Case, repeats: int) -> Row:
+    """Sends `case` once to warm up, then `repeats` times counted; checks every reply."""
+    import json
+
+    runs = []
+    for _ in range(1 + repeats):  # the first is the warm-up, not held against the budget
+        with counter.measure() as calls:
+            response = case.send()
+        if response.status_code != case.status:
+            raise RuntimeError(f"{case.label}: expected {case.status}, got {response.status_code}: "
+                               f"{response.body[:500]!r}")
+        reply = json.loads(response.body) if response.body else None
+        if case.items is not None and len(reply["items"]) != case.items:
+            raise RuntimeError(f"{case.label}: expected {case.items} items: {response.body[:500]!r}")
+        problem = case.check(reply) if case.check else None
+        if problem:
+            raise RuntimeError(f"{case.label}: {problem}")
+        runs.append(calls.by_operation)
+    measured = runs[1:]
+    worst = max(measured, key=lambda ops: sum(ops.values()))
+    return Row(case.label, case.budget, worst, tuple(sum(ops.values()) for ops in measured))

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 LOCAL_DEV_JWT_SECRET = "remixery-local-dev-secret-not-for-production"
 LOCAL_ISSUER = "remixery-local"
 LOCAL_CURSOR_SECRET = "remixery-local-cursor-secret-not-for-production"
+LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_remixery_local"
+LOCAL_SHOPIFY_WEBHOOK_SECRET = "shpss_remixery_local"
 
 
 class Settings(BaseModel):
@@ -25,6 +27,7 @@ class Settings(BaseModel):
     media_bucket: str = Field(alias="REMIXERY_MEDIA_BUCKET", min_length=3)
     upload_queue: str = Field(alias="REMIXERY_UPLOAD_QUEUE", min_length=1)
     heart_queue: str = Field(alias="REMIXERY_HEART_QUEUE", min_length=1)
+    royalty_queue: str = Field(alias="REMIXERY_ROYALTY_QUEUE", min_length=1)
 
     dev_jwt_secret: SecretStr = Field(
         alias="REMIXERY_DEV_JWT_SECRET", default=SecretStr(LOCAL_DEV_JWT_SECRET)
@@ -33,6 +36,18 @@ class Settings(BaseModel):
         alias="REMIXERY_CURSOR_SECRET", default=SecretStr(LOCAL_CURSOR_SECRET),
         description="Signs pagination cursors, so a tampered cursor is refused.",
     )
+    # Webhook signing secrets: the value itself locally; deployed stages name a Secrets Manager
+    # secret instead (read through Powertools parameters, cached), so no secret sits in env.
+    stripe_webhook_secret: SecretStr = Field(
+        alias="REMIXERY_STRIPE_WEBHOOK_SECRET", default=SecretStr(LOCAL_STRIPE_WEBHOOK_SECRET)
+    )
+    shopify_webhook_secret: SecretStr = Field(
+        alias="REMIXERY_SHOPIFY_WEBHOOK_SECRET", default=SecretStr(LOCAL_SHOPIFY_WEBHOOK_SECRET)
+    )
+    stripe_webhook_secret_name: str | None = Field(alias="REMIXERY_STRIPE_WEBHOOK_SECRET_NAME", default=None)
+    shopify_webhook_secret_name: str | None = Field(alias="REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME", default=None)
+    min_payout: int = Field(alias="REMIXERY_MIN_PAYOUT", default=1000, ge=0)
+
     cognito_user_pool_id: str | None = Field(alias="REMIXERY_COGNITO_USER_POOL_ID", default=None)
     cognito_app_client_id: str | None = Field(alias="REMIXERY_COGNITO_APP_CLIENT_ID", default=None)
     # Only for tests and unusual partitions; derived from the pool id otherwise.
@@ -45,6 +60,11 @@ class Settings(BaseModel):
             raise ValueError(
                 "REMIXERY_COGNITO_USER_POOL_ID and REMIXERY_COGNITO_APP_CLIENT_ID are required "
                 f"on the {self.stage!r} stage"
+            )
+        if self.stage != "local" and not (self.stripe_webhook_secret_name and self.shopify_webhook_secret_name):
+            raise ValueError(
+                "REMIXERY_STRIPE_WEBHOOK_SECRET_NAME and REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME are "
+                f"required on the {self.stage!r} stage"
             )
         if self.stage != "local" and self.cursor_secret.get_secret_value() == LOCAL_CURSOR_SECRET:
             raise ValueError(f"REMIXERY_CURSOR_SECRET must be set on the {self.stage!r} stage")

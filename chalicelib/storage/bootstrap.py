@@ -9,7 +9,9 @@ import json
 from functools import lru_cache
 
 from chalicelib.config import Settings
-from chalicelib.storage.definitions import HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, UPLOAD_QUEUE, TableDefinition
+from chalicelib.storage.definitions import (
+    HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, ROYALTY_QUEUE, UPLOAD_QUEUE, TableDefinition,
+)
 
 
 def create_all(settings: Settings) -> None:
@@ -21,6 +23,8 @@ def create_all(settings: Settings) -> None:
     create_bucket(s3, settings.media_bucket, settings.region, queue_arn, MEDIA_BUCKET.notify_prefixes)
     create_queue_with_dlq(sqs, settings.heart_queue, HEART_QUEUE.visibility_timeout_seconds,
                           HEART_QUEUE.max_receive_count)
+    create_queue_with_dlq(sqs, settings.royalty_queue, ROYALTY_QUEUE.visibility_timeout_seconds,
+                          ROYALTY_QUEUE.max_receive_count)
 
 
 @lru_cache(maxsize=2)

@@ -95,4 +95,8 @@ UPLOAD_QUEUE = QueueDefinition("UploadQueue", visibility_timeout_seconds=300, ma
 # "Record X's hearts changed": the heart-count function sums its shards into heart_count.
 HEART_QUEUE = QueueDefinition("HeartQueue", visibility_timeout_seconds=60, max_receive_count=10)
 
+# "Close period T": the royalty run works in the background, retried from here if it dies.
+# A run may take up to Lambda's 15 minutes, so a message stays invisible that long.
+ROYALTY_QUEUE = QueueDefinition("RoyaltyQueue", visibility_timeout_seconds=900, max_receive_count=3)
+
 MEDIA_BUCKET = BucketDefinition("MediaBucket", notify_prefixes=("uploads/",))

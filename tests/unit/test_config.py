@@ -10,9 +10,12 @@ LOCAL = {
     "REMIXERY_STAGE": "local", "AWS_REGION": "us-east-1", "REMIXERY_TABLE_NAME": "remixery-local",
     "REMIXERY_MEDIA_BUCKET": "remixery-local-media", "REMIXERY_UPLOAD_QUEUE": "remixery-local-uploads",
     "REMIXERY_HEART_QUEUE": "remixery-local-hearts",
+    "REMIXERY_ROYALTY_QUEUE": "remixery-local-royalties",
 }
 DEPLOYED = {**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_pool",
-            "REMIXERY_COGNITO_APP_CLIENT_ID": "client123", "REMIXERY_CURSOR_SECRET": "s3cret-for-cursors"}
+            "REMIXERY_COGNITO_APP_CLIENT_ID": "client123", "REMIXERY_CURSOR_SECRET": "s3cret-for-cursors",
+            "REMIXERY_STRIPE_WEBHOOK_SECRET_NAME": "remixery/prod/stripe-webhook",
+            "REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME": "remixery/prod/shopify-webhook"}
 
 
 def test_local_stage_uses_the_documented_dev_secret_and_issuer_by_default():
@@ -43,6 +46,19 @@ def test_deployed_stage_derives_issuer_and_jwks_url_from_the_user_pool():
 def test_deployed_stage_without_its_own_cursor_secret_is_refused():
     with pytest.raises(ValidationError, match="REMIXERY_CURSOR_SECRET"):
         settings_from({k: v for k, v in DEPLOYED.items() if k != "REMIXERY_CURSOR_SECRET"})
+
+
+def test_deployed_stage_without_webhook_secret_names_is_refused():
+    with pytest.raises(ValidationError, match="REMIXERY_STRIPE_WEBHOOK_SECRET_NAME"):
+        settings_from({k: v for k, v in DEPLOYED.items() if k != "REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME"})
+
+
+def test_local_stage_uses_the_documented_webhook_secrets_and_minimum_payout():
+    settings = settings_from(LOCAL)
+
+    assert settings.stripe_webhook_secret.get_secret_value() == "whsec_remixery_local"
+    assert settings.shopify_webhook_secret.get_secret_value() == "shpss_remixery_local"
+    assert settings.min_payout == 1000
 
 
 @pytest.mark.parametrize("change", [{"REMIXERY_STAGE": "staging"}, {"REMIXERY_TABLE_NAME": ""}, {"AWS_REGION": ""}])

@@ -5,9 +5,11 @@ import argparse
 import os
 import sys
 
-from bench import cold_start, heart_round_trips, hot_record, lineage_round_trips, record_round_trips, upload_memory
+from bench import (cold_start, heart_round_trips, hot_record, lineage_round_trips, record_round_trips, royalty_compute,
+                   upload_memory)
 
-BENCHMARKS = (cold_start, record_round_trips, lineage_round_trips, heart_round_trips, hot_record, upload_memory)
+BENCHMARKS = (cold_start, record_round_trips, lineage_round_trips, heart_round_trips, hot_record, upload_memory,
+              royalty_compute)
 DEFAULT_RUNS = 9
 
 

@@ -48,4 +48,18 @@ def heart_events():
     return HeartEvents(get_settings())
 
 
-FACTORIES = (members, records, media, collaborations, hearts, heart_events)
+@lru_cache(maxsize=1)
+def productions():
+    from chalicelib.storage.productions import ProductionRepository
+
+    return ProductionRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def sales():
+    from chalicelib.storage.sales import SalesBook
+
+    return SalesBook(get_settings())
+
+
+FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales)

@@ -23,6 +23,7 @@ _ERROR_TEXT = {
     415: "Body is not application/json.",
     422: "Valid JSON that breaks a rule.",
     429: "Throttled.",
+    503: "Busy for a moment (contention or a closing period); retry shortly.",
 }
 
 PROBLEM_SCHEMA = {

@@ -87,6 +87,11 @@ class RequestContext:
 
         return get_settings()
 
+    @property
+    def raw_body(self) -> bytes:
+        """The body exactly as it arrived (webhook signatures are computed over these bytes)."""
+        return self._request.raw_body or b""
+
     def body(self) -> Any:
         """The parsed body. Called by handlers after the resource checks, as the contract orders."""
         raw = self._request.raw_body or b""

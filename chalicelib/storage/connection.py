@@ -65,3 +65,23 @@ def write_transaction(settings: Settings, fill, attempts: int = 4) -> None:
 def cancellation_codes(error) -> list[str | None]:
     """One code per transaction item, in order (`ConditionalCheckFailed`, `None`, ...)."""
     return [r.code if r else None for r in (error.cancellation_reasons or [])]
+
+
+def batch_get_raw(settings: Settings, keys: list[tuple[str, str]], consistent: bool = True) -> dict[tuple[str, str], dict]:
+    """Items of any model in one BatchGetItem (more only for >100 keys or unprocessed keys),
+    raw by key: the caller knows which model each key holds (`Model.from_raw_data`)."""
+    from chalicelib.storage.models import MainTableModel
+
+    bind_models(settings)
+    connection = MainTableModel._get_connection()
+    found: dict[tuple[str, str], dict] = {}
+    pending = [{"pk": pk, "sk": sk} for pk, sk in dict.fromkeys(keys)]
+    while pending:
+        page, pending = pending[:100], pending[100:]
+        while page:
+            data = connection.batch_get_item(page, consistent_read=consistent)
+            for raw in data["Responses"].get(settings.table_name, []):
+                found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
+            page = [{"pk": k["pk"]["S"], "sk": k["sk"]["S"]}
+                    for k in data.get("UnprocessedKeys", {}).get(settings.table_name, {}).get("Keys", [])]
+    return found

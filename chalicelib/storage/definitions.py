@@ -18,6 +18,15 @@ Key layout (grows with the features):
     COLLAB#<id>         COLLAB     a collaboration
     META#LINEAGE        VERSION    serialises sources added to existing records (cycle checks)
     META#FEED           MONTHS     the month buckets that hold records (feeds skip empty months)
+    PRODUCTION#<id>     PRODUCTION a production with its totals to date
+    PRODUCTION#<id>     CONTRIBUTIONS#<version>#<chunk>  its contribution list, packed
+    PRODUCTION#<id>     PERIOD#<yyyy-mm>  what it booked in one period (royalty runs read these)
+    PRODUCTION#<id>     LEDGER#<entry id> one ledger entry, in booking order
+    PRODUCT#<provider>#<product id>  PRODUCT  the one production a store product sells
+    PAYMENT#<provider>#<reference>   PAYMENT  one purchase: what it booked and what it holds
+    DELIVERY#<provider>#<id>  DELIVERY  a webhook delivery already taken (dedupe)
+    UNMATCHED#<id>      UNMATCHED  money no production took, until an admin assigns it
+    META#PERIODS        STATE      the last closed royalty period
 
 GSIs (sparse: an item is in an index only while it carries that index's key):
 
@@ -25,8 +34,11 @@ GSIs (sparse: an item is in an index only while it carries that index's key):
           COLLABS                   collaborations, newest first
           HEARTS_BY#<sub>           a member's hearts, most recent first
           TRENDING#<window>         trend items by score, ties newest first
+          RELEASED                  released productions, newest release first
+          UNMATCHED                 unassigned unmatched sales, newest first
     gsi2  FEED#<kind>#<yyyy-mm>     ready records of one kind
           TRENDING#<window>#<kind>  trend items of one kind
+          PRODUCTIONS               every production, drafts too (royalty runs close them all)
     gsi3  UNREMIXED#<yyyy-mm>       ready records nobody has remixed yet
     gsi4  COLLAB#<id>               ready records of one collaboration
     gsi5  OWNER#<member id>         ready records of one member

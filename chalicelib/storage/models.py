@@ -246,8 +246,181 @@ class FeedMonthsItem(MainTableModel):
         return "META#FEED", "MONTHS"
 
 
+class ProductionItem(MainTableModel):
+    """`PRODUCTION#<id>` / `PRODUCTION`, with its totals to date (summed on every booking).
+    Every production is in gsi2 (`PRODUCTIONS`, for royalty runs); released ones also in gsi1
+    (`RELEASED`, newest release first)."""
+
+    SK = "PRODUCTION"
+
+    production_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    format = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    producer_sub = UnicodeAttribute()
+    producer_id = UnicodeAttribute()
+    producer_handle = UnicodeAttribute()
+    collaboration_id = UnicodeAttribute(null=True)
+    contributor_share_bps = NumberAttribute()
+    upstream_share_bps = NumberAttribute()
+    products = ListAttribute(of=UnicodeAttribute, default=list)  # "<provider>:<product id>"
+    status = UnicodeAttribute()
+    released_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    contribution_count = NumberAttribute(default=0)
+    contributions_version = NumberAttribute(default=0)
+    sales = NumberAttribute(default=0)
+    refunds = NumberAttribute(default=0)
+    disputes = NumberAttribute(default=0)
+    dispute_reversals = NumberAttribute(default=0)
+    costs = NumberAttribute(default=0)
+    allocated = NumberAttribute(default=0)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+
+    @staticmethod
+    def key(production_id: str) -> tuple[str, str]:
+        return f"PRODUCTION#{production_id}", ProductionItem.SK
+
+
+class ProductMappingItem(MainTableModel):
+    """`PRODUCT#<provider>#<product id>` / `PRODUCT`: the one production a store product sells.
+    Its existence makes the pair unique; it carries the currency, so a sale is matched and
+    checked without reading the production."""
+
+    production_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+
+    @staticmethod
+    def key(provider: str, product_id: str) -> tuple[str, str]:
+        return f"PRODUCT#{provider}#{product_id}", "PRODUCT"
+
+
+class ContributionsItem(MainTableModel):
+    """`PRODUCTION#<id>` / `CONTRIBUTIONS#<version>#<chunk>`: one chunk of a version of the
+    contribution list, packed as `<record id>=<weight>` pairs (10,000 fit in two items). A new
+    list is written as a new version, then the production switches to it."""
+
+    pairs = UnicodeAttribute()
+
+    @staticmethod
+    def key(production_id: str, version: int, chunk: int) -> tuple[str, str]:
+        return f"PRODUCTION#{production_id}", f"{ContributionsItem.prefix(version)}{chunk:04d}"
+
+    @staticmethod
+    def prefix(version: int) -> str:
+        return f"CONTRIBUTIONS#{version:08d}#"
+
+
+class PeriodTotalsItem(MainTableModel):
+    """`PRODUCTION#<id>` / `PERIOD#<yyyy-mm>`: what the production booked in one period.
+    `closed` is set by the royalty run that closes the period; bookings are conditional on
+    its absence, so a closed period never changes."""
+
+    sales = NumberAttribute(default=0)
+    refunds = NumberAttribute(default=0)
+    disputes = NumberAttribute(default=0)
+    dispute_reversals = NumberAttribute(default=0)
+    costs = NumberAttribute(default=0)
+    closed = BooleanAttribute(null=True)
+
+    @staticmethod
+    def key(production_id: str, period: str) -> tuple[str, str]:
+        return f"PRODUCTION#{production_id}", f"PERIOD#{period}"
+
+
+class LedgerEntryItem(MainTableModel):
+    """`PRODUCTION#<id>` / `LEDGER#<entry id>`: one booked entry; ids sort by booking time."""
+
+    entry_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    amount = NumberAttribute()  # positive; the kind gives the direction
+    currency = UnicodeAttribute()
+    period = UnicodeAttribute()
+    event_time = UnicodeAttribute()
+    booked_at = UnicodeAttribute()
+    provider = UnicodeAttribute(null=True)
+    external_id = UnicodeAttribute(null=True)
+    event_id = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(production_id: str, entry_id: str) -> tuple[str, str]:
+        return f"PRODUCTION#{production_id}", f"LEDGER#{entry_id}"
+
+
+class PaymentItem(MainTableModel):
+    """`PAYMENT#<provider>#<reference>` / `PAYMENT`: what one purchase has booked and holds
+    (`domain.ledger.Payment` as JSON). `version` makes concurrent events on it take turns."""
+
+    state = UnicodeAttribute()
+    version = NumberAttribute()
+
+    @staticmethod
+    def key(provider: str, reference: str) -> tuple[str, str]:
+        return f"PAYMENT#{provider}#{reference}", "PAYMENT"
+
+
+class DeliveryItem(MainTableModel):
+    """`DELIVERY#<provider>#<event or webhook id>` / `DELIVERY`: this delivery was taken. Written
+    in the transaction that books it, so a redelivery finds it and changes nothing."""
+
+    event_type = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(provider: str, delivery_id: str) -> tuple[str, str]:
+        return f"DELIVERY#{provider}#{delivery_id}", "DELIVERY"
+
+
+class UnmatchedSaleItem(MainTableModel):
+    """`UNMATCHED#<id>` / `UNMATCHED`: money no production took. Listed newest first in gsi1
+    (`UNMATCHED`) until an admin assigns it."""
+
+    unmatched_id = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    external_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    event_time = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    payment_reference = UnicodeAttribute()
+    line = UnicodeAttribute(default="")
+    assigned_to = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(unmatched_id: str) -> tuple[str, str]:
+        return f"UNMATCHED#{unmatched_id}", "UNMATCHED"
+
+
+class PeriodsItem(MainTableModel):
+    """`META#PERIODS` / `STATE`: the last closed period, and the one a running close is taking
+    (entries already go past it)."""
+
+    closed_through = UnicodeAttribute(null=True)
+    closing = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return "META#PERIODS", "STATE"
+
+
 ALL_MODELS: tuple[type[MainTableModel], ...] = (
     MainTableModel, MemberItem, IdentityItem, RecordItem, HeartItem, HeartShardItem, TrendItem,
     RemixEdgeItem, LineageVersionItem,
     CollaborationItem, FeedMonthsItem,
+    ProductionItem, ProductMappingItem, ContributionsItem, PeriodTotalsItem, LedgerEntryItem,
+    PaymentItem, DeliveryItem, UnmatchedSaleItem, PeriodsItem,
 )

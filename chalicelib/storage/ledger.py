@@ -1,0 +1,74 @@
+"""Booking ledger entries: the entry, its period's totals and the production's totals to date,
+always added to the caller's transaction together, so they can never disagree.
+
+A period's totals are updated only while the period is open (`closed` absent): the royalty
+run sets `closed` before it reads them, so an entry racing a close fails its condition, and
+the caller reads the periods again and books it into the first open period.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from chalicelib.config import Settings
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.ledger import Entry, booking_period, period_of
+from chalicelib.domain.productions import TOTAL_OF_KIND
+from chalicelib.storage.models import LedgerEntryItem, PeriodsItem, PeriodTotalsItem, ProductionItem
+
+
+@dataclass(frozen=True)
+class Posting:
+    production_id: str
+    entry: Entry
+    period: str
+    provider: str | None = None  # None for costs
+    delivery_id: str | None = None
+    description: str | None = None
+
+
+def closed_through(raw_periods: dict | None) -> str | None:
+    """The last period entries may no longer go to: the closed one, or the one being closed."""
+    if not raw_periods:
+        return None
+    item = PeriodsItem.from_raw_data(raw_periods)
+    return max(filter(None, (item.closed_through, item.closing)), default=None)
+
+
+def posting(production_id: str, entry: Entry, closed: str | None, **details) -> Posting:
+    return Posting(production_id, entry, booking_period(period_of(entry.event_time), closed), **details)
+
+
+def add_postings(tx, postings: list[Posting], booked_at: str) -> None:
+    """Adds every write the postings need to `tx`: one item each per entry, per (production,
+    period) and per production, since a transaction may touch an item only once."""
+    periods: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    productions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    currencies: dict[str, str] = {}
+    for p in postings:
+        entry = p.entry
+        entry_id = new_id()
+        tx.save(LedgerEntryItem(
+            *LedgerEntryItem.key(p.production_id, entry_id), entry_id=entry_id, kind=entry.kind,
+            amount=entry.amount, currency=entry.currency, period=p.period, event_time=entry.event_time,
+            booked_at=booked_at, provider=p.provider, external_id=entry.external_id or None,
+            event_id=p.delivery_id, description=p.description,
+        ), condition=LedgerEntryItem.pk.does_not_exist())
+        periods[(p.production_id, p.period)][TOTAL_OF_KIND[entry.kind]] += entry.amount
+        productions[p.production_id][TOTAL_OF_KIND[entry.kind]] += entry.amount
+        currencies[p.production_id] = entry.currency
+    for (production_id, period), sums in periods.items():
+        item = PeriodTotalsItem(*PeriodTotalsItem.key(production_id, period))
+        tx.update(item, actions=[getattr(PeriodTotalsItem, name).add(amount) for name, amount in sums.items()],
+                  condition=PeriodTotalsItem.closed.does_not_exist())
+    for production_id, sums in productions.items():
+        item = ProductionItem(*ProductionItem.key(production_id))
+        # The currency condition keeps a booking and a currency change of a draft apart.
+        tx.update(item, actions=[getattr(ProductionItem, name).add(amount) for name, amount in sums.items()],
+                  condition=ProductionItem.pk.exists() & (ProductionItem.currency == currencies[production_id]))
+
+
+def read_closed_through(settings: Settings) -> str | None:
+    from chalicelib.storage.connection import batch_get_raw
+
+    return closed_through(batch_get_raw(settings, [PeriodsItem.key()]).get(PeriodsItem.key()))

@@ -1,0 +1,245 @@
+"""Productions, their product mappings, contribution lists, costs and ledger.
+
+A production and its `(provider, product id)` mappings are written in one transaction: a
+product that already maps to another production cancels it (409). Contribution lists are
+versioned: a new list is written beside the old one and the production switches to it with
+one conditional update, so a reader never sees half a list and a list of 10,000 costs a few
+item writes, not 10,000.
+"""
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from chalicelib.config import Settings
+from chalicelib.domain.clock import now_rfc3339
+from chalicelib.domain.ids import is_id, new_id_with_time
+from chalicelib.domain.ledger import COST, Entry
+from chalicelib.domain.productions import DRAFT, RELEASED, Contribution, Product, Production
+from chalicelib.domain.royalties import Totals
+from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.ledger import Posting, add_postings, posting, read_closed_through
+from chalicelib.storage.models import (
+    ContributionsItem, LedgerEntryItem, PeriodTotalsItem, ProductionItem, ProductMappingItem,
+)
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+RELEASED_LIST = "RELEASED"
+ALL_LIST = "PRODUCTIONS"
+CHUNK = 5_000  # contributions per item: ~35 bytes each stays far below DynamoDB's 400 KB
+ATTEMPTS = 5
+
+
+class ProductionRepository:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        bind_models(settings)
+
+    def create(self, production: Production) -> None:
+        def fill(tx) -> None:
+            tx.save(_item(production), condition=ProductionItem.pk.does_not_exist())
+            for product in production.products:
+                _map(tx, product, production)
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            raise _product_taken(e, production.products, offset=1) from e
+
+    def get(self, production_id: str) -> Production | None:
+        if not is_id(production_id):
+            return None
+        try:
+            return _production(ProductionItem.get(*ProductionItem.key(production_id), consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def update(self, before: Production, after: Production) -> None:
+        """A draft's details; its product mappings follow in the same transaction."""
+        removed = [p for p in before.products if p not in after.products]
+        added = [p for p in after.products if p not in before.products]
+        kept = [p for p in after.products if p in before.products]
+
+        def fill(tx) -> None:
+            condition = (ProductionItem.status == DRAFT) & (ProductionItem.updated_at == before.updated_at)
+            if after.currency != before.currency:  # nothing booked may be in the old currency
+                condition &= (ProductionItem.sales == 0) & (ProductionItem.costs == 0) & (ProductionItem.refunds == 0)
+            # Only the details are set: the totals on the same item belong to the bookings.
+            tx.update(ProductionItem(*ProductionItem.key(after.id)), actions=[
+                ProductionItem.title.set(after.title), ProductionItem.format.set(after.format),
+                ProductionItem.currency.set(after.currency),
+                ProductionItem.collaboration_id.set(after.collaboration_id) if after.collaboration_id
+                else ProductionItem.collaboration_id.remove(),
+                ProductionItem.contributor_share_bps.set(after.contributor_share_bps),
+                ProductionItem.upstream_share_bps.set(after.upstream_share_bps),
+                ProductionItem.products.set([f"{p.provider}:{p.product_id}" for p in after.products]),
+                ProductionItem.updated_at.set(after.updated_at),
+            ], condition=condition)
+            for product in added:
+                _map(tx, product, after)
+            for product in removed:
+                tx.delete(ProductMappingItem(*ProductMappingItem.key(product.provider, product.product_id)),
+                          condition=ProductMappingItem.production_id == after.id)
+            if after.currency != before.currency:
+                for product in kept:
+                    _map(tx, product, after, replace=True)
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            codes = cancellation_codes(e)
+            if codes and codes[0] == CONDITION_FAILED:
+                raise Conflict("The production changed meanwhile (released, edited, or it booked money in its "
+                               "currency); read it again.") from e
+            raise _product_taken(e, added, offset=1) from e
+
+    def contributions(self, production: Production) -> list[Contribution]:
+        items = ContributionsItem.query(
+            ProductionItem.key(production.id)[0],
+            ContributionsItem.sk.startswith(ContributionsItem.prefix(production.contributions_version)),
+            consistent_read=True,
+        )
+        result = []
+        for item in items:
+            for pair in item.pairs.split(","):
+                record_id, _, weight = pair.partition("=")
+                result.append(Contribution(record_id, int(weight)))
+        return result
+
+    def replace_contributions(self, production: Production, contributions: list[Contribution]) -> Production:
+        version = production.contributions_version + 1
+        chunks = [contributions[i:i + CHUNK] for i in range(0, len(contributions), CHUNK)]
+        with ContributionsItem.batch_write() as batch:
+            for number, chunk in enumerate(chunks):
+                batch.save(ContributionsItem(*ContributionsItem.key(production.id, version, number),
+                                             pairs=",".join(f"{c.record_id}={c.weight}" for c in chunk)))
+        now = now_rfc3339()
+        try:
+            ProductionItem(*ProductionItem.key(production.id)).update(
+                actions=[ProductionItem.contributions_version.set(version),
+                         ProductionItem.contribution_count.set(len(contributions)),
+                         ProductionItem.updated_at.set(now)],
+                condition=(ProductionItem.status == DRAFT)
+                & (ProductionItem.contributions_version == production.contributions_version),
+            )
+        except UpdateError as e:
+            self._drop_contributions(production.id, version, len(chunks))
+            raise Conflict("The production changed meanwhile (released, or another list was saved); "
+                           "read it again.") from e
+        self._drop_contributions(production.id, production.contributions_version,
+                                 -(-production.contribution_count // CHUNK))
+        return production.changed(contributions_version=version, contribution_count=len(contributions),
+                                  updated_at=now)
+
+    def _drop_contributions(self, production_id: str, version: int, chunks: int) -> None:
+        """Deletes a list nobody points to any more."""
+        with ContributionsItem.batch_write() as batch:
+            for number in range(chunks):
+                batch.delete(ContributionsItem(*ContributionsItem.key(production_id, version, number)))
+
+    def release(self, production: Production) -> Production:
+        now = now_rfc3339()
+        try:
+            ProductionItem(*ProductionItem.key(production.id)).update(
+                actions=[ProductionItem.status.set(RELEASED), ProductionItem.released_at.set(now),
+                         ProductionItem.updated_at.set(now), ProductionItem.gsi1pk.set(RELEASED_LIST),
+                         ProductionItem.gsi1sk.set(f"{now}#{production.id}")],
+                condition=(ProductionItem.status == DRAFT) & (ProductionItem.contribution_count > 0)
+                & (ProductionItem.contributions_version == production.contributions_version),
+            )
+        except UpdateError as e:
+            raise Conflict("The production changed meanwhile; read it again.") from e
+        return production.changed(status=RELEASED, released_at=now, updated_at=now)
+
+    def add_cost(self, production: Production, amount: int, description: str, incurred_on: str) -> dict:
+        """Books a recoupable cost in its period (or the first open one): returns the entry."""
+        entry = Entry(COST, amount, production.currency, f"{incurred_on}T00:00:00.000Z", "")
+        for _ in range(ATTEMPTS):
+            cost = posting(production.id, entry, read_closed_through(self._settings), description=description)
+            booked_at = now_rfc3339()
+            try:
+                write_transaction(self._settings, lambda tx: add_postings(tx, [cost], booked_at))
+                return _cost_out(cost, booked_at)
+            except TransactWriteError as e:
+                if CONDITION_FAILED not in cancellation_codes(e):
+                    raise
+        raise ServiceUnavailable("A royalty run is closing this period; try again shortly.")
+
+    def list_released(self, limit: int, after: str | None) -> tuple[list[Production], str | None]:
+        condition = ProductionItem.gsi1sk < after if after else None
+        items = list(ProductionItem.gsi1.query(RELEASED_LIST, range_key_condition=condition,
+                                               scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
+        page = items[:limit]
+        return [_production(i) for i in page], (page[-1].gsi1sk if len(items) > limit else None)
+
+    def ledger(self, production_id: str, limit: int, after: str | None) -> tuple[list[LedgerEntryItem], str | None]:
+        # Ledger keys sort together, before the periods and the production on the same partition.
+        condition = (LedgerEntryItem.sk > after) if after else LedgerEntryItem.sk.startswith("LEDGER#")
+        items = [i for i in LedgerEntryItem.query(ProductionItem.key(production_id)[0], condition, limit=limit + 1,
+                                                  page_size=limit + 1, consistent_read=True)
+                 if i.sk.startswith("LEDGER#")]
+        page = items[:limit]
+        return page, (page[-1].sk if len(items) > limit else None)
+
+    def period_totals(self, production_id: str) -> dict[str, Totals]:
+        """What the production booked per period (`YYYY-MM`)."""
+        items = PeriodTotalsItem.query(ProductionItem.key(production_id)[0],
+                                       PeriodTotalsItem.sk.startswith("PERIOD#"), consistent_read=True)
+        return {i.sk.removeprefix("PERIOD#"): Totals(int(i.sales), int(i.refunds), int(i.disputes),
+                                                    int(i.dispute_reversals), int(i.costs)) for i in items}
+
+
+def _map(tx, product: Product, production: Production, replace: bool = False) -> None:
+    condition = (ProductMappingItem.production_id == production.id) if replace else ProductMappingItem.pk.does_not_exist()
+    tx.save(ProductMappingItem(*ProductMappingItem.key(product.provider, product.product_id),
+                               production_id=production.id, currency=production.currency), condition=condition)
+
+
+def _product_taken(error: TransactWriteError, products, offset: int) -> Exception:
+    codes = cancellation_codes(error)
+    for n, product in enumerate(products):
+        if offset + n < len(codes) and codes[offset + n] == CONDITION_FAILED:
+            return Conflict(f"The {product.provider} product '{product.product_id}' already belongs to another "
+                            "production.")
+    return error
+
+
+def _cost_out(cost: Posting, booked_at: str) -> dict:
+    return {"kind": COST, "amount": cost.entry.amount, "currency": cost.entry.currency, "period": cost.period,
+            "description": cost.description, "booked_at": booked_at}
+
+
+def _item(production: Production) -> ProductionItem:
+    released = production.status == RELEASED
+    return ProductionItem(
+        *ProductionItem.key(production.id), production_id=production.id, title=production.title,
+        format=production.format, currency=production.currency, producer_sub=production.producer_sub,
+        producer_id=production.producer_id, producer_handle=production.producer_handle,
+        collaboration_id=production.collaboration_id, contributor_share_bps=production.contributor_share_bps,
+        upstream_share_bps=production.upstream_share_bps,
+        products=[f"{p.provider}:{p.product_id}" for p in production.products], status=production.status,
+        released_at=production.released_at, created_at=production.created_at, updated_at=production.updated_at,
+        contribution_count=production.contribution_count, contributions_version=production.contributions_version,
+        sales=production.totals.sales, refunds=production.totals.refunds, disputes=production.totals.disputes,
+        dispute_reversals=production.totals.dispute_reversals, costs=production.totals.costs,
+        allocated=production.allocated,
+        gsi1pk=RELEASED_LIST if released else None,
+        gsi1sk=f"{production.released_at}#{production.id}" if released else None,
+        gsi2pk=ALL_LIST, gsi2sk=f"{production.created_at}#{production.id}",
+    )
+
+
+def _production(item: ProductionItem) -> Production:
+    return Production(
+        id=item.production_id, title=item.title, format=item.format, currency=item.currency,
+        producer_sub=item.producer_sub, producer_id=item.producer_id, producer_handle=item.producer_handle,
+        created_at=item.created_at, updated_at=item.updated_at,
+        collaboration_id=item.collaboration_id, contributor_share_bps=int(item.contributor_share_bps),
+        upstream_share_bps=int(item.upstream_share_bps),
+        products=tuple(Product(*p.split(":", 1)) for p in item.products or ()), status=item.status,
+        released_at=item.released_at, contribution_count=int(item.contribution_count or 0),
+        contributions_version=int(item.contributions_version or 0),
+        totals=Totals(int(item.sales or 0), int(item.refunds or 0), int(item.disputes or 0),
+                      int(item.dispute_reversals or 0), int(item.costs or 0)),
+        allocated=int(item.allocated or 0),
+    )

@@ -1,0 +1,255 @@
+"""Store deliveries into the ledger: two DynamoDB round trips each.
+
+1. One BatchGetItem: the delivery's dedupe marker, the purchase's state (`PaymentItem`), the
+   period state and whatever names the production (the production, or the product mappings).
+2. One TransactWriteItems: the dedupe marker, the purchase's new state (conditional on the
+   version read), the ledger entries with their period and production totals, and any
+   unmatched sales. All or nothing: a crash or a retry can neither lose nor double an entry.
+
+If the transaction loses a race (the same purchase changed, a period closed) it is read and
+tried again; a redelivery that finds its marker, or loses to its twin, changes nothing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.config import Settings
+from chalicelib.domain.clock import now_rfc3339
+from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.ledger import (
+    SALE, STRIPE_LINE, Booking, Entry, Outcome, Payment, Target, Unmatched, assign_line, record_dispute,
+    record_refund_total, record_sale, record_shopify_refund,
+)
+from chalicelib.errors import Conflict, NotFound, RuleViolation, ServiceUnavailable
+from chalicelib.storage.connection import batch_get_raw, bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.ledger import add_postings, closed_through, posting
+from chalicelib.storage.models import (
+    DeliveryItem, PaymentItem, PeriodsItem, ProductionItem, ProductMappingItem, UnmatchedSaleItem,
+)
+
+ATTEMPTS = 6
+CONDITION_FAILED = "ConditionalCheckFailed"
+UNMATCHED_LIST = "UNMATCHED"
+TAKEN, DUPLICATE = "taken", "duplicate"
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    provider: str
+    delivery_id: str  # Stripe: the event id; Shopify: X-Shopify-Webhook-Id
+    event_type: str
+    reference: str  # the purchase it concerns
+    production_ids: tuple[str, ...] = ()  # productions named by the event itself
+    product_ids: tuple[str, ...] = ()  # store products to map to productions
+
+
+@dataclass(frozen=True)
+class UnmatchedSale:
+    id: str
+    provider: str
+    external_id: str
+    kind: str
+    amount: int
+    currency: str
+    reason: str
+    event_time: str
+    received_at: str
+    assigned_to: str | None
+
+
+class SalesBook:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        bind_models(settings)
+
+    def take(self, delivery: Delivery, apply: Callable[[Payment, dict[str, Target]], Outcome]) -> str:
+        """Applies one delivery to its purchase and books the outcome. `apply` gets the purchase's
+        state and the targets found (by production id and by product id) and changes the state."""
+        payment_key = PaymentItem.key(delivery.provider, delivery.reference)
+        delivery_key = DeliveryItem.key(delivery.provider, delivery.delivery_id)
+        target_keys = {ProductionItem.key(p): p for p in delivery.production_ids if is_id(p)}
+        target_keys |= {ProductMappingItem.key(delivery.provider, p): p for p in delivery.product_ids}
+        for _ in range(ATTEMPTS):
+            found = batch_get_raw(self._settings, [delivery_key, PeriodsItem.key(), payment_key, *target_keys])
+            if delivery_key in found:
+                return DUPLICATE
+            raw_payment = found.get(payment_key)
+            version = int(PaymentItem.from_raw_data(raw_payment).version) if raw_payment else 0
+            payment = (Payment.from_dict(json.loads(PaymentItem.from_raw_data(raw_payment).state)) if raw_payment
+                       else Payment(reference=delivery.reference))
+            targets = {name: _target(key, found[key]) for key, name in target_keys.items() if key in found}
+            outcome = apply(payment, targets)
+            now = now_rfc3339()
+            closed = closed_through(found.get(PeriodsItem.key()))
+
+            def fill(tx) -> None:
+                tx.save(DeliveryItem(*delivery_key, event_type=delivery.event_type, received_at=now),
+                        condition=DeliveryItem.pk.does_not_exist())
+                _save_payment(tx, payment, payment_key, version)
+                add_postings(tx, [posting(b.production_id, b.entry, closed, provider=delivery.provider,
+                                          delivery_id=delivery.delivery_id) for b in outcome.bookings], now)
+                for unmatched in outcome.unmatched:
+                    _save_unmatched(tx, delivery.provider, delivery.reference, unmatched, now)
+
+            try:
+                write_transaction(self._settings, fill)
+                return TAKEN
+            except TransactWriteError as e:
+                codes = cancellation_codes(e)
+                if codes and codes[0] == CONDITION_FAILED:
+                    return DUPLICATE  # its twin was taken between our read and our write
+                if CONDITION_FAILED not in codes:
+                    raise
+        raise ServiceUnavailable("This purchase is changing too fast right now; deliver it again shortly.")
+
+    def take_stripe(self, event) -> str:
+        """A parsed Stripe event (`webhooks.stripe.Event`) with a money movement."""
+        from chalicelib.webhooks.stripe import Dispute, RefundTotal, Sale
+
+        change = event.change
+        if isinstance(change, Sale):
+            named = change.production_id or change.product_id
+
+            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
+                return record_sale(payment, change.currency, {STRIPE_LINE: (change.amount, targets.get(named))},
+                                   change.event_time)
+
+            delivery = Delivery("stripe", event.id, event.type, change.reference,
+                                production_ids=(change.production_id,) if change.production_id else (),
+                                product_ids=() if change.production_id or not change.product_id
+                                else (change.product_id,))
+        elif isinstance(change, RefundTotal):
+            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
+                return record_refund_total(payment, change.cumulative, change.currency, change.event_time)
+
+            delivery = Delivery("stripe", event.id, event.type, change.reference)
+        else:
+            assert isinstance(change, Dispute)
+
+            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
+                return record_dispute(payment, change.dispute_id, change.won, change.amount, change.currency,
+                                      change.event_time)
+
+            delivery = Delivery("stripe", event.id, event.type, change.reference)
+        return self.take(delivery, apply)
+
+    def take_shopify(self, webhook_id: str, topic: str, change) -> str:
+        """A parsed Shopify webhook (`webhooks.shopify.OrderPaid` or `Refund`)."""
+        from chalicelib.webhooks.shopify import OrderPaid
+
+        if isinstance(change, OrderPaid):
+            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
+                lines = {line.line_id: (line.amount, targets.get(line.product_id) if line.product_id else None)
+                         for line in change.lines}
+                return record_sale(payment, change.currency, lines, change.event_time)
+
+            products = tuple(dict.fromkeys(line.product_id for line in change.lines if line.product_id))
+            return self.take(Delivery("shopify", webhook_id, topic, change.order_id, product_ids=products), apply)
+
+        def apply_refund(payment: Payment, targets: dict[str, Target]) -> Outcome:
+            return record_shopify_refund(payment, change.refund)
+
+        return self.take(Delivery("shopify", webhook_id, topic, change.order_id), apply_refund)
+
+    def unmatched(self, limit: int, after: str | None) -> tuple[list[UnmatchedSale], str | None]:
+        condition = UnmatchedSaleItem.gsi1sk < after if after else None
+        items = list(UnmatchedSaleItem.gsi1.query(UNMATCHED_LIST, range_key_condition=condition,
+                                                  scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
+        page = items[:limit]
+        return [_unmatched_sale(i) for i in page], (page[-1].gsi1sk if len(items) > limit else None)
+
+    def assign(self, unmatched_id: str, production_id: str) -> UnmatchedSale:
+        """Books an unmatched sale (and whatever its purchase held for it) to a production."""
+        for _ in range(ATTEMPTS):
+            item = self._unmatched_item(unmatched_id)
+            if item.assigned_to:
+                raise Conflict(f"This sale was already assigned to production '{item.assigned_to}'.")
+            try:
+                production = ProductionItem.get(*ProductionItem.key(production_id), consistent_read=True)
+            except DoesNotExist:
+                raise NotFound(f"No production has the id '{production_id}'.") from None
+            if production.currency != item.currency:
+                raise RuleViolation(
+                    f"This sale is in {item.currency}; production '{production_id}' sells in {production.currency}.")
+            target = Target(production_id, production.currency)
+            payment_key = PaymentItem.key(item.provider, item.payment_reference)
+            found = batch_get_raw(self._settings, [payment_key, PeriodsItem.key()])
+            raw_payment = found[payment_key]
+            version = int(PaymentItem.from_raw_data(raw_payment).version)
+            payment = Payment.from_dict(json.loads(PaymentItem.from_raw_data(raw_payment).state))
+            entry = Entry(item.kind, int(item.amount), item.currency, item.event_time, item.external_id)
+            outcome = Outcome(bookings=[Booking(entry, production_id)])
+            if item.kind == SALE:
+                outcome += assign_line(payment, item.line, target)
+            closed = closed_through(found.get(PeriodsItem.key()))
+            now = now_rfc3339()
+
+            def fill(tx) -> None:
+                tx.update(UnmatchedSaleItem(*UnmatchedSaleItem.key(unmatched_id)),
+                          actions=[UnmatchedSaleItem.assigned_to.set(production_id),
+                                   UnmatchedSaleItem.gsi1pk.remove(), UnmatchedSaleItem.gsi1sk.remove()],
+                          condition=UnmatchedSaleItem.assigned_to.does_not_exist())
+                _save_payment(tx, payment, payment_key, version)
+                add_postings(tx, [posting(b.production_id, b.entry, closed, provider=item.provider)
+                                  for b in outcome.bookings], now)
+                for unmatched in outcome.unmatched:
+                    _save_unmatched(tx, item.provider, item.payment_reference, unmatched, now)
+
+            try:
+                write_transaction(self._settings, fill)
+                item.assigned_to = production_id
+                return _unmatched_sale(item)
+            except TransactWriteError as e:
+                if CONDITION_FAILED not in cancellation_codes(e):
+                    raise
+        raise ServiceUnavailable("This sale is changing too fast right now; try again shortly.")
+
+    def find_unmatched(self, unmatched_id: str) -> UnmatchedSale:
+        return _unmatched_sale(self._unmatched_item(unmatched_id))
+
+    def _unmatched_item(self, unmatched_id: str) -> UnmatchedSaleItem:
+        try:
+            if is_id(unmatched_id):
+                return UnmatchedSaleItem.get(*UnmatchedSaleItem.key(unmatched_id), consistent_read=True)
+        except DoesNotExist:
+            pass
+        raise NotFound(f"No unmatched sale has the id '{unmatched_id}'.")
+
+
+def _target(key: Key, raw: dict) -> Target:
+    if key[0].startswith("PRODUCTION#"):
+        item = ProductionItem.from_raw_data(raw)
+        return Target(item.production_id, item.currency)
+    item = ProductMappingItem.from_raw_data(raw)
+    return Target(item.production_id, item.currency)
+
+
+def _save_payment(tx, payment: Payment, key: Key, version: int) -> None:
+    condition = PaymentItem.version == version if version else PaymentItem.pk.does_not_exist()
+    tx.save(PaymentItem(*key, state=json.dumps(payment.to_dict(), separators=(",", ":")), version=version + 1),
+            condition=condition)
+
+
+def _save_unmatched(tx, provider: str, reference: str, unmatched: Unmatched, now: str) -> None:
+    unmatched_id = new_id()
+    entry = unmatched.entry
+    tx.save(UnmatchedSaleItem(
+        *UnmatchedSaleItem.key(unmatched_id), unmatched_id=unmatched_id, provider=provider,
+        external_id=entry.external_id, kind=entry.kind, amount=entry.amount, currency=entry.currency,
+        reason=unmatched.reason, event_time=entry.event_time, received_at=now, payment_reference=reference,
+        line=unmatched.line, gsi1pk=UNMATCHED_LIST, gsi1sk=f"{now}#{unmatched_id}",
+    ), condition=UnmatchedSaleItem.pk.does_not_exist())
+
+
+def _unmatched_sale(item: UnmatchedSaleItem) -> UnmatchedSale:
+    return UnmatchedSale(
+        id=item.unmatched_id, provider=item.provider, external_id=item.external_id, kind=item.kind,
+        amount=int(item.amount), currency=item.currency, reason=item.reason, event_time=item.event_time,
+        received_at=item.received_at, assigned_to=item.assigned_to,
+    )

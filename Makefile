@@ -7,8 +7,14 @@ PORT ?= 8000
 SUB ?= alice
 GROUPS ?=
 DEMO_CLOCK ?=
+STAGE ?= dev
+CDK_ARGS ?=
+INFRA_STAMP := $(VENV)/.installed-infra
+CDK := infra/node_modules/.bin/cdk
+# The CDK CLI needs no credentials to synthesize; telemetry stays off.
+CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: dev test token fire bench clean
+.PHONY: dev test token fire bench clean synth diff deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +22,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+# The infrastructure toolchain (aws-cdk-lib, cfn-lint): ~430 MB, see requirements-infra.txt.
+$(INFRA_STAMP): $(STAMP) requirements-infra.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements-infra.txt
+	touch $(INFRA_STAMP)
+
+# The CDK CLI, pinned by infra/package-lock.json, installed into infra/node_modules.
+$(CDK): infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CDK)
+
 dev: $(STAMP)
 	$(PY) -m local --port $(PORT) $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
 
-test: $(STAMP)
+test: $(STAMP) $(INFRA_STAMP) $(CDK)
 	$(PY) -m pytest
 
 token: $(STAMP)
@@ -31,5 +47,22 @@ fire: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# Synthesizes the stage's stack into infra/cdk.out (no AWS credentials needed) and lints it.
+synth: $(INFRA_STAMP) $(CDK)
+	rm -rf infra/cdk.out infra/chalice.out
+	cd infra && $(CDK_ENV) node_modules/.bin/cdk synth --quiet --no-notices -c stage=$(STAGE) $(CDK_ARGS)
+	$(VENV)/bin/cfn-lint infra/cdk.out/$(STAGE).template.json
+	@echo "synthesized and linted: infra/cdk.out/$(STAGE).template.json"
+
+# What a deploy would change in the account your AWS credentials point at.
+diff: $(INFRA_STAMP) $(CDK)
+	rm -rf infra/cdk.out infra/chalice.out
+	cd infra && $(CDK_ENV) node_modules/.bin/cdk diff --no-notices -c stage=$(STAGE) $(CDK_ARGS)
+
+# Deploys the stage (needs AWS credentials and a bootstrapped account: see the README).
+deploy: $(INFRA_STAMP) $(CDK)
+	rm -rf infra/cdk.out infra/chalice.out
+	cd infra && $(CDK_ENV) node_modules/.bin/cdk deploy --no-notices -c stage=$(STAGE) $(CDK_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache infra/node_modules infra/cdk.out infra/chalice.out

@@ -30,7 +30,7 @@ def stripe_webhook(ctx):
     from chalicelib.webhooks import stripe
     from chalicelib.webhooks.secrets import signing_secrets
 
-    stripe.verify(ctx.raw_body, ctx.headers.get("stripe-signature"), signing_secrets("stripe"))
+    stripe.verify(ctx.raw_body, ctx.headers.get("stripe-signature"), signing_secrets("stripe", ctx.settings))
     raw = _raw_body(ctx)
     try:
         payload = json.loads(raw)
@@ -48,7 +48,7 @@ def shopify_webhook(ctx):
     from chalicelib.webhooks import shopify
     from chalicelib.webhooks.secrets import signing_secrets
 
-    shopify.verify(ctx.raw_body, ctx.headers.get("x-shopify-hmac-sha256"), signing_secrets("shopify"))
+    shopify.verify(ctx.raw_body, ctx.headers.get("x-shopify-hmac-sha256"), signing_secrets("shopify", ctx.settings))
     raw = _raw_body(ctx)
     webhook_id = (ctx.headers.get("x-shopify-webhook-id") or "").strip()
     if not webhook_id or len(webhook_id) > 255:

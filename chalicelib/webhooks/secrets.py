@@ -8,10 +8,7 @@ from __future__ import annotations
 SECRET_MAX_AGE_SECONDS = 300  # a rotated secret is picked up within five minutes
 
 
-def signing_secrets(provider: str) -> list[bytes]:
-    from chalicelib.config import get_settings
-
-    settings = get_settings()
+def signing_secrets(provider: str, settings) -> list[bytes]:
     if settings.is_local:
         value = getattr(settings, f"{provider}_webhook_secret").get_secret_value()
     else:

@@ -280,3 +280,33 @@ def test_other_event_types_are_acknowledged_and_ignored(client):
 def test_the_webhook_answer_is_json(client, production):
     reply = post_stripe(client, sale(production_id=production))
     assert reply.headers["content-type"] == "application/json" and json.loads(reply.raw)["outcome"] == "taken"
+
+
+def _close(through: str | None = None, closing: str | None = None) -> None:
+    """What a royalty run leaves behind (see storage.ledger): the period state."""
+    from chalicelib.storage.models import PeriodsItem
+
+    PeriodsItem(*PeriodsItem.key(), closed_through=through, closing=closing).save()
+
+
+def test_an_entry_of_a_closed_period_counts_in_the_first_open_one(client, producer, production):
+    _close(through="2026-10")
+    september = int(datetime(2026, 9, 15, tzinfo=timezone.utc).timestamp())
+
+    post_stripe(client, sale(production_id=production, created=september))
+
+    entry = client.get(f"/productions/{production}/ledger", token=producer).json["items"][0]
+    assert entry["period"] == "2026-11" and entry["event_time"].startswith("2026-09-15")
+
+
+def test_an_entry_never_lands_in_a_period_being_closed(client, producer, production):
+    from chalicelib.storage.models import PeriodTotalsItem
+
+    _close(through="2026-10", closing="2026-11")
+    PeriodTotalsItem(*PeriodTotalsItem.key(production, "2026-11"), closed=True).save()
+    november = int(datetime(2026, 11, 15, tzinfo=timezone.utc).timestamp())
+
+    post_stripe(client, sale(production_id=production, created=november))
+
+    assert client.get(f"/productions/{production}/ledger", token=producer).json["items"][0]["period"] == "2026-12"
+    assert int(PeriodTotalsItem.get(*PeriodTotalsItem.key(production, "2026-11")).sales) == 0

@@ -14,7 +14,7 @@ CDK := infra/node_modules/.bin/cdk
 # The CDK CLI needs no credentials to synthesize; telemetry stays off.
 CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: dev test token fire bench clean synth diff deploy
+.PHONY: dev test token fire bench clean synth diff deploy bootstrap
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ synth: $(INFRA_STAMP) $(CDK)
 diff: $(INFRA_STAMP) $(CDK)
 	rm -rf infra/cdk.out infra/chalice.out
 	cd infra && $(CDK_ENV) node_modules/.bin/cdk diff --no-notices -c stage=$(STAGE) $(CDK_ARGS)
+
+# Once per account and region: the asset bucket and roles the CDK CLI deploys through.
+bootstrap: $(INFRA_STAMP) $(CDK)
+	rm -rf infra/cdk.out infra/chalice.out
+	cd infra && $(CDK_ENV) node_modules/.bin/cdk bootstrap --no-notices -c stage=$(STAGE) $(CDK_ARGS)
 
 # Deploys the stage (needs AWS credentials and a bootstrapped account: see the README).
 deploy: $(INFRA_STAMP) $(CDK)

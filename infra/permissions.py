@@ -114,7 +114,9 @@ def run_royalties(g: Grants) -> list[iam.PolicyStatement]:
 
 
 def start_monthly_royalty_run(g: Grants) -> list[iam.PolicyStatement]:
-    return [table_read(g), send("SendToRoyaltyQueue", g.royalty_queue_arn)]
+    # Writes too: it claims the period's run item before queueing it (and removes the claim if
+    # the message cannot be sent), so two starts cannot queue one period twice.
+    return [table_read(g), table_write(g), send("SendToRoyaltyQueue", g.royalty_queue_arn)]
 
 
 # Chalice function name → its statements (logs are added for every function).

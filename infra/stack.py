@@ -86,7 +86,7 @@ def stage_settings(stage: str, project_dir: Path = PROJECT_DIR) -> dict[str, str
 
 def chalice_name(handler: str) -> str:
     """`app.app` is Chalice's API handler; `app.<function>` is an event handler of that name."""
-    module, _, attribute = handler.partition(".")
+    attribute = handler.partition(".")[2]
     return "api_handler" if attribute == "app" else attribute
 
 

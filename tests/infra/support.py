@@ -49,11 +49,10 @@ def policy_statements(node, path: str = "") -> Iterator[tuple[str, dict]]:
 
 def functions(template: dict) -> dict[str, dict]:
     """Chalice function name → its `AWS::Serverless::Function` resource."""
-    found = {}
-    for resource in resources(template, "AWS::Serverless::Function").values():
-        handler = resource["Properties"]["Handler"]
-        found["api_handler" if handler == "app.app" else handler.partition(".")[2]] = resource
-    return found
+    from infra.stack import chalice_name
+
+    return {chalice_name(resource["Properties"]["Handler"]): resource
+            for resource in resources(template, "AWS::Serverless::Function").values()}
 
 
 def role_of(template: dict, function: dict) -> dict:

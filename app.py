@@ -19,6 +19,7 @@ for router in ROUTERS:
 # imports this module. This is the only setting read at import.
 UPLOAD_QUEUE = os.environ.get("REMIXERY_UPLOAD_QUEUE", "remixery-local-uploads")
 HEART_QUEUE = os.environ.get("REMIXERY_HEART_QUEUE", "remixery-local-hearts")
+ROYALTY_QUEUE = os.environ.get("REMIXERY_ROYALTY_QUEUE", "remixery-local-royalties")
 
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=10)
@@ -43,3 +44,20 @@ def roll_up_trending(event):
     from chalicelib.jobs.hearts import roll_up_trending as roll_up
 
     return roll_up()
+
+
+@app.schedule("cron(0 2 1 * ? *)")
+def start_monthly_royalty_run(event):
+    """Day 1, 02:00 UTC: queues the run of the month before (skipped once it or a later one closed)."""
+    from chalicelib.jobs.royalties import start_scheduled
+
+    return start_scheduled()
+
+
+# One run per invocation: a run may take minutes, and a retry must not redo another period.
+@app.on_sqs_message(queue=ROYALTY_QUEUE, batch_size=1)
+def run_royalties(event):
+    """Closes the period named in the message for every production and writes the statements."""
+    from chalicelib.jobs.royalties import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)

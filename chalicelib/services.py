@@ -62,4 +62,19 @@ def sales():
     return SalesBook(get_settings())
 
 
-FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales)
+@lru_cache(maxsize=1)
+def royalties():
+    from chalicelib.storage.royalties import RoyaltyBook
+
+    return RoyaltyBook(get_settings())
+
+
+@lru_cache(maxsize=1)
+def royalty_queue():
+    from chalicelib.storage.queues import RoyaltyQueue
+
+    return RoyaltyQueue(get_settings())
+
+
+FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales, royalties,
+             royalty_queue)

@@ -34,7 +34,8 @@ class Reply:
         self.status = response.status_code
         self.headers = {k.lower(): v for k, v in response.headers.items()}
         self.raw = response.body
-        self.json = json.loads(response.body) if response.body else None
+        is_json = "json" in self.headers.get("content-type", "")
+        self.json = json.loads(response.body) if response.body and is_json else None
 
     def __repr__(self) -> str:
         return f"<Reply {self.status} {self.raw[:300]!r}>"

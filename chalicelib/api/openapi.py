@@ -106,7 +106,7 @@ def _operation(spec: RouteSpec, refs: dict) -> dict:
         success["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
     elif spec.path == "/openapi.json":
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
-    responses = {str(spec.status): success}
+    responses = {str(status): success for status in (spec.status, *spec.also)}
     for status in sorted(_error_statuses(spec)):
         responses[str(status)] = {
             "description": _ERROR_TEXT[status],

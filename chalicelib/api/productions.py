@@ -345,7 +345,17 @@ def release_production(ctx, production_id: str):
         raise Conflict("This production is already released.")
     if production.contribution_count == 0:
         raise Conflict("A production needs at least one contribution before it is released.")
-    return production_out(services.productions().release(production))
+    return production_out(services.productions().release(production, lineage_now(production)))
+
+
+def lineage_now(production) -> dict:
+    """The lineage its contributions build on today (frozen at release; a preview for drafts)."""
+    from chalicelib.domain.lineage import freeze_ancestors
+    from chalicelib.domain.royalties import MAX_DEPTH
+
+    contributions = services.productions().contributions(production)
+    return freeze_ancestors([c.record_id for c in contributions],
+                            lambda ids: services.records().get_many(ids, consistent=True), MAX_DEPTH)
 
 
 @router.route("POST", "/productions/{production_id}/costs", summary="Book a recoupable cost",

@@ -66,6 +66,7 @@ class RouteSpec:
     response: type[BaseModel] | None
     tag: str
     errors: tuple[int, ...]  # the statuses this route can answer besides the automatic ones
+    also: tuple[int, ...] = ()  # other success statuses, answered with the same response model
 
 
 class RequestContext:
@@ -184,10 +185,11 @@ class Router:
 
     def route(self, method: str, path: str, *, summary: str, access: Access, status: int = 200,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              response: type[BaseModel] | None = None, errors: tuple[int, ...] = ()) -> Callable:
+              response: type[BaseModel] | None = None, errors: tuple[int, ...] = (),
+              also: tuple[int, ...] = ()) -> Callable:
         def register(handler: Callable) -> Callable:
             spec = RouteSpec(method, path, handler.__name__, summary, access, status,
-                             body, query, response, self.tag, errors)
+                             body, query, response, self.tag, errors, also)
             self.specs.append(spec)
 
             def view(**path_params):

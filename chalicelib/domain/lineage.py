@@ -102,3 +102,44 @@ def walk(start: Record, direction: str, depth: int, fetch: Fetch) -> Lineage:
 
 def _linked(record: Record, direction: str) -> tuple[str, ...]:
     return record.sources if direction == "ancestors" else record.remix_ids
+
+
+@dataclass(frozen=True)
+class FrozenNode:
+    """A record as a released production pays through it: who owns it and what it cites."""
+
+    id: str
+    owner_id: str
+    owner_handle: str
+    title: str
+    sources: tuple[str, ...]
+
+
+def freeze_ancestors(record_ids: Iterable[str], fetch: Fetch, depth: int) -> dict[str, FrozenNode]:
+    """The records `record_ids` build on, up to `depth` levels, with their sources as they are
+    now: one `fetch` per level. Breadth first, so a record is met at its shortest distance;
+    one first met at `depth` never passes anything on, so its sources are left out."""
+    records: dict[str, Record] = {}
+    level = list(dict.fromkeys(record_ids))
+    seen = set(level)
+    for distance in range(depth + 1):
+        if not level:
+            break
+        fetched = fetch(level)
+        next_level = []
+        for record_id in level:
+            record = fetched.get(record_id)
+            if record is None:
+                continue
+            records[record_id] = record
+            if distance < depth:
+                for source_id in record.sources:
+                    if source_id not in seen:
+                        seen.add(source_id)
+                        next_level.append(source_id)
+        level = next_level
+    return {
+        record_id: FrozenNode(record_id, r.owner_id, r.owner_handle, r.title,
+                              tuple(s for s in r.sources if s in records))
+        for record_id, r in records.items()
+    }

@@ -26,7 +26,13 @@ Key layout (grows with the features):
     PAYMENT#<provider>#<reference>   PAYMENT  one purchase: what it booked and what it holds
     DELIVERY#<provider>#<id>  DELIVERY  a webhook delivery already taken (dedupe)
     UNMATCHED#<id>      UNMATCHED  money no production took, until an admin assigns it
+    PRODUCTION#<id>     LINEAGE#<version>#<chunk>  the lineage it pays through, frozen at release
+    PRODUCTION#<id>     SPLIT#<yyyy-mm>#<chunk>    every record's cumulative amount at that close
     META#PERIODS        STATE      the last closed royalty period
+    RUN#<yyyy-mm>       RUN        a royalty run and its progress
+    RUN#<yyyy-mm>       PRODUCTION#<id>  one production's figures in that run
+    STATEMENT#<member id>  PERIOD#<yyyy-mm>#<currency>  a member's statement
+    BALANCE#<member id>    CURRENCY#<code>  the member's balance after its latest statement
 
 GSIs (sparse: an item is in an index only while it carries that index's key):
 
@@ -40,6 +46,7 @@ GSIs (sparse: an item is in an index only while it carries that index's key):
           TRENDING#<window>#<kind>  trend items of one kind
           PRODUCTIONS               every production, drafts too (royalty runs close them all)
     gsi3  UNREMIXED#<yyyy-mm>       ready records nobody has remixed yet
+          CARRY                     balances carried forward (non-zero), for the next run
     gsi4  COLLAB#<id>               ready records of one collaboration
     gsi5  OWNER#<member id>         ready records of one member
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -188,17 +187,12 @@ class HeartEvents:
     def changed(self, record_ids) -> None:
         import json
 
-        sqs, url = _queue(self._region, self._queue)
+        from chalicelib.storage.queues import queue
+
+        sqs, url = queue(self._region, self._queue)
         ids = list(dict.fromkeys(record_ids))
         for start in range(0, len(ids), 10):
             sqs.send_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(n), "MessageBody": json.dumps({"record_id": rid})}
                 for n, rid in enumerate(ids[start:start + 10])])
 
-
-@lru_cache(maxsize=4)
-def _queue(region: str, name: str):
-    import boto3
-
-    sqs = boto3.client("sqs", region_name=region)
-    return sqs, sqs.get_queue_url(QueueName=name)["QueueUrl"]

@@ -417,10 +417,108 @@ class PeriodsItem(MainTableModel):
         return "META#PERIODS", "STATE"
 
 
+class LineageSnapshotItem(MainTableModel):
+    """`PRODUCTION#<id>` / `LINEAGE#<version>#<chunk>`: the lineage frozen at release, as JSON
+    `[[id, owner id, owner handle, title, [source ids]], ...]`, ~300 KB a chunk."""
+
+    nodes = UnicodeAttribute()
+
+    @staticmethod
+    def key(production_id: str, version: int, chunk: int) -> tuple[str, str]:
+        return f"PRODUCTION#{production_id}", f"{LineageSnapshotItem.prefix(version)}{chunk:04d}"
+
+    @staticmethod
+    def prefix(version: int) -> str:
+        return f"LINEAGE#{version:08d}#"
+
+
+class SplitItem(MainTableModel):
+    """`PRODUCTION#<id>` / `SPLIT#<period>#<chunk>`: every record's cumulative amount when the
+    period closed, packed `<record id>:<c|l>=<amount>` (c: contribution, l: lineage). The next
+    run credits the difference."""
+
+    amounts = UnicodeAttribute()
+
+    @staticmethod
+    def key(production_id: str, period: str, chunk: int) -> tuple[str, str]:
+        return f"PRODUCTION#{production_id}", f"{SplitItem.prefix(period)}{chunk:04d}"
+
+    @staticmethod
+    def prefix(period: str) -> str:
+        return f"SPLIT#{period}#"
+
+
+class RunItem(MainTableModel):
+    """`RUN#<period>` / `RUN`: a royalty run and its progress."""
+
+    period = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | closed
+    started_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    productions_total = NumberAttribute(null=True)
+    productions_done = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(period: str) -> tuple[str, str]:
+        return f"RUN#{period}", "RUN"
+
+
+class RunProductionItem(MainTableModel):
+    """`RUN#<period>` / `PRODUCTION#<id>`: one production's figures in that run."""
+
+    production_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    net = NumberAttribute()
+    pool = NumberAttribute()
+    credited = NumberAttribute()
+
+    @staticmethod
+    def key(period: str, production_id: str) -> tuple[str, str]:
+        return f"RUN#{period}", f"PRODUCTION#{production_id}"
+
+
+class StatementItem(MainTableModel):
+    """`STATEMENT#<member id>` / `PERIOD#<period>#<currency>`: a member's statement, lines as JSON."""
+
+    period = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    opening = NumberAttribute()
+    credits = NumberAttribute()
+    closing = NumberAttribute()
+    payable = BooleanAttribute()
+    payout = NumberAttribute()
+    lines = UnicodeAttribute()
+
+    @staticmethod
+    def key(member_id: str, period: str, currency: str) -> tuple[str, str]:
+        return f"STATEMENT#{member_id}", f"PERIOD#{period}#{currency}"
+
+
+class BalanceItem(MainTableModel):
+    """`BALANCE#<member id>` / `CURRENCY#<code>`: where the member's balance stands after its
+    latest statement (`period`, which opened at `opening`). While it carries a non-zero balance
+    it is in gsi3 under `CARRY`, so the next run gives that member a statement too."""
+
+    member_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    period = UnicodeAttribute()
+    opening = NumberAttribute()
+    next_opening = NumberAttribute()
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+
+    gsi3 = _index(3)
+
+    @staticmethod
+    def key(member_id: str, currency: str) -> tuple[str, str]:
+        return f"BALANCE#{member_id}", f"CURRENCY#{currency}"
+
+
 ALL_MODELS: tuple[type[MainTableModel], ...] = (
     MainTableModel, MemberItem, IdentityItem, RecordItem, HeartItem, HeartShardItem, TrendItem,
     RemixEdgeItem, LineageVersionItem,
     CollaborationItem, FeedMonthsItem,
     ProductionItem, ProductMappingItem, ContributionsItem, PeriodTotalsItem, LedgerEntryItem,
     PaymentItem, DeliveryItem, UnmatchedSaleItem, PeriodsItem,
+    LineageSnapshotItem, SplitItem, RunItem, RunProductionItem, StatementItem, BalanceItem,
 )

@@ -8,25 +8,29 @@ item writes, not 10,000.
 """
 from __future__ import annotations
 
+import json
+
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import is_id, new_id_with_time
 from chalicelib.domain.ledger import COST, Entry
+from chalicelib.domain.lineage import FrozenNode
 from chalicelib.domain.productions import DRAFT, RELEASED, Contribution, Product, Production
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.ledger import Posting, add_postings, posting, read_closed_through
 from chalicelib.storage.models import (
-    ContributionsItem, LedgerEntryItem, PeriodTotalsItem, ProductionItem, ProductMappingItem,
+    ContributionsItem, LedgerEntryItem, LineageSnapshotItem, PeriodTotalsItem, ProductionItem, ProductMappingItem,
 )
 
 CONDITION_FAILED = "ConditionalCheckFailed"
 RELEASED_LIST = "RELEASED"
 ALL_LIST = "PRODUCTIONS"
 CHUNK = 5_000  # contributions per item: ~35 bytes each stays far below DynamoDB's 400 KB
+LINEAGE_CHUNK_BYTES = 300_000
 ATTEMPTS = 5
 
 
@@ -137,7 +141,9 @@ class ProductionRepository:
             for number in range(chunks):
                 batch.delete(ContributionsItem(*ContributionsItem.key(production_id, version, number)))
 
-    def release(self, production: Production) -> Production:
+    def release(self, production: Production, lineage: dict[str, FrozenNode]) -> Production:
+        """Freezes the lineage it pays through beside its contribution list, then releases it."""
+        self._save_lineage(production, lineage)
         now = now_rfc3339()
         try:
             ProductionItem(*ProductionItem.key(production.id)).update(
@@ -150,6 +156,34 @@ class ProductionRepository:
         except UpdateError as e:
             raise Conflict("The production changed meanwhile; read it again.") from e
         return production.changed(status=RELEASED, released_at=now, updated_at=now)
+
+    def _save_lineage(self, production: Production, lineage: dict[str, FrozenNode]) -> None:
+        chunks, chunk, size = [], [], 0
+        for node in sorted(lineage.values(), key=lambda n: n.id):
+            packed = [node.id, node.owner_id, node.owner_handle, node.title, list(node.sources)]
+            size += len(json.dumps(packed))
+            chunk.append(packed)
+            if size > LINEAGE_CHUNK_BYTES:
+                chunks.append(chunk)
+                chunk, size = [], 0
+        chunks.append(chunk)
+        with LineageSnapshotItem.batch_write() as batch:
+            for number, nodes in enumerate(chunks):
+                batch.save(LineageSnapshotItem(
+                    *LineageSnapshotItem.key(production.id, production.contributions_version, number),
+                    nodes=json.dumps(nodes, separators=(",", ":"))))
+
+    def frozen_lineage(self, production: Production) -> dict[str, FrozenNode]:
+        """The lineage frozen when it was released."""
+        items = LineageSnapshotItem.query(
+            ProductionItem.key(production.id)[0],
+            LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version)))
+        return {packed[0]: FrozenNode(packed[0], packed[1], packed[2], packed[3], tuple(packed[4]))
+                for item in items for packed in json.loads(item.nodes)}
+
+    def all_productions(self) -> list[Production]:
+        """Every production, drafts too: a royalty run closes periods for all of them."""
+        return [_production(i) for i in ProductionItem.gsi2.query(ALL_LIST)]
 
     def add_cost(self, production: Production, amount: int, description: str, incurred_on: str) -> dict:
         """Books a recoupable cost in its period (or the first open one): returns the entry."""

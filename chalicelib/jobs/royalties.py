@@ -1,0 +1,150 @@
+"""The royalty run: closes a period for every production and credits members, in the
+background (the API and the monthly schedule only queue it; a crash is retried from the queue).
+
+It reads per-period totals, contribution lists, the lineage frozen at release and the split
+of the previous close — never individual sales — so its reads do not grow with sales.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+
+from chalicelib import services
+from chalicelib.domain.clock import utcnow
+from chalicelib.domain.ledger import next_period
+from chalicelib.domain.royalties import Totals, contributor_pool, credits, settle, split
+from chalicelib.errors import Conflict, RuleViolation, ServiceUnavailable
+from chalicelib.observability import get_logger
+
+
+def previous_month(moment: datetime) -> str:
+    return f"{moment.year - (moment.month == 1):04d}-{(moment.month - 2) % 12 + 1:02d}"
+
+
+def start_run(period: str, now: datetime | None = None):
+    """Queues the run of `period`; returns (run, started). A period runs once: an existing run is
+    returned as it stands. Periods close in order, so one at or before the last close cannot run."""
+    book = services.royalties()
+    if period >= (now or utcnow()).strftime("%Y-%m"):
+        raise RuleViolation(f"{period} has not ended yet; a period can be run from the first day after it.")
+    run = book.get_run(period)
+    if run is not None:
+        return run, False
+    closed_through, closing = book.period_state()
+    if closed_through and period <= closed_through:
+        raise Conflict(f"Periods through {closed_through} are closed; {period} was closed without a run of its own.")
+    if closing and closing != period:
+        raise Conflict(f"The run for {closing} is in progress; start {period} when it has closed.")
+    if not book.create_run(period):
+        return book.get_run(period), False
+    try:
+        services.royalty_queue().send(period)
+    except Exception as e:
+        book.forget_run(period)
+        raise ServiceUnavailable("The run could not be queued; try again shortly.") from e
+    return book.get_run(period), True
+
+
+def start_scheduled(now: datetime | None = None) -> dict:
+    """The monthly schedule: queues last month's run unless it or a later period is closed."""
+    period = previous_month(now or utcnow())
+    try:
+        run, started = start_run(period, now)
+    except (Conflict, RuleViolation) as skipped:
+        get_logger().info("scheduled royalty run skipped", extra={"period": period, "reason": skipped.detail})
+        return {"period": period, "started": False}
+    return {"period": period, "started": started, "status": run.status}
+
+
+def handle_batch(event: dict, context=None) -> dict:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+    def run(record) -> None:
+        run_period(json.loads(record.body)["period"])
+
+    result = process_partial_response(event=event, record_handler=run, processor=processor, context=context)
+    for _, error, _ in processor.exceptions:
+        get_logger().error("royalty run failed; SQS will deliver it again", extra={"error": repr(error)})
+    return result
+
+
+def run_period(period: str) -> None:
+    """Closes `period` (and any earlier open one) for every production. Safe to repeat: every
+    write is determined by what was read, and the period is marked closed last."""
+    book, productions = services.royalties(), services.productions()
+    run = book.get_run(period)
+    if run is None or run.status != "running":
+        get_logger().warning("no running royalty run for this period", extra={"period": period})
+        return
+    closed_through, _ = book.period_state()
+    book.begin_closing(period)
+    everything = productions.all_productions()
+    lines: dict[tuple[str, str], list] = defaultdict(list)
+    for done, production in enumerate(everything):
+        booked = productions.period_totals(production.id)
+        book.close_periods(production.id, _to_close(booked, closed_through, period))
+        if not production.is_draft:
+            _run_production(book, productions, production, period, lines)
+        book.set_progress(period, done + 1, len(everything))
+    book.save_statements(_statements(book, period, lines))
+    book.finish_closing(period)
+    book.mark_run_closed(period)
+
+
+def _to_close(booked: dict, closed_through: str | None, period: str) -> list[str]:
+    """Its open periods up to `period`: those it booked in, and every month since the last close."""
+    months = {p for p in booked if p <= period}
+    month = next_period(closed_through) if closed_through else period
+    while month <= period:
+        months.add(month)
+        month = next_period(month)
+    return sorted(months)
+
+
+def _run_production(book, productions, production, period: str, lines) -> None:
+    from chalicelib.storage.royalties import Line
+
+    # Read after closing: whatever was booked up to `period` is in, and nothing more can be.
+    totals = sum((t for p, t in productions.period_totals(production.id).items() if p <= period), Totals())
+    pool = contributor_pool(totals.net, production.contributor_share_bps)
+    lineage = productions.frozen_lineage(production)
+    weights = {c.record_id: c.weight for c in productions.contributions(production)}
+    amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
+                    production.upstream_share_bps)
+    previous = book.previous_split(production.id, period)
+    book.save_figures(period, production.id, production.currency, totals.net, pool, pool - sum(previous.values()),
+                      amounts)
+    for (record_id, via), amount in credits(amounts, previous).items():
+        node = lineage[record_id]
+        lines[(node.owner_id, production.currency)].append(
+            Line(production.id, production.title, record_id, node.title, via, amount))
+
+
+def _statements(book, period: str, lines) -> list:
+    """Every member with a credit or a carried balance gets a statement per currency."""
+    from chalicelib.storage.royalties import MemberStatement
+
+    keys = sorted(set(lines) | set(book.carried_balances()))
+    balances = book.balances(keys)
+    from chalicelib.config import get_settings
+
+    minimum = get_settings().min_payout
+    statements = []
+    for member_id, currency in keys:
+        balance = balances.get((member_id, currency))
+        if balance is None:
+            opening = 0
+        elif balance.period == period:  # a rerun: the opening this period was given
+            opening = int(balance.opening)
+        else:
+            opening = int(balance.next_opening)
+        member_lines = sorted(lines.get((member_id, currency), []),
+                              key=lambda line: (line.production_id, line.record_id, line.via))
+        if not member_lines and opening == 0:
+            continue
+        statement = settle(opening, sum(line.amount for line in member_lines), minimum)
+        statements.append(MemberStatement(member_id, period, currency, statement, tuple(member_lines)))
+    return statements

@@ -1,0 +1,27 @@
+"""SQS queues the app sends to, by name (their URLs are looked up once per container)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from chalicelib.config import Settings
+
+
+@lru_cache(maxsize=4)
+def queue(region: str, name: str):
+    """(client, queue URL) for the queue called `name`."""
+    import boto3
+
+    sqs = boto3.client("sqs", region_name=region)
+    return sqs, sqs.get_queue_url(QueueName=name)["QueueUrl"]
+
+
+class RoyaltyQueue:
+    """Hands a period to the royalty run function."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._region, self._name = settings.region, settings.royalty_queue
+
+    def send(self, period: str) -> None:
+        sqs, url = queue(self._region, self._name)
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"period": period}))

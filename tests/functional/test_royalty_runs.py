@@ -1,0 +1,227 @@
+"""Royalty runs end to end: sales → a run in the background → statements, to the cent.
+
+The community: alice wrote A, carol wrote C, bob's B remixes C. Production P (USD, 50% to
+contributors, 20% upstream) contributes A and B with weight 1 each.
+
+September: a sale of 10001 → net 10001, pool floor(10001 × 0.5) = 5000; A and B 2500 each;
+B passes floor(2500 × 0.2) = 500 to C and keeps 2000.
+    alice +2500 (A, contribution), bob +2000 (B, contribution), carol +500 (C, lineage)
+October: 3001 refunded → net 7000, pool 3500; A and B 1750; B passes 350, keeps 1400.
+    alice −750, bob −600, carol −150 (Σ −1500 = 3500 − 5000)
+Statements (minimum payout 1000): September alice 2500 and bob 2000 are paid, carol's 500
+carries; October alice −750 and bob −600 carry (negative), carol 500 − 150 = 350 carries.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.store_payloads import charge, checkout_session, post_stripe, stripe_event
+from tests.support import assert_problem
+
+SEPTEMBER = int(datetime(2026, 9, 10, tzinfo=timezone.utc).timestamp())
+OCTOBER = int(datetime(2026, 10, 5, tzinfo=timezone.utc).timestamp())
+
+
+@pytest.fixture
+def admin(token):
+    return token("root", ["admin"])
+
+
+@pytest.fixture
+def world(client, member):
+    alice, bob, carol = member("alice"), member("bob"), member("carol")
+    producer = member("pat", groups=["producer"])
+
+    def text(token, title, sources=()):
+        reply = client.post("/records", token=token, json_body={
+            "kind": "text", "title": title, "body": "Once.", "sources": [{"record_id": s} for s in sources]})
+        assert reply.status == 201, reply
+        return reply.json["record"]["id"]
+
+    a, c = text(alice, "A"), text(carol, "C")
+    b = text(bob, "B", [c])
+    production = client.post("/productions", token=producer, json_body={
+        "title": "Tiny Stories", "format": "book", "currency": "USD"}).json["id"]
+    client.request("PUT", f"/productions/{production}/contributions", token=producer,
+                   json_body={"contributions": [{"record_id": a, "weight": 1}, {"record_id": b, "weight": 1}]})
+    assert client.post(f"/productions/{production}/release", token=producer).status == 200
+    return {"alice": alice, "bob": bob, "carol": carol, "producer": producer, "P": production, "A": a, "B": b, "C": c}
+
+
+def sell(client, world):
+    post_stripe(client, stripe_event("checkout.session.completed", checkout_session(
+        "pi_1", 10001, production_id=world["P"]), created=SEPTEMBER))
+    post_stripe(client, stripe_event("charge.refunded", charge("pi_1", 10001, 3001), created=OCTOBER))
+
+
+def run(client, admin, deliver, period):
+    reply = client.post("/royalty-runs", token=admin, json_body={"period": period})
+    assert reply.status == 202 and reply.json["status"] == "running", reply
+    deliver()
+    finished = client.get(f"/royalty-runs/{period}", token=admin)
+    assert finished.json["status"] == "closed", finished
+    return finished.json
+
+
+def summary(client, token, period):
+    statements = client.get(f"/me/statements/{period}", token=token).json["statements"]
+    return [(s["opening"], s["credits"], s["closing"], s["payable"], s["payout"]) for s in statements]
+
+
+def test_a_run_credits_contributions_and_lineage_to_the_cent(client, world, admin, deliver):
+    sell(client, world)
+
+    september = run(client, admin, deliver, "2026-09")
+
+    assert september["productions"] == [{"production_id": world["P"], "currency": "USD", "net": 10001,
+                                         "pool": 5000, "credited": 5000}]
+    assert summary(client, world["alice"], "2026-09") == [(0, 2500, 2500, True, 2500)]
+    assert summary(client, world["bob"], "2026-09") == [(0, 2000, 2000, True, 2000)]
+    assert summary(client, world["carol"], "2026-09") == [(0, 500, 500, False, 0)]
+    lines = client.get("/me/statements/2026-09", token=world["carol"]).json["statements"][0]["lines"]
+    assert lines == [{"production_id": world["P"], "production_title": "Tiny Stories", "record_id": world["C"],
+                      "record_title": "C", "via": "lineage", "amount": 500}]
+
+
+def test_a_refund_after_a_payout_is_a_negative_credit_carried_forward(client, world, admin, deliver):
+    sell(client, world)
+    run(client, admin, deliver, "2026-09")
+
+    october = run(client, admin, deliver, "2026-10")
+
+    assert october["productions"][0] | {"production_id": None} == {
+        "production_id": None, "currency": "USD", "net": 7000, "pool": 3500, "credited": -1500}
+    assert summary(client, world["alice"], "2026-10") == [(0, -750, -750, False, 0)]
+    assert summary(client, world["bob"], "2026-10") == [(0, -600, -600, False, 0)]
+    assert summary(client, world["carol"], "2026-10") == [(500, -150, 350, False, 0)]
+    listed = client.get("/me/statements", token=world["carol"]).json["items"]
+    assert [(s["period"], s["closing"]) for s in listed] == [("2026-10", 350), ("2026-09", 500)]
+    production = client.get(f"/productions/{world['P']}").json
+    assert production["totals"]["allocated"]["amount"] == 3500
+
+
+def test_a_period_runs_once_and_a_rerun_returns_the_stored_result(client, world, admin, deliver):
+    sell(client, world)
+    first = run(client, admin, deliver, "2026-09")
+
+    again = client.post("/royalty-runs", token=admin, json_body={"period": "2026-09"})
+
+    assert again.status == 200 and again.json == first
+    deliver()
+    assert summary(client, world["alice"], "2026-09") == [(0, 2500, 2500, True, 2500)]
+
+
+def test_running_a_later_period_closes_the_earlier_ones_without_a_run_of_their_own(client, world, admin, deliver):
+    sell(client, world)
+
+    october = run(client, admin, deliver, "2026-10")
+
+    assert october["productions"][0]["credited"] == 3500  # September's sale and October's refund at once
+    assert_problem(client.get("/royalty-runs/2026-09", token=admin), 404)
+    assert_problem(client.post("/royalty-runs", token=admin, json_body={"period": "2026-09"}), 409)
+    assert summary(client, world["alice"], "2026-10") == [(0, 1750, 1750, True, 1750)]
+
+
+def test_an_entry_for_a_closed_period_counts_in_the_next_run(client, world, admin, deliver):
+    sell(client, world)
+    run(client, admin, deliver, "2026-09")
+    late = stripe_event("checkout.session.completed", checkout_session("pi_late", 2000, production_id=world["P"]),
+                        created=SEPTEMBER)
+
+    post_stripe(client, late)
+
+    ledger = client.get(f"/productions/{world['P']}/ledger", token=world["producer"]).json["items"]
+    assert [e["period"] for e in ledger if e["external_id"] == "pi_late"] == ["2026-10"]
+    assert run(client, admin, deliver, "2026-10")["productions"][0]["net"] == 9000
+
+
+def test_a_period_that_has_not_ended_cannot_run(client, admin):
+    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+
+    assert_problem(client.post("/royalty-runs", token=admin, json_body={"period": this_month}), 422)
+    assert_problem(client.post("/royalty-runs", token=admin, json_body={"period": "2026-13"}), 400)
+    assert_problem(client.get("/royalty-runs/2026-09", token=admin), 404)
+    assert_problem(client.get("/royalty-runs/not-a-period", token=admin), 404)
+
+
+def test_runs_are_for_admins_and_statements_for_members(client, world):
+    assert_problem(client.post("/royalty-runs", token=world["producer"], json_body={"period": "2026-09"}), 403)
+    assert_problem(client.get("/royalty-runs/2026-09", token=world["alice"]), 403)
+    assert_problem(client.get("/me/statements"), 401)
+    assert client.get("/me/statements/2026-09", token=world["alice"]).json == {"period": "2026-09",
+                                                                                "statements": []}
+
+
+def test_statement_lines_download_as_csv(client, world, admin, deliver):
+    sell(client, world)
+    run(client, admin, deliver, "2026-09")
+
+    reply = client.get("/me/statements/2026-09", token=world["bob"], headers={"accept": "text/csv"})
+
+    assert reply.headers["content-type"].startswith("text/csv")
+    rows = reply.raw.decode().splitlines()
+    assert rows == ["currency,production_id,production_title,record_id,record_title,via,amount",
+                    f"USD,{world['P']},Tiny Stories,{world['B']},B,contribution,2000"]
+
+
+def test_the_split_is_public_per_record_and_member_lineage_included(client, world):
+    sell(client, world)
+
+    splits = client.get(f"/productions/{world['P']}/splits").json
+
+    assert splits["frozen"] is True and splits["pool"] == {"amount": 3500, "currency": "USD"}
+    by_record = {r["record_id"]: (r["weight"], r["contribution"], r["lineage"]) for r in splits["records"]}
+    assert by_record == {world["A"]: (1, 1750, 0), world["B"]: (1, 1400, 0), world["C"]: (None, 0, 350)}
+    assert [(m["member"]["handle"], m["amount"]) for m in splits["members"]] == [
+        ("alice", 1750), ("bob", 1400), ("carol", 350)]
+
+
+def test_release_freezes_the_lineage_later_sources_do_not_shift_the_split(client, world, member):
+    dora = member("dora")
+    d = client.post("/records", token=dora, json_body={"kind": "text", "title": "D", "body": "x."}).json["record"]["id"]
+    assert client.post(f"/records/{world['A']}/sources", token=world["alice"],
+                       json_body={"sources": [{"record_id": d}]}).status == 200
+    sell(client, world)
+
+    splits = client.get(f"/productions/{world['P']}/splits").json
+
+    assert d not in {r["record_id"] for r in splits["records"]}
+
+
+def test_a_draft_split_is_a_preview_over_todays_lineage(client, member):
+    producer, alice = member("pat", groups=["producer"]), member("alice")
+    a = client.post("/records", token=alice, json_body={"kind": "text", "title": "A", "body": "x."}).json["record"]["id"]
+    draft = client.post("/productions", token=producer, json_body={
+        "title": "Draft", "format": "album", "currency": "EUR"}).json["id"]
+    client.request("PUT", f"/productions/{draft}/contributions", token=producer,
+                   json_body={"contributions": [{"record_id": a, "weight": 5}]})
+
+    assert_problem(client.get(f"/productions/{draft}/splits"), 404)
+    splits = client.get(f"/productions/{draft}/splits", token=producer).json
+    assert splits["frozen"] is False and [r["record_id"] for r in splits["records"]] == [a]
+
+
+def test_a_run_killed_midway_and_rerun_gives_the_same_cents(client, world, admin, deliver, monkeypatch):
+    from chalicelib.jobs.royalties import run_period
+    from chalicelib.storage.models import BalanceItem
+
+    sell(client, world)
+    run(client, admin, deliver, "2026-09")
+    assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-10"}).status == 202
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("the function was killed here")
+
+    # Killed after the statements were written and before the balances moved on.
+    monkeypatch.setattr(BalanceItem, "batch_write", killed)
+    with pytest.raises(RuntimeError):
+        run_period("2026-10")
+    monkeypatch.undo()
+    assert client.get("/royalty-runs/2026-10", token=admin).json["status"] == "running"
+    deliver()  # the queue delivers the run again
+
+    assert client.get("/royalty-runs/2026-10", token=admin).json["status"] == "closed"
+    assert summary(client, world["alice"], "2026-10") == [(0, -750, -750, False, 0)]
+    assert summary(client, world["carol"], "2026-10") == [(500, -150, 350, False, 0)]

@@ -159,7 +159,7 @@ class RoyaltyBook:
         amounts: dict[Key, int] = {}
         for item in SplitItem.query(ProductionItem.key(production_id)[0], SplitItem.sk.startswith(
                 SplitItem.prefix(period)), consistent_read=True):
-            for packed in item.amounts.split(","):
+            for packed in filter(None, item.amounts.split(",")):  # an empty pool leaves an empty chunk
                 key, _, amount = packed.partition("=")
                 record_id, _, via = key.rpartition(":")
                 amounts[(record_id, _VIA_NAME[via])] = int(amount)

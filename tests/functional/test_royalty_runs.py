@@ -225,3 +225,57 @@ def test_a_run_killed_midway_and_rerun_gives_the_same_cents(client, world, admin
     assert client.get("/royalty-runs/2026-10", token=admin).json["status"] == "closed"
     assert summary(client, world["alice"], "2026-10") == [(0, -750, -750, False, 0)]
     assert summary(client, world["carol"], "2026-10") == [(500, -150, 350, False, 0)]
+
+
+AUGUST = int(datetime(2026, 8, 20, tzinfo=timezone.utc).timestamp())
+
+
+def test_a_carried_balance_gets_a_statement_in_a_period_without_credits(client, world, admin, deliver):
+    post_stripe(client, stripe_event("checkout.session.completed", checkout_session(
+        "pi_1", 10001, production_id=world["P"]), created=AUGUST))
+    run(client, admin, deliver, "2026-08")
+
+    run(client, admin, deliver, "2026-09")
+
+    assert summary(client, world["carol"], "2026-09") == [(500, 0, 500, False, 0)]
+    assert client.get("/me/statements/2026-09", token=world["alice"]).json["statements"] == []
+
+
+def test_costs_above_sales_leave_an_empty_pool_until_sales_catch_up(client, world, admin, deliver):
+    client.post(f"/productions/{world['P']}/costs", token=world["producer"], json_body={
+        "amount": {"amount": 8000, "currency": "USD"}, "description": "Printing", "incurred_on": "2026-08-01"})
+    post_stripe(client, stripe_event("checkout.session.completed", checkout_session(
+        "pi_1", 5000, production_id=world["P"]), created=AUGUST))
+    assert run(client, admin, deliver, "2026-08")["productions"][0] | {"production_id": None} == {
+        "production_id": None, "currency": "USD", "net": -3000, "pool": 0, "credited": 0}
+    post_stripe(client, stripe_event("checkout.session.completed", checkout_session(
+        "pi_2", 5000, production_id=world["P"]), created=SEPTEMBER))
+
+    september = run(client, admin, deliver, "2026-09")
+
+    assert september["productions"][0]["pool"] == 1000  # net 2000
+    assert summary(client, world["alice"], "2026-09") == [(0, 500, 500, False, 0)]
+
+
+def test_a_removed_record_still_credits_its_owner(client, world, admin, deliver):
+    assert client.request("DELETE", f"/records/{world['B']}", token=world["bob"]).status == 204
+    sell(client, world)
+
+    run(client, admin, deliver, "2026-09")
+
+    assert summary(client, world["bob"], "2026-09") == [(0, 2000, 2000, True, 2000)]
+
+
+def test_the_monthly_schedule_queues_last_month_once(client, world, admin, deliver):
+    from chalicelib.jobs.royalties import start_scheduled
+
+    first_of_october = datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc)
+
+    assert start_scheduled(first_of_october) == {"period": "2026-09", "started": True, "status": "running"}
+    assert start_scheduled(first_of_october)["started"] is False
+    deliver()
+    assert client.get("/royalty-runs/2026-09", token=admin).json["status"] == "closed"
+    # A later period closed: an earlier month's schedule skips it.
+    run(client, admin, deliver, "2026-10")
+    assert start_scheduled(first_of_october) == {"period": "2026-09", "started": False, "status": "closed"}
+    assert start_scheduled(datetime(2026, 9, 1, 2, tzinfo=timezone.utc)) == {"period": "2026-08", "started": False}

@@ -149,9 +149,8 @@ def list_statements(ctx):
     paging = Paging(ctx, "statements", query.cursor)
     items, last = services.royalties().statements(ctx.identity.member_id, query.limit, paging.after)
     return StatementPage(items=[StatementSummary(
-        period=i.period, currency=i.currency, opening=int(i.opening), credits=int(i.credits),
-        closing=int(i.closing), payable=i.payable, payout=int(i.payout)) for i in items],
-        next_cursor=paging.next_cursor(last))
+        period=i.period, currency=i.currency, opening=i.opening, credits=i.credits, closing=i.closing,
+        payable=i.payable, payout=i.payout) for i in items], next_cursor=paging.next_cursor(last))
 
 
 @router.route("GET", "/me/statements/{period}", summary="My statements of a period (JSON, or text/csv lines)",
@@ -161,11 +160,11 @@ def get_statements(ctx, period: str):
     if found is None:
         raise NotFound(f"'{period}' is not a period (YYYY-MM).")
     statements = [Statement(
-        currency=item.currency, opening=int(item.opening), credits=int(item.credits), closing=int(item.closing),
-        payable=item.payable, payout=int(item.payout),
+        currency=row.currency, opening=row.opening, credits=row.credits, closing=row.closing, payable=row.payable,
+        payout=row.payout,
         lines=[StatementLine(production_id=line.production_id, production_title=line.production_title,
                              record_id=line.record_id, record_title=line.record_title, via=line.via,
-                             amount=line.amount) for line in lines]) for item, lines in found]
+                             amount=line.amount) for line in row.lines]) for row in found]
     if "text/csv" in (ctx.headers.get("accept") or ""):
         return _csv(statements)
     return PeriodStatements(period=period, statements=statements)

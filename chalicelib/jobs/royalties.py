@@ -89,7 +89,7 @@ def run_period(period: str) -> None:
         if not production.is_draft:
             _run_production(book, productions, production, period, lines)
         book.set_progress(period, done + 1, len(everything))
-    book.save_statements(_statements(book, period, lines))
+    book.save_statements(period, _statements(book, period, lines))
     book.finish_closing(period)
     book.mark_run_closed(period)
 
@@ -125,26 +125,15 @@ def _run_production(book, productions, production, period: str, lines) -> None:
 
 def _statements(book, period: str, lines) -> list:
     """Every member with a credit or a carried balance gets a statement per currency."""
+    from chalicelib.config import get_settings
     from chalicelib.storage.royalties import MemberStatement
 
-    keys = sorted(set(lines) | set(book.carried_balances()))
-    balances = book.balances(keys)
-    from chalicelib.config import get_settings
-
+    carried = book.carried_before(period)
     minimum = get_settings().min_payout
     statements = []
-    for member_id, currency in keys:
-        balance = balances.get((member_id, currency))
-        if balance is None:
-            opening = 0
-        elif balance.period == period:  # a rerun: the opening this period was given
-            opening = int(balance.opening)
-        else:
-            opening = int(balance.next_opening)
+    for member_id, currency in sorted(set(lines) | set(carried)):
         member_lines = sorted(lines.get((member_id, currency), []),
                               key=lambda line: (line.production_id, line.record_id, line.via))
-        if not member_lines and opening == 0:
-            continue
-        statement = settle(opening, sum(line.amount for line in member_lines), minimum)
+        statement = settle(carried.get((member_id, currency), 0), sum(line.amount for line in member_lines), minimum)
         statements.append(MemberStatement(member_id, period, currency, statement, tuple(member_lines)))
     return statements

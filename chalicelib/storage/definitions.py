@@ -31,8 +31,8 @@ Key layout (grows with the features):
     META#PERIODS        STATE      the last closed royalty period
     RUN#<yyyy-mm>       RUN        a royalty run and its progress
     RUN#<yyyy-mm>       PRODUCTION#<id>  one production's figures in that run
-    STATEMENT#<member id>  PERIOD#<yyyy-mm>#<currency>  a member's statement
-    BALANCE#<member id>    CURRENCY#<code>  the member's balance after its latest statement
+    STATEMENTS#<yyyy-mm>   BUCKET#<n>  the statements of the members hashed to bucket n
+    BALANCES            <yyyy-mm>#<chunk>  balances carried forward after that period's run
 
 GSIs (sparse: an item is in an index only while it carries that index's key):
 
@@ -42,11 +42,11 @@ GSIs (sparse: an item is in an index only while it carries that index's key):
           TRENDING#<window>         trend items by score, ties newest first
           RELEASED                  released productions, newest release first
           UNMATCHED                 unassigned unmatched sales, newest first
+          RUNS                      royalty runs, newest period first
     gsi2  FEED#<kind>#<yyyy-mm>     ready records of one kind
           TRENDING#<window>#<kind>  trend items of one kind
           PRODUCTIONS               every production, drafts too (royalty runs close them all)
     gsi3  UNREMIXED#<yyyy-mm>       ready records nobody has remixed yet
-          CARRY                     balances carried forward (non-zero), for the next run
     gsi4  COLLAB#<id>               ready records of one collaboration
     gsi5  OWNER#<member id>         ready records of one member
 

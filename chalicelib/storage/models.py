@@ -457,6 +457,11 @@ class RunItem(MainTableModel):
     finished_at = UnicodeAttribute(null=True)
     productions_total = NumberAttribute(null=True)
     productions_done = NumberAttribute(default=0)
+    statement_buckets = NumberAttribute(null=True)  # set once its statements are written
+    gsi1pk = UnicodeAttribute(default="RUNS")  # every run, newest period first
+    gsi1sk = UnicodeAttribute()
+
+    gsi1 = _index(1)
 
     @staticmethod
     def key(period: str) -> tuple[str, str]:
@@ -477,41 +482,32 @@ class RunProductionItem(MainTableModel):
         return f"RUN#{period}", f"PRODUCTION#{production_id}"
 
 
-class StatementItem(MainTableModel):
-    """`STATEMENT#<member id>` / `PERIOD#<period>#<currency>`: a member's statement, lines as JSON."""
+class StatementBucketItem(MainTableModel):
+    """`STATEMENTS#<period>` / `BUCKET#<n>`: the statements of the members that hash to bucket n
+    of that period, as JSON `{member id: [[currency, opening, credits, closing, payable, payout,
+    [[production id, production title, record id, record title, via, amount], ...]], ...]}`.
+    A run writes a few large items rather than one per member (`RunItem.statement_buckets`
+    says how many); a member's statement is one GetItem."""
 
-    period = UnicodeAttribute()
-    currency = UnicodeAttribute()
-    opening = NumberAttribute()
-    credits = NumberAttribute()
-    closing = NumberAttribute()
-    payable = BooleanAttribute()
-    payout = NumberAttribute()
-    lines = UnicodeAttribute()
+    statements = UnicodeAttribute()
 
     @staticmethod
-    def key(member_id: str, period: str, currency: str) -> tuple[str, str]:
-        return f"STATEMENT#{member_id}", f"PERIOD#{period}#{currency}"
+    def key(period: str, bucket: int) -> tuple[str, str]:
+        return f"STATEMENTS#{period}", f"BUCKET#{bucket:05d}"
 
 
-class BalanceItem(MainTableModel):
-    """`BALANCE#<member id>` / `CURRENCY#<code>`: where the member's balance stands after its
-    latest statement (`period`, which opened at `opening`). While it carries a non-zero balance
-    it is in gsi3 under `CARRY`, so the next run gives that member a statement too."""
+class CarriedBalancesItem(MainTableModel):
+    """`BALANCES` / `<period>#<chunk>`: every balance carried forward (non-zero) after that
+    period's run, packed `<member id>:<currency>=<amount>`. The next run opens each member's
+    statement from the latest of these before its own period, in one Query."""
 
-    member_id = UnicodeAttribute()
-    currency = UnicodeAttribute()
-    period = UnicodeAttribute()
-    opening = NumberAttribute()
-    next_opening = NumberAttribute()
-    gsi3pk = UnicodeAttribute(null=True)
-    gsi3sk = UnicodeAttribute(null=True)
+    balances = UnicodeAttribute()
 
-    gsi3 = _index(3)
+    PARTITION = "BALANCES"
 
     @staticmethod
-    def key(member_id: str, currency: str) -> tuple[str, str]:
-        return f"BALANCE#{member_id}", f"CURRENCY#{currency}"
+    def key(period: str, chunk: int) -> tuple[str, str]:
+        return CarriedBalancesItem.PARTITION, f"{period}#{chunk:04d}"
 
 
 ALL_MODELS: tuple[type[MainTableModel], ...] = (
@@ -520,5 +516,5 @@ ALL_MODELS: tuple[type[MainTableModel], ...] = (
     CollaborationItem, FeedMonthsItem,
     ProductionItem, ProductMappingItem, ContributionsItem, PeriodTotalsItem, LedgerEntryItem,
     PaymentItem, DeliveryItem, UnmatchedSaleItem, PeriodsItem,
-    LineageSnapshotItem, SplitItem, RunItem, RunProductionItem, StatementItem, BalanceItem,
+    LineageSnapshotItem, SplitItem, RunItem, RunProductionItem, StatementBucketItem, CarriedBalancesItem,
 )

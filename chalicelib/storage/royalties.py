@@ -1,14 +1,16 @@
 """Royalty runs: the period state, runs and their figures, frozen splits, statements, balances.
 
 Every write a run makes is a function of what it read, so a run killed midway and started
-again writes the same values. The one thing that moves forward — a member's balance — records
-the opening it gave period T (`BalanceItem.opening`), so a rerun finds the same opening; and
-statements are written before balances, so a crash between the two rewrites the same
-statements. The period is marked closed last.
+again writes the same values: balances are not updated in place but written as a new set per
+period (`CarriedBalancesItem`), and a run opens its statements from the set of the run before
+it, which a rerun finds unchanged. The period is marked closed last.
 """
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -18,12 +20,13 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, Statement
 from chalicelib.storage.connection import batch_get_raw, bind_models
 from chalicelib.storage.models import (
-    BalanceItem, PeriodsItem, PeriodTotalsItem, ProductionItem, RunItem, RunProductionItem, SplitItem,
-    StatementItem,
+    CarriedBalancesItem, PeriodsItem, PeriodTotalsItem, ProductionItem, RunItem, RunProductionItem, SplitItem,
+    StatementBucketItem,
 )
 
 RUNNING, CLOSED = "running", "closed"
-CARRY = "CARRY"
+BALANCES_CHUNK = 5_000  # carried balances per item: ~45 bytes each
+STATEMENT_BUCKET_BYTES = 150_000  # buckets average this; hashing spreads them, well below 400 KB
 SPLIT_CHUNK = 8_000  # amounts per item: ~40 bytes each
 _VIA = {CONTRIBUTION: "c", LINEAGE: "l"}
 _VIA_NAME = {v: k for k, v in _VIA.items()}
@@ -112,7 +115,8 @@ class RoyaltyBook:
     def create_run(self, period: str) -> bool:
         """False when the run exists already (a concurrent start made it)."""
         try:
-            RunItem(*RunItem.key(period), period=period, status=RUNNING, started_at=now_rfc3339()).save(
+            RunItem(*RunItem.key(period), period=period, status=RUNNING, started_at=now_rfc3339(),
+                    gsi1sk=period).save(
                 condition=RunItem.pk.does_not_exist())
             return True
         except PutError as e:
@@ -178,43 +182,105 @@ class RoyaltyBook:
 
     # Statements and balances.
 
-    def carried_balances(self) -> list[tuple[str, str]]:
-        """(member id, currency) of every balance carried forward (non-zero)."""
-        return [(i.member_id, i.currency) for i in BalanceItem.gsi3.query(CARRY)]
+    def carried_before(self, period: str) -> dict[tuple[str, str], int]:
+        """The balances carried forward by the latest run before `period`: (member, currency) → amount."""
+        latest = next(iter(CarriedBalancesItem.query(CarriedBalancesItem.PARTITION, CarriedBalancesItem.sk < period,
+                                                     scan_index_forward=False, limit=1, consistent_read=True)), None)
+        if latest is None:
+            return {}
+        carried = {}
+        for item in CarriedBalancesItem.query(CarriedBalancesItem.PARTITION, CarriedBalancesItem.sk.startswith(
+                latest.sk.split("#")[0] + "#"), consistent_read=True):
+            for packed in filter(None, item.balances.split(",")):
+                key, _, amount = packed.rpartition("=")
+                member_id, _, currency = key.rpartition(":")
+                carried[(member_id, currency)] = int(amount)
+        return carried
 
-    def balances(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], BalanceItem]:
-        raw = batch_get_raw(self._settings, [BalanceItem.key(m, c) for m, c in keys])
-        items = (BalanceItem.from_raw_data(r) for r in raw.values())
-        return {(i.member_id, i.currency): i for i in items}
+    def save_statements(self, period: str, statements: list[MemberStatement]) -> None:
+        """The statements, then the balances they carry forward (see the module's doc)."""
+        rows: dict[str, list] = defaultdict(list)
+        for s in statements:
+            st = s.statement
+            rows[s.member_id].append([s.currency, st.opening, st.credits, st.closing, st.payable, st.payout,
+                                      [list(_line_fields(line)) for line in s.lines]])
+        size = sum(len(json.dumps(r)) for r in rows.values())
+        buckets = max(1, -(-size // STATEMENT_BUCKET_BYTES))
+        grouped: list[dict[str, list]] = [{} for _ in range(buckets)]
+        for member_id, member_rows in rows.items():
+            grouped[bucket_of(member_id, buckets)][member_id] = member_rows
+        with StatementBucketItem.batch_write() as batch:
+            for number, group in enumerate(grouped):
+                batch.save(StatementBucketItem(*StatementBucketItem.key(period, number),
+                                               statements=json.dumps(group, separators=(",", ":"))))
+        RunItem(*RunItem.key(period)).update(actions=[RunItem.statement_buckets.set(buckets)])
+        carried = [f"{s.member_id}:{s.currency}={s.statement.next_opening}" for s in statements
+                   if s.statement.next_opening]
+        with CarriedBalancesItem.batch_write() as batch:
+            for number, start in enumerate(range(0, max(len(carried), 1), BALANCES_CHUNK)):
+                batch.save(CarriedBalancesItem(*CarriedBalancesItem.key(period, number),
+                                               balances=",".join(carried[start:start + BALANCES_CHUNK])))
 
-    def save_statements(self, statements: list[MemberStatement]) -> None:
-        """Statements first, then the balances that point past them (see the module's doc)."""
-        with StatementItem.batch_write() as batch:
-            for s in statements:
-                st = s.statement
-                batch.save(StatementItem(
-                    *StatementItem.key(s.member_id, s.period, s.currency), period=s.period, currency=s.currency,
-                    opening=st.opening, credits=st.credits, closing=st.closing, payable=st.payable,
-                    payout=st.payout, lines=json.dumps([list(_line_fields(line)) for line in s.lines],
-                                                       separators=(",", ":"))))
-        with BalanceItem.batch_write() as batch:
-            for s in statements:
-                carried = s.statement.next_opening != 0
-                batch.save(BalanceItem(
-                    *BalanceItem.key(s.member_id, s.currency), member_id=s.member_id, currency=s.currency,
-                    period=s.period, opening=s.statement.opening, next_opening=s.statement.next_opening,
-                    gsi3pk=CARRY if carried else None, gsi3sk=f"{s.member_id}#{s.currency}" if carried else None))
+    def statements_of(self, member_id: str, period: str) -> list[StatementRow]:
+        """The member's statements of `period`, one per currency."""
+        try:
+            run = RunItem.get(*RunItem.key(period))
+        except DoesNotExist:
+            return []
+        if run.statement_buckets is None:
+            return []
+        found = batch_get_raw(self._settings, [_bucket_key(member_id, period, int(run.statement_buckets))])
+        return [row for raw in found.values() for row in _rows(member_id, period, raw)]
 
-    def statements(self, member_id: str, limit: int, after: str | None) -> tuple[list[StatementItem], str | None]:
-        condition = StatementItem.sk < after if after else StatementItem.sk.startswith("PERIOD#")
-        items = list(StatementItem.query(f"STATEMENT#{member_id}", condition, scan_index_forward=False,
-                                         limit=limit + 1, page_size=limit + 1))
-        page = items[:limit]
-        return page, (page[-1].sk if len(items) > limit else None)
+    def statements(self, member_id: str, limit: int, after: str | None) -> tuple[list[StatementRow], str | None]:
+        """The member's statements, newest period first (currencies in order within one); `after`
+        is the `<period>#<currency>` of the last one already listed."""
+        after_period, _, after_currency = (after or "").partition("#")
+        condition = RunItem.gsi1sk <= after_period if after else None
+        runs = (r for r in RunItem.gsi1.query("RUNS", range_key_condition=condition, scan_index_forward=False)
+                if r.statement_buckets is not None)
+        listed: list[StatementRow] = []
+        while len(listed) <= limit:
+            batch = list(itertools.islice(runs, 100))
+            if not batch:
+                break
+            keys = [_bucket_key(member_id, r.period, int(r.statement_buckets)) for r in batch]
+            found = batch_get_raw(self._settings, keys)
+            for run, key in zip(batch, keys):
+                for row in _rows(member_id, run.period, found.get(key)):
+                    if not after or row.period < after_period or row.currency > after_currency:
+                        listed.append(row)
+        page = listed[:limit]
+        return page, (f"{page[-1].period}#{page[-1].currency}" if len(listed) > limit else None)
 
-    def statements_of(self, member_id: str, period: str) -> list[tuple[StatementItem, list[Line]]]:
-        items = StatementItem.query(f"STATEMENT#{member_id}", StatementItem.sk.startswith(f"PERIOD#{period}#"))
-        return [(i, [Line(*fields) for fields in json.loads(i.lines)]) for i in items]
+
+@dataclass(frozen=True)
+class StatementRow:
+    period: str
+    currency: str
+    opening: int
+    credits: int
+    closing: int
+    payable: bool
+    payout: int
+    lines: tuple[Line, ...]
+
+
+def bucket_of(member_id: str, buckets: int) -> int:
+    return int(hashlib.sha256(member_id.encode()).hexdigest()[:8], 16) % buckets
+
+
+def _bucket_key(member_id: str, period: str, buckets: int) -> Key:
+    return StatementBucketItem.key(period, bucket_of(member_id, buckets))
+
+
+def _rows(member_id: str, period: str, raw: dict | None) -> list[StatementRow]:
+    if raw is None:
+        return []
+    member_rows = json.loads(StatementBucketItem.from_raw_data(raw).statements).get(member_id, [])
+    return [StatementRow(period, currency, opening, credits, closing, payable, payout,
+                         tuple(Line(*fields) for fields in lines))
+            for currency, opening, credits, closing, payable, payout, lines in member_rows]
 
 
 def _line_fields(line: Line) -> tuple:

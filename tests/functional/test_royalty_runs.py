@@ -98,6 +98,10 @@ def test_a_refund_after_a_payout_is_a_negative_credit_carried_forward(client, wo
     assert summary(client, world["carol"], "2026-10") == [(500, -150, 350, False, 0)]
     listed = client.get("/me/statements", token=world["carol"]).json["items"]
     assert [(s["period"], s["closing"]) for s in listed] == [("2026-10", 350), ("2026-09", 500)]
+    first = client.get("/me/statements?limit=1", token=world["carol"]).json
+    rest = client.get(f"/me/statements?limit=1&cursor={first['next_cursor']}", token=world["carol"]).json
+    assert [s["period"] for s in first["items"] + rest["items"]] == ["2026-10", "2026-09"]
+    assert rest["next_cursor"] is None
     production = client.get(f"/productions/{world['P']}").json
     assert production["totals"]["allocated"]["amount"] == 3500
 
@@ -205,7 +209,7 @@ def test_a_draft_split_is_a_preview_over_todays_lineage(client, member):
 
 def test_a_run_killed_midway_and_rerun_gives_the_same_cents(client, world, admin, deliver, monkeypatch):
     from chalicelib.jobs.royalties import run_period
-    from chalicelib.storage.models import BalanceItem
+    from chalicelib.storage.models import CarriedBalancesItem
 
     sell(client, world)
     run(client, admin, deliver, "2026-09")
@@ -214,8 +218,8 @@ def test_a_run_killed_midway_and_rerun_gives_the_same_cents(client, world, admin
     def killed(*args, **kwargs):
         raise RuntimeError("the function was killed here")
 
-    # Killed after the statements were written and before the balances moved on.
-    monkeypatch.setattr(BalanceItem, "batch_write", killed)
+    # Killed after the statements were written, before the balances they carry forward.
+    monkeypatch.setattr(CarriedBalancesItem, "batch_write", killed)
     with pytest.raises(RuntimeError):
         run_period("2026-10")
     monkeypatch.undo()

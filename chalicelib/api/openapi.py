@@ -23,7 +23,7 @@ _ERROR_TEXT = {
     415: "Body is not application/json.",
     422: "Valid JSON that breaks a rule.",
     429: "Throttled.",
-    503: "Busy for a moment (contention or a closing period); retry shortly.",
+    503: "Busy for a moment (contention, a closing period, or the database throttling); retry after Retry-After.",
 }
 
 PROBLEM_SCHEMA = {
@@ -92,7 +92,10 @@ def _operation(spec: RouteSpec, refs: dict) -> dict:
         query_schema = spec.query.model_json_schema(ref_template=REF)
         required = set(query_schema.get("required", []))
         for name, schema in query_schema.get("properties", {}).items():
-            parameters.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+            parameter = {"name": name, "in": "query", "required": name in required, "schema": schema}
+            if name not in required:
+                parameter["allowEmptyValue"] = True  # the contract: `?kind=` counts as absent
+            parameters.append(parameter)
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:
@@ -112,12 +115,16 @@ def _operation(spec: RouteSpec, refs: dict) -> dict:
             "description": _ERROR_TEXT[status],
             "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}},
         }
+        if status == 503:
+            responses[str(status)]["headers"] = {"Retry-After": {
+                "description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}}}
     operation["responses"] = responses
     return operation
 
 
 def _error_statuses(spec: RouteSpec) -> set[int]:
     statuses = set(spec.errors) | {401}  # a token that is sent must be valid, on every route
+    statuses.add(503)  # the store still throttling (or briefly failing) after the SDK's retries
     if spec.access is not Access.PUBLIC and spec.access is not Access.IDENTITY:
         statuses.add(403)
     if spec.body is not None or spec.query is not None:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.errors import (
     BadRequest, FieldError, NotRegistered, PayloadTooLarge, Problem, UnsupportedMediaType,
-    Unauthorized, ValidationFailed, internal_error, to_problem,
+    Unauthorized, ValidationFailed, busy_problem, internal_error, to_problem,
 )
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -225,9 +225,14 @@ def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str,
             response = json_response(result, spec.status)
     except Problem as problem:
         response = problem_response(to_problem(problem))
-    except Exception:
-        logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
-        response = problem_response(internal_error())
+    except Exception as e:
+        busy = busy_problem(e)
+        if busy is None:
+            logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
+            response = problem_response(internal_error())
+        else:  # AWS still throttling or failing after the SDK's retries: try again later, not a bug
+            logger.warning("AWS busy after retries", exc_info=True, extra={"route": f"{spec.method} {spec.path}"})
+            response = problem_response(busy)
     response.headers["X-Request-Id"] = request_id
     logger.info("request", extra={
         "route": f"{spec.method} {spec.path}", "status": response.status_code,

@@ -16,3 +16,16 @@ def no_control_characters(allowed: str = "") -> AfterValidator:
 
 
 MULTILINE = "\r\n\t"
+
+
+def omittable(description: str | None = None):
+    """A PATCH field that may be left out but not sent as null: left out, it reads None, and the
+    schema shows it as its type alone (a null default would not match the type it documents)."""
+    from pydantic import Field
+
+    extra = {"description": description} if description else {}
+    return Field(default=None, json_schema_extra=_without_default, **extra)
+
+
+def _without_default(schema: dict) -> None:
+    schema.pop("default", None)

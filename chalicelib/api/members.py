@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib.api.fields import MULTILINE, no_control_characters
+from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.services import members
 from chalicelib.domain.members import HANDLE_RULE, is_valid_handle, normalize_handle
@@ -35,7 +35,7 @@ class RegisterMember(RequestBody):
 
 
 class UpdateMe(RequestBody):
-    display_name: DisplayName | None = None
+    display_name: DisplayName = omittable("Leave it out to keep it; it cannot be null.")
     bio: Bio | None = Field(default=None, description="null clears the bio.")
 
 
@@ -85,11 +85,6 @@ def get_me(ctx):
               access=Access.MEMBER, body=UpdateMe, response=Me)
 def update_me(ctx):
     request = ctx.body()
-    if "display_name" in request.model_fields_set and request.display_name is None:
-        from chalicelib.errors import FieldError, ValidationFailed
-
-        raise ValidationFailed("display_name cannot be removed.",
-                               errors=[FieldError("display_name", "must be a string of 1 to 80 characters")])
     changes = {}
     if request.display_name is not None:
         changes["display_name"] = request.display_name

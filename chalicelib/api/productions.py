@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib import services
 from chalicelib.api.cursors import Paging
-from chalicelib.api.fields import MULTILINE, no_control_characters
+from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.records import Owner, Pagination
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.money import MAX_AMOUNT, normalise_currency
@@ -49,13 +49,15 @@ class CreateProduction(RequestBody):
 
 
 class UpdateProduction(RequestBody):
-    title: Title | None = None
-    format: Format | None = None
-    currency: Currency | None = Field(default=None, description="Only while nothing is booked (409).")
+    """Fields left out keep their value; only `collaboration_id` may be null."""
+
+    title: Title = omittable()
+    format: Format = omittable()
+    currency: Currency = omittable("Only while nothing is booked (409).")
     collaboration_id: str | None = Field(default=None, description="null detaches it.")
-    contributor_share_bps: Bps | None = None
-    upstream_share_bps: Bps | None = None
-    products: Products | None = None
+    contributor_share_bps: Bps = omittable()
+    upstream_share_bps: Bps = omittable()
+    products: Products = omittable()
 
 
 class ContributionIn(RequestBody):
@@ -272,10 +274,6 @@ def update_production(ctx, production_id: str):
     production = _own_production(ctx, production_id)
     request = ctx.body()
     changes = request.model_dump(exclude_unset=True)
-    if None in (changes.get(k, "") for k in ("title", "format", "currency", "contributor_share_bps",
-                                              "upstream_share_bps", "products")):
-        raise ValidationFailed("Only collaboration_id may be null.", errors=[
-            FieldError(k, "may not be null") for k, v in changes.items() if v is None and k != "collaboration_id"])
     if errors := _unique_products(request.products or []):
         raise ValidationFailed("A product is listed twice.", errors=errors)
     if not production.is_draft:

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 
 from chalicelib import services
 from chalicelib.api.cursors import Paging
-from chalicelib.api.fields import MULTILINE, no_control_characters
+from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
 from chalicelib.domain.ids import is_id
 from chalicelib.errors import FieldError, Forbidden, NotFound, ValidationFailed
@@ -69,10 +69,12 @@ class AddSources(RequestBody):
 
 
 class UpdateRecord(RequestBody):
-    title: Title | None = None
+    """Fields left out keep their value; only `description` may be null."""
+
+    title: Title = omittable()
     description: Description | None = Field(default=None, description="null clears it.")
-    tags: Tags | None = None
-    remixable: bool | None = None
+    tags: Tags = omittable()
+    remixable: bool = omittable()
 
 
 class Owner(ResponseModel):
@@ -287,8 +289,6 @@ def update_record(ctx, record_id: str):
     changes = {}
     for name in request.model_fields_set:
         value = getattr(request, name)
-        if value is None and name != "description":
-            raise ValidationFailed(f"{name} cannot be removed.", errors=[FieldError(name, "must not be null")])
         changes[name] = list(value) if name == "tags" else value
     updated = services.records().update_details(record, changes) if changes else record
     return record_out(updated, with_media_url=True)

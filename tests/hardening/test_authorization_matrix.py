@@ -1,0 +1,183 @@
+"""Every route × every kind of caller → the status the contract promises.
+
+The routes come from the route table (`ROUTERS`), so a route added without a row in `MATRIX`
+fails `test_every_route_has_a_row_in_the_matrix` by name. A row says how to call the route (path
+parameters, body, headers; each may be a function of the `World`, called once per request, so
+a request that changes something for good gets a resource of its own) and what each principal
+gets back. `expired` and `forged` tokens are 401 everywhere unless a row says otherwise: a token
+that is sent must be valid, on public routes too.
+
+To add a route: one entry keyed "METHOD /path", e.g.
+
+    "GET /royalty-runs/{period}": Row(
+        path={"period": "2026-10"},
+        expect=only(200, "admin", others=403)),
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+
+from chalicelib.api.routes import ROUTERS
+from tests.hardening.world import PRINCIPALS, REGISTERED, World, unique
+from tests.store_payloads import checkout_session
+
+ROUTES = [f"{spec.method} {spec.path}" for router in ROUTERS for spec in router.specs]
+
+
+def public(status: int) -> dict[str, int]:
+    """Anyone, with or without a (valid) token."""
+    return {p: status for p in ("anonymous", *REGISTERED)}
+
+
+def registered(status: int) -> dict[str, int]:
+    """Any member; no token is a 401."""
+    return {"anonymous": 401, **{p: status for p in REGISTERED}}
+
+
+def only(status: int, *allowed: str, others: int = 403, **overrides: int) -> dict[str, int]:
+    """`allowed` principals get `status`, other members `others`, no token 401."""
+    statuses = {"anonymous": 401, **{p: status if p in allowed else others for p in REGISTERED}}
+    return {**statuses, **overrides}
+
+
+Value = Any | Callable[[World], Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: dict[str, int]
+    path: dict[str, Value] = field(default_factory=dict)  # {"record_id": lambda w: w.record}
+    body: Value = None  # JSON, or a function of the world returning it
+    raw: Callable[[World], tuple[bytes, dict]] | None = None  # a signed webhook: (body, headers)
+
+    def statuses(self) -> dict[str, int]:
+        return {"expired": 401, "forged": 401, **self.expect}
+
+
+def _value(value: Value, world: World):
+    return value(world) if callable(value) else value
+
+
+RECORD = {"record_id": lambda w: w.record}
+DRAFT = {"production_id": lambda w: w.draft}
+RELEASED = {"production_id": lambda w: w.released}
+# Drafts are visible to their producer and admins only: 404 to everyone else.
+DRAFT_VISIBLE = {"anonymous": 404, "member": 404, "other_member": 404, "producer": 200, "other_producer": 404,
+                 "admin": 200}
+# Changing a draft: the producer role first (403), then visibility (404), then ownership.
+DRAFT_CHANGE = only(200, "producer", "admin", other_producer=404)
+
+MATRIX: dict[str, Row] = {
+    "GET /health": Row(public(200)),
+    "GET /openapi.json": Row(public(200)),
+
+    "POST /members": Row(registered(409),  # one profile per identity; every principal has one
+                         body=lambda w: {"handle": unique("newcomer"), "display_name": "New"}),
+    "GET /me": Row(registered(200)),
+    "PATCH /me": Row(registered(200), body={"bio": "Edited."}),
+    "GET /members/{handle}": Row(public(200), path={"handle": "alice"}),
+    "GET /members/{handle}/records": Row(public(200), path={"handle": "alice"}),
+    "GET /members/{handle}/hearts": Row(public(200), path={"handle": "alice"}),
+
+    "POST /records": Row(registered(201), body={"kind": "text", "title": "Mine", "body": "Words."}),
+    "GET /records": Row(public(200)),
+    "GET /records/{record_id}": Row(public(200), path=RECORD),
+    "PATCH /records/{record_id}": Row(only(200, "member"), path=RECORD, body={"title": "Edited"}),
+    "DELETE /records/{record_id}": Row(only(204, "member"), path={"record_id": lambda w: w.fresh_record("member")}),
+    "POST /records/{record_id}/sources": Row(
+        only(200, "member"), path={"record_id": lambda w: w.fresh_record("member")},
+        body=lambda w: {"sources": [{"record_id": w.bob_record}]}),
+    "GET /records/{record_id}/remixes": Row(public(200), path=RECORD),
+    "GET /records/{record_id}/lineage": Row(public(200), path=RECORD),
+    "PUT /records/{record_id}/heart": Row({**registered(200), "member": 403}, path=RECORD),  # not your own
+    "DELETE /records/{record_id}/heart": Row(registered(200), path=RECORD),
+    "GET /trending": Row(public(200)),
+
+    "POST /collaborations": Row(registered(201), body={"title": "Jam", "brief": "Bring a loop."}),
+    "GET /collaborations": Row(public(200)),
+    "GET /collaborations/{collaboration_id}": Row(public(200), path={"collaboration_id": lambda w: w.collaboration}),
+
+    "POST /productions": Row(only(201, "producer", "other_producer", "admin"),
+                             body={"title": "Album", "format": "album", "currency": "usd"}),
+    "GET /productions": Row(public(200)),
+    "GET /productions/{production_id}": Row(DRAFT_VISIBLE, path=DRAFT),
+    "PATCH /productions/{production_id}": Row(DRAFT_CHANGE, path=DRAFT, body={"title": "Renamed"}),
+    "GET /productions/{production_id}/contributions": Row(DRAFT_VISIBLE, path=DRAFT),
+    "PUT /productions/{production_id}/contributions": Row(
+        DRAFT_CHANGE, path=DRAFT, body=lambda w: {"contributions": [{"record_id": w.record, "weight": 2}]}),
+    "POST /productions/{production_id}/release": Row(DRAFT_CHANGE,
+                                                     path={"production_id": lambda w: w.fresh_draft()}),
+    "POST /productions/{production_id}/costs": Row(
+        only(201, "producer", "admin"), path=RELEASED,
+        body={"amount": {"amount": 250, "currency": "USD"}, "description": "Mastering", "incurred_on": "2026-11-02"}),
+    "GET /productions/{production_id}/ledger": Row(only(200, "producer", "admin"), path=RELEASED),
+
+    # Webhooks are public (the signature is their credential), but a bearer token that is sent
+    # must still be valid.
+    "POST /webhooks/stripe": Row(public(200), raw=lambda w: w.stripe_delivery(
+        checkout_session(unique("pi_"), 700, production_id=w.released))),
+    "POST /webhooks/shopify": Row(public(200), raw=lambda w: w.shopify_delivery(product_id=424242)),
+    "GET /sales/unmatched": Row(only(200, "admin")),
+    "POST /sales/unmatched/{unmatched_id}/assign": Row(
+        only(200, "admin"), path={"unmatched_id": lambda w: w.fresh_unmatched()},
+        body=lambda w: {"production_id": w.released}),
+}
+
+
+def test_every_route_has_a_row_in_the_matrix():
+    missing = [route for route in ROUTES if route not in MATRIX]
+    assert not missing, (
+        "routes without a row in MATRIX (tests/hardening/test_authorization_matrix.py): "
+        + ", ".join(missing) + " — add one entry per route saying what each principal gets")
+
+
+def test_the_matrix_has_no_row_for_a_route_that_does_not_exist():
+    assert sorted(set(MATRIX) - set(ROUTES)) == []
+
+
+def test_every_row_names_every_principal():
+    incomplete = {route: sorted(set(PRINCIPALS) - set(row.statuses())) for route, row in MATRIX.items()
+                  if set(row.statuses()) != set(PRINCIPALS)}
+    assert incomplete == {}
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r in MATRIX])
+def test_each_principal_gets_the_status_the_matrix_promises(shared_world, route):
+    world = shared_world
+    method, template = route.split(" ", 1)
+    row = MATRIX[route]
+    answered = {}
+    for principal in PRINCIPALS:
+        path = template.format(**{name: _value(value, world) for name, value in row.path.items()})
+        if row.raw is not None:
+            data, headers = row.raw(world)
+            reply = world.request(method, path, principal, data=data, headers=headers)
+        else:
+            reply = world.request(method, path, principal, json=_value(row.body, world))
+        answered[principal] = reply.status_code
+        if reply.status_code >= 400:
+            assert reply.headers["Content-Type"] == "application/problem+json", (principal, reply.text[:200])
+
+    assert answered == row.statuses()
+
+
+MEMBER_ONLY = [f"{s.method} {s.path}" for r in ROUTERS for s in r.specs if s.access.value == "member"]
+
+
+@pytest.mark.parametrize("route", [r for r in MEMBER_ONLY if r in MATRIX])
+def test_an_identity_without_a_member_profile_is_told_to_register_first(shared_world, route):
+    world = shared_world
+    from local.tokens import mint
+
+    method, template = route.split(" ", 1)
+    row = MATRIX[route]
+    world.tokens["unregistered"] = mint(unique("sub-nobody-"))
+    path = template.format(**{name: _value(value, world) for name, value in row.path.items()})
+
+    reply = world.request(method, path, "unregistered", json=_value(row.body, world))
+
+    assert reply.status_code == 403, reply.text
+    assert reply.json()["type"].endswith("/register-first")

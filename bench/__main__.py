@@ -6,10 +6,10 @@ import os
 import sys
 
 from bench import (cold_start, heart_round_trips, hot_record, lineage_round_trips, record_round_trips, royalty_compute,
-                   upload_memory, webhook_deliveries)
+                   royalty_run, upload_memory, webhook_deliveries)
 
 BENCHMARKS = (cold_start, record_round_trips, lineage_round_trips, heart_round_trips, hot_record, upload_memory,
-              royalty_compute, webhook_deliveries)
+              royalty_compute, royalty_run, webhook_deliveries)
 DEFAULT_RUNS = 9
 
 

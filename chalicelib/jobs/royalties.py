@@ -6,8 +6,10 @@ of the previous close — never individual sales — so its reads do not grow wi
 """
 from __future__ import annotations
 
+import gc
 import json
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime
 
 from chalicelib import services
@@ -79,23 +81,39 @@ def run_period(period: str) -> None:
     if run is None or run.status != "running":
         get_logger().warning("no running royalty run for this period", extra={"period": period})
         return
-    closed_through, _ = book.period_state()
-    book.begin_closing(period)
-    everything = productions.all_productions()
-    lines: dict[tuple[str, str], list] = defaultdict(list)
-    for done, production in enumerate(everything):
-        booked = productions.period_totals(production.id)
-        book.close_periods(production.id, _to_close(booked, closed_through, period))
-        if not production.is_draft:
-            _run_production(book, productions, production, period, lines)
-        book.set_progress(period, done + 1, len(everything))
-    book.save_statements(period, _statements(book, period, lines))
-    book.finish_closing(period)
-    book.mark_run_closed(period)
+    with gc_paused():
+        closed_through, _ = book.period_state()
+        book.begin_closing(period)
+        everything = productions.all_productions()
+        lines: dict[tuple[str, str], list] = defaultdict(list)
+        for done, production in enumerate(everything):
+            booked = productions.period_totals(production.id) if closed_through is None else {}
+            book.close_periods(production.id, _to_close(booked, closed_through, period))
+            if not production.is_draft:
+                _run_production(book, productions, production, period, lines)
+            book.set_progress(period, done + 1, len(everything))
+        book.save_statements(period, _statements(book, period, lines))
+        book.finish_closing(period)
+        book.mark_run_closed(period)
+
+
+@contextmanager
+def gc_paused():
+    """A run holds ~10^5 long-lived objects (the frozen lineage, the splits) and makes no
+    reference cycles; the cyclic collector would rescan them all at every collection, which
+    doubles the run's time. Plain reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _to_close(booked: dict, closed_through: str | None, period: str) -> list[str]:
-    """Its open periods up to `period`: those it booked in, and every month since the last close."""
+    """Its open periods up to `period`: every month since the last close, and before any close
+    those it booked in."""
     months = {p for p in booked if p <= period}
     month = next_period(closed_through) if closed_through else period
     while month <= period:

@@ -66,6 +66,18 @@ def member(client, token):
 
 
 @pytest.fixture
+def producer(member):
+    """A registered member in the producer group: `pat`."""
+    return member("pat", groups=["producer"])
+
+
+@pytest.fixture
+def admin(token):
+    """An admin's token (admins need no member profile)."""
+    return token("root", ["admin"])
+
+
+@pytest.fixture
 def deliver(aws):
     """Delivers every pending queue message (upload events...), as Lambda's SQS source would."""
     import boto3

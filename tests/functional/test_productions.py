@@ -7,11 +7,6 @@ from tests.support import assert_problem
 
 
 @pytest.fixture
-def producer(member):
-    return member("pat", groups=["producer"])
-
-
-@pytest.fixture
 def alice(member):
     return member("alice")
 

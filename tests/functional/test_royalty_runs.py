@@ -25,11 +25,6 @@ OCTOBER = int(datetime(2026, 10, 5, tzinfo=timezone.utc).timestamp())
 
 
 @pytest.fixture
-def admin(token):
-    return token("root", ["admin"])
-
-
-@pytest.fixture
 def world(client, member):
     alice, bob, carol = member("alice"), member("bob"), member("carol")
     producer = member("pat", groups=["producer"])

@@ -7,16 +7,6 @@ from tests.store_payloads import body_of, post_shopify, shopify_order, shopify_r
 from tests.support import assert_problem
 
 
-@pytest.fixture
-def producer(member):
-    return member("pat", groups=["producer"])
-
-
-@pytest.fixture
-def admin(token):
-    return token("root", ["admin"])
-
-
 def make_production(client, token, currency="USD", products=("1001",)):
     reply = client.post("/productions", token=token, json_body={
         "title": f"Album {currency}", "format": "album", "currency": currency,

@@ -14,16 +14,6 @@ from tests.support import assert_problem
 
 
 @pytest.fixture
-def producer(member):
-    return member("pat", groups=["producer"])
-
-
-@pytest.fixture
-def admin(token):
-    return token("root", ["admin"])
-
-
-@pytest.fixture
 def production(client, producer):
     reply = client.post("/productions", token=producer, json_body={
         "title": "Tiny Stories", "format": "book", "currency": "USD",

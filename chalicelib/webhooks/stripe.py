@@ -124,8 +124,10 @@ def _sale(obj: dict, reference, amount, when: str) -> Sale:
 
 
 def _reference(obj: dict) -> str:
-    """Refunds and disputes attach to their sale by payment_intent."""
-    return _text(obj["payment_intent"])
+    """Refunds and disputes attach to their sale by payment_intent. A charge made without one
+    (the legacy Charges API) is kept under its charge id: held there, never dropped."""
+    charge = obj["id"] if obj.get("object") == "charge" else obj.get("charge")
+    return _text(obj.get("payment_intent") or charge)
 
 
 def _amount(value) -> int:

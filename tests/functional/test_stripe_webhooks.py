@@ -300,3 +300,13 @@ def test_an_entry_never_lands_in_a_period_being_closed(client, producer, product
 
     assert client.get(f"/productions/{production}/ledger", token=producer).json["items"][0]["period"] == "2026-12"
     assert int(PeriodTotalsItem.get(*PeriodTotalsItem.key(production, "2026-11")).sales) == 0
+
+
+def test_a_refund_of_a_charge_without_payment_intent_is_taken_not_refused(client, producer, production):
+    refunded = charge("pi_unused", 2000, 500)
+    refunded["payment_intent"] = None
+
+    reply = post_stripe(client, stripe_event("charge.refunded", refunded))
+
+    assert reply.status == 200 and reply.json == {"outcome": "taken"}
+    assert ledger(client, producer, production) == []  # held under the charge id: no sale to book it to

@@ -3,6 +3,8 @@
 Starts moto's server on a free loopback port, creates every table, bucket, queue and bucket
 notification, serves the API with Chalice's local server (no autoreload, so in-memory state
 survives edits; restart to pick up code changes), and runs the event pump. Ctrl-C stops it all.
+The same server serves the public site under /site/ (`local/site.py`); `--demo` (`make demo`)
+seeds a small community through the public API once the stack is up (`local/demo.py`).
 """
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ def main() -> int:
                         default=int(os.environ.get("REMIXERY_CONTROL_PORT", "8001")))
     parser.add_argument("--demo-clock", type=float, default=None, metavar="SECONDS",
                         help="fire every scheduled function every SECONDS (off by default)")
+    parser.add_argument("--demo", action="store_true",
+                        help="seed a small community (members, records, a released production, sales, "
+                             "a closed royalty period) through the public API once the stack is up")
     args = parser.parse_args()
 
     import logging
@@ -44,6 +49,7 @@ def main() -> int:
 
     from local.control import control_server
     from local.pump import EventPump
+    from local.site import local_config, serve_site
 
     config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
     api = create_local_server(config.chalice_app, config, args.host, args.port)
@@ -53,6 +59,8 @@ def main() -> int:
     info = {"api": api_url, "aws_endpoint": endpoint}
     control = control_server(args.host, args.control_port, pump, info)
     control_url = f"http://{args.host}:{control.server_address[1]}"
+    serve_site(api, local_config(token_url=f"{control_url}/tokens"))
+    site_url = f"{api_url}/site/"
 
     pump.start(demo_clock_seconds=args.demo_clock)
     threading.Thread(target=control.serve_forever, daemon=True).start()
@@ -60,6 +68,7 @@ def main() -> int:
     print(
         f"\nRemixery is running (state lives in memory and is gone when you stop it).\n"
         f"  API            {api_url}   try: curl {api_url}/health\n"
+        f"  Site           {site_url}   (sign in as any handle: local tokens)\n"
         f"  a token        make token SUB=alice GROUPS=producer\n"
         f"  fire schedule  make fire SCHEDULE=<name>   (list: make fire; control {control_url})\n"
         f"  demo clock     {'every %ss' % args.demo_clock if args.demo_clock else 'off (make dev DEMO_CLOCK=30)'}\n"
@@ -67,6 +76,11 @@ def main() -> int:
         f"Ctrl-C stops everything.\n",
         flush=True,
     )
+
+    if args.demo:
+        from local.demo import seed_in_background
+
+        seed_in_background(api_url, site_url)
 
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,0 +1,102 @@
+// The site: a hash router over views that each read the public API.
+
+import { api } from "./api.js";
+import { completeCognitoSignIn, loadMe, onSessionChange, restore, session, signOut } from "./auth.js";
+import { config, loadConfig } from "./config.js";
+import { clear, h } from "./dom.js";
+import { failure, navigate, say } from "./ui.js";
+import { aboutView } from "./views/about.js";
+import { collaborationsView, collaborationView } from "./views/collaborations.js";
+import { feedView, trendingView } from "./views/feed.js";
+import { memberView } from "./views/member.js";
+import { productionsView, productionView } from "./views/productions.js";
+import { recordView } from "./views/record.js";
+import { signInView } from "./views/signin.js";
+import { periodView, statementsView } from "./views/statements.js";
+import { uploadView } from "./views/upload.js";
+
+const routes = [
+  [/^\/$/, feedView],
+  [/^\/trending$/, trendingView],
+  [/^\/records\/([^/]+)$/, recordView],
+  [/^\/upload$/, uploadView],
+  [/^\/collaborations$/, collaborationsView],
+  [/^\/collaborations\/([^/]+)$/, collaborationView],
+  [/^\/productions$/, productionsView],
+  [/^\/productions\/([^/]+)$/, productionView],
+  [/^\/statements$/, statementsView],
+  [/^\/statements\/(\d{4}-\d{2})$/, periodView],
+  [/^\/members\/([^/]+)$/, memberView],
+  [/^\/signin$/, signInView],
+  [/^\/about$/, aboutView],
+];
+
+const main = document.getElementById("main");
+let rendering = 0;
+
+async function route() {
+  const [path, search] = (location.hash.slice(1) || "/").split("?");
+  const query = new URLSearchParams(search || "");
+  const serial = ++rendering;
+  const found = routes.find(([pattern]) => pattern.test(path || "/"));
+  for (const link of document.querySelectorAll(".top nav a")) {
+    const target = link.getAttribute("href").slice(1);
+    const current = target === "/" ? path === "/" : path.startsWith(target);
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  let view;
+  try {
+    if (!found) throw Object.assign(new Error(`No page at ${path}.`), { status: 404 });
+    const params = path.match(found[0]).slice(1).map(decodeURIComponent);
+    view = await found[1]({ params, query });
+  } catch (error) {
+    console.error(error);
+    view = failure(error);
+  }
+  if (serial !== rendering) return; // a later navigation won
+  clear(main).append(view);
+  main.setAttribute("aria-busy", "false");
+  const heading = main.querySelector("h1");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    document.title = `${heading.textContent} · Remixery`;
+    if (route.moved) heading.focus({ preventScroll: false });
+  }
+  route.moved = true;
+  window.scrollTo(0, 0);
+}
+
+function renderSession() {
+  const area = clear(document.getElementById("session"));
+  if (!session.token) {
+    area.append(h("a", { class: "button", href: "#/signin" }, "Sign in"));
+    return;
+  }
+  const who = session.me ? h("a", { href: `#/members/${session.me.handle}` }, `@${session.me.handle}`)
+    : h("a", { href: "#/signin" }, "Finish registering");
+  const roles = session.groups.length ? h("span", { class: "roles" }, session.groups.join(", ")) : null;
+  area.append(...[who, roles].filter(Boolean), h("button", { type: "button", class: "link", onclick: () => { signOut(); navigate("#/"); } },
+    "Sign out"));
+}
+
+async function start() {
+  await loadConfig();
+  document.documentElement.dataset.stage = config.stage;
+  onSessionChange(renderSession);
+  restore();
+  try {
+    await completeCognitoSignIn();
+  } catch (error) {
+    say(error.message);
+  }
+  renderSession();
+  if (session.token) {
+    await loadMe(api).catch((error) => say(error.message));
+  }
+  window.addEventListener("hashchange", route);
+  await route();
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -5,8 +5,8 @@
 import { h, s } from "./dom.js";
 import { money } from "./format.js";
 
-const WIDTH = 640;
-const LABEL = 170;
+const WIDTH = 680;
+const LABEL = 200;
 const ROW = 30;
 const BAR = 18;
 
@@ -28,7 +28,7 @@ function bars(rows, pool, currency, { stacked }) {
       return rect;
     });
     return s("g", { class: "row" },
-      s("text", { x: LABEL - 8, y: y + ROW / 2 + 2, "text-anchor": "end", class: "label" }, row.label.length > 24 ? `${row.label.slice(0, 23)}…` : row.label),
+      s("text", { x: LABEL - 8, y: y + ROW / 2 + 2, "text-anchor": "end", class: "label" }, row.label.length > 25 ? `${row.label.slice(0, 24)}…` : row.label),
       rects,
       s("text", { x: x + 6, y: y + ROW / 2 + 2, class: "value" }, money(row.amount, currency)));
   });

@@ -7,7 +7,7 @@ from pydantic import Field, StringConstraints
 
 from chalicelib import services
 from chalicelib.api.cursors import Paging
-from chalicelib.api.fields import MULTILINE, no_control_characters
+from chalicelib.api.fields import MULTILINE, UniqueItems, no_control_characters
 from chalicelib.api.records import Kind, Owner, Pagination
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.ids import is_id
@@ -21,7 +21,8 @@ class CreateCollaboration(RequestBody):
                      no_control_characters()]
     brief: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
                      no_control_characters(MULTILINE)]
-    kinds: Annotated[list[Kind], Field(max_length=6, description="Kinds of records invited; empty: any.")] = []
+    kinds: Annotated[list[Kind], Field(max_length=6, description="Kinds of records invited; empty: any."),
+                     UniqueItems()] = []
 
 
 class CollaborationOut(ResponseModel):

@@ -1,18 +1,62 @@
 """Field types shared by request models."""
 from __future__ import annotations
 
-from pydantic import AfterValidator
+CONTROL_CHARACTERS = [*range(32), 127]
 
 
-def no_control_characters(allowed: str = "") -> AfterValidator:
+def no_control_characters(allowed: str = "") -> "NoControlCharacters":
     """Refuses control characters other than those in `allowed` (e.g. newlines in a bio)."""
+    return NoControlCharacters(allowed)
 
-    def check(value: str) -> str:
-        if any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in value):
+
+class NoControlCharacters:
+    """The check, and the same rule in the JSON schema as a `pattern`, so that the document says
+    what is refused. Where the text is stripped and must keep a character (`StringConstraints(
+    strip_whitespace=True, min_length=1)` before this annotation), the pattern also asks for one
+    character that is not white space."""
+
+    def __init__(self, allowed: str) -> None:
+        self.allowed = allowed
+
+    def check(self, value: str) -> str:
+        if any((ord(c) < 32 or ord(c) == 127) and c not in self.allowed for c in value):
             raise ValueError("control characters are not allowed")
         return value
 
-    return AfterValidator(check)
+    def __get_pydantic_core_schema__(self, source, handler):
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema, handler):
+        json_schema = handler(schema)
+        inner = schema.get("schema", {})
+        forbidden = _character_class([c for c in CONTROL_CHARACTERS if chr(c) not in self.allowed])
+        if inner.get("strip_whitespace") and inner.get("min_length", 0) >= 1:
+            json_schema["pattern"] = f"^[^{forbidden}]*[^\\s{forbidden}][^{forbidden}]*$"
+        else:
+            json_schema["pattern"] = f"^[^{forbidden}]*$"
+        return json_schema
+
+
+class UniqueItems:
+    """Documents that a list's items must differ (the route refuses repeats with a 400)."""
+
+    def __get_pydantic_json_schema__(self, schema, handler):
+        json_schema = handler(schema)
+        json_schema["uniqueItems"] = True
+        return json_schema
+
+
+def _character_class(codes: list[int]) -> str:
+    """`[0, 1, 2, 9, 127]` → `\\x00-\\x02\\x09\\x7f` (the inside of a regex character class)."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(f"\\x{a:02x}" if a == b else f"\\x{a:02x}-\\x{b:02x}" for a, b in runs)
 
 
 MULTILINE = "\r\n\t"

@@ -1,9 +1,10 @@
 """Member profiles: register, read and edit your own, read anyone's by handle."""
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
@@ -13,15 +14,18 @@ from chalicelib.domain.members import HANDLE_RULE, is_valid_handle, normalize_ha
 router = Router("members")
 
 
+HANDLE_INPUT = r"^[A-Za-z0-9_]{3,30}$"  # what lowercases to a valid handle, and nothing else
+
+
 def _handle(value: str) -> str:
     handle = normalize_handle(value)
-    if not is_valid_handle(handle):
+    # fullmatch: `is_valid_handle` alone lets a trailing newline through (`$` matches before it)
+    if not re.fullmatch(HANDLE_INPUT[1:-1], value) or not is_valid_handle(handle):
         raise ValueError(f"a handle is {HANDLE_RULE}")
     return handle
 
 
-
-Handle = Annotated[str, AfterValidator(_handle)]
+Handle = Annotated[str, AfterValidator(_handle), WithJsonSchema({"type": "string", "pattern": HANDLE_INPUT})]
 DisplayName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), no_control_characters(),
 ]

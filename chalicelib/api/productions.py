@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib import services
 from chalicelib.api.cursors import Paging
-from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
+from chalicelib.api.fields import MULTILINE, UniqueItems, no_control_characters, omittable
 from chalicelib.api.records import Owner, Pagination
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.money import MAX_AMOUNT, normalise_currency
@@ -35,7 +35,7 @@ class ProductIn(RequestBody):
 
 Products = Annotated[list[ProductIn], Field(max_length=MAX_PRODUCTS,
                                             description="Store products this production sells; each maps "
-                                                        "to one production only (409).")]
+                                                        "to one production only (409)."), UniqueItems()]
 
 
 class CreateProduction(RequestBody):
@@ -78,7 +78,8 @@ class AddCost(RequestBody):
     amount: MoneyIn
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
                            no_control_characters(MULTILINE)]
-    incurred_on: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+    incurred_on: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD",
+                                      json_schema_extra={"format": "date"})]
 
     @field_validator("incurred_on")
     @classmethod

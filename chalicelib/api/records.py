@@ -209,7 +209,7 @@ def _media_rules(request: CreateRecord) -> list[FieldError]:
 
 
 @router.route("POST", "/records", summary="Publish a record (text inline; media via a presigned S3 POST)",
-              access=Access.MEMBER, status=201, body=CreateRecord, response=CreatedRecord, errors=(404,))
+              access=Access.MEMBER, status=201, body=CreateRecord, response=CreatedRecord, errors=(404, 409, 422))
 def create_record(ctx):
     from chalicelib.domain.ids import new_id_with_time
     from chalicelib.domain.media import MAX_BYTES
@@ -295,7 +295,7 @@ def update_record(ctx, record_id: str):
 
 
 @router.route("DELETE", "/records/{record_id}", summary="Take a record down (a tombstone stays)",
-              access=Access.MEMBER, status=204)
+              access=Access.MEMBER, status=204, errors=(409,))
 def delete_record(ctx, record_id: str):
     from chalicelib.domain.records import REMOVED
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, CORSConfig, Response
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.errors import (
@@ -43,6 +43,19 @@ class QueryParams(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(defer_build=True)
+
+
+# Browsers on any origin may call the API (the site and local front ends run elsewhere). Safe
+# with "*": credentials are bearer tokens the page sends itself, never cookies, so another
+# origin gains nothing it could not do with its own token. Chalice answers the preflight
+# (API Gateway's mock OPTIONS when deployed) and adds the headers to every answer, errors
+# included. Store webhooks are server to server: no CORS.
+CORS = CORSConfig(
+    allow_origin="*",
+    allow_headers=["Authorization", "Content-Type", "Accept"],
+    expose_headers=["X-Request-Id", "Retry-After", "WWW-Authenticate"],
+    max_age=600,
+)
 
 
 class Access(str, Enum):
@@ -197,7 +210,8 @@ class Router:
 
             view.__name__ = handler.__name__
             # Every content type reaches the wrapper, so a wrong one is a problem+json 415.
-            self.blueprint.route(path, methods=[method], content_types=["*/*"])(view)
+            self.blueprint.route(path, methods=[method], content_types=["*/*"],
+                                 cors=None if self.tag == "webhooks" else CORS)(view)
             return handler
 
         return register

@@ -14,7 +14,7 @@ CDK := infra/node_modules/.bin/cdk
 # The CDK CLI needs no credentials to synthesize; telemetry stays off.
 CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: dev test token fire bench clean synth diff deploy bootstrap
+.PHONY: dev test token fire bench clean synth diff deploy bootstrap fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ fire: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The schema fuzzer for longer than `make test` does: FUZZ_EXAMPLES per operation, boundary cases on.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	FUZZ_LONG=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_STATEFUL_STEPS=10 $(PY) -m pytest -p no:cacheprovider \
+		tests/hardening/test_schema_fuzzing.py
 
 # Synthesizes the stage's stack into infra/cdk.out (no AWS credentials needed) and lints it.
 synth: $(INFRA_STAMP) $(CDK)

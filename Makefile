@@ -7,6 +7,7 @@ PORT ?= 8000
 SUB ?= alice
 GROUPS ?=
 DEMO_CLOCK ?=
+DEMO ?=
 STAGE ?= dev
 CDK_ARGS ?=
 INFRA_STAMP := $(VENV)/.installed-infra
@@ -14,7 +15,7 @@ CDK := infra/node_modules/.bin/cdk
 # The CDK CLI needs no credentials to synthesize; telemetry stays off.
 CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: dev test token fire bench clean synth diff deploy bootstrap fuzz
+.PHONY: dev demo test token fire bench clean synth diff deploy bootstrap fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +33,21 @@ $(CDK): infra/package.json infra/package-lock.json
 	cd infra && npm ci --no-audit --no-fund --loglevel=error
 	touch $(CDK)
 
-dev: $(STAMP)
-	$(PY) -m local --port $(PORT) $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
+# The browser tests' Chromium: Debian's package (Playwright drives it; it downloads no browser).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(STAMP) $(INFRA_STAMP) $(CDK)
+dev: $(STAMP)
+	$(PY) -m local --port $(PORT) $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK)) $(if $(DEMO),--demo)
+
+# `make dev` with a small community seeded through the public API; the site is at /site/.
+demo: $(STAMP)
+	$(PY) -m local --port $(PORT) --demo $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
+
+test: $(STAMP) $(INFRA_STAMP) $(CDK) $(CHROMIUM)
 	$(PY) -m pytest
 
 token: $(STAMP)

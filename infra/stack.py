@@ -9,8 +9,11 @@ that the models and the local stack use (`chalicelib/storage/definitions.py`).
   (`chalice.cdk.Chalice`, which runs `chalice package`). Each function then gets its own
   role, written by hand in `infra/permissions.py`, a fixed name (`remixery-<stage>-<name>`)
   and a log group with retention.
-- Cognito (pool, `producer`/`admin` groups, app client), the secrets, API throttling and the
-  alarms complete it.
+- Cognito (pool, `producer`/`admin` groups, app client, hosted UI), the secrets, API throttling
+  and the alarms complete it.
+- The public site (`site/`): a private bucket behind a CloudFront distribution (origin access
+  control) that also routes `/api/*` to the API, so the site's calls are same-origin; a
+  BucketDeployment copies `site/` and writes its `config.json` (the Cognito hosted UI).
 
 The stack is environment-agnostic (account and region are CloudFormation pseudo parameters),
 so synthesis needs no AWS credentials; `cdk deploy` takes them from the caller.
@@ -24,6 +27,8 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_cognito as cognito
@@ -31,6 +36,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as sns_subscriptions
@@ -65,6 +72,9 @@ LOG_RETENTION = {"dev": logs.RetentionDays.TWO_WEEKS, "prod": logs.RetentionDays
 DLQ_RETENTION = Duration.days(14)  # the most SQS keeps: time to look at a failure and redrive it
 STALE_UPLOAD_DAYS = 14  # uploads/ objects nothing moved (failed processing): as long as a DLQ keeps its message
 NONCURRENT_VERSION_DAYS = 7  # how long an overwritten or deleted object (a takedown too) can be recovered
+SITE_DIR = PROJECT_DIR / "site"  # the public site: plain files, deployed as they are
+SITE_MAX_AGE = Duration.minutes(5)  # browsers revalidate soon; each deploy also invalidates CloudFront
+AUTH_SCOPES = ("openid", "email", "profile")
 
 
 def defined(kind: type) -> list:
@@ -103,6 +113,7 @@ class Options:
     alarm_email: str | None = None
     api_rate_limit: int = 100  # requests per second, steady
     api_burst_limit: int = 200
+    auth_domain_prefix: str | None = None  # the hosted UI's <prefix>.auth.<region>.amazoncognito.com
 
     @classmethod
     def from_context(cls, node) -> "Options":
@@ -114,6 +125,7 @@ class Options:
             alarm_email=node.try_get_context("alarm_email") or None,
             api_rate_limit=int(node.try_get_context("api_rate_limit") or cls.api_rate_limit),
             api_burst_limit=int(node.try_get_context("api_burst_limit") or cls.api_burst_limit),
+            auth_domain_prefix=node.try_get_context("auth_domain_prefix") or None,
         )
 
 
@@ -143,7 +155,7 @@ class RemixeryStack(cdk.Stack):
         if len(buckets) != 1:
             raise ValueError(f"the stack builds exactly one media bucket; definitions has {len(buckets)}")
         self.bucket = self._media_bucket(buckets[0], data_removal)
-        self.user_pool, self.app_client = self._user_pool(data_removal)
+        self.user_pool, self.app_client, self.auth_domain = self._user_pool(data_removal)
         self.webhook_secrets = {
             "REMIXERY_STRIPE_WEBHOOK_SECRET_NAME": self._secret(
                 "StripeWebhookSecret", "stripe-webhook-secret",
@@ -159,6 +171,7 @@ class RemixeryStack(cdk.Stack):
 
         self.function_names: dict[str, str] = {}  # Chalice name → deployed function name
         self.chalice = self._chalice_app(config)
+        self.site_bucket, self.distribution = self._site(data_removal)
         self._alarms(config)
         self._outputs()
 
@@ -260,7 +273,8 @@ class RemixeryStack(cdk.Stack):
 
     # --- identity and secrets -----------------------------------------------------------------
 
-    def _user_pool(self, removal: RemovalPolicy) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+    def _user_pool(self, removal: RemovalPolicy) -> tuple[cognito.UserPool, cognito.UserPoolClient,
+                                                          cognito.UserPoolDomain]:
         pool = cognito.UserPool(
             self, "UserPool", user_pool_name=f"{APP_NAME}-{self.stage}",
             feature_plan=cognito.FeaturePlan.LITE,  # groups and JWTs are all the app needs
@@ -281,8 +295,18 @@ class RemixeryStack(cdk.Stack):
             generate_secret=False,  # a browser or mobile app cannot keep one
             auth_flows=cognito.AuthFlow(user_srp=True),
             prevent_user_existence_errors=True,
+            # The site signs in through the hosted UI: authorization code with PKCE. Its callback
+            # and sign-out URLs are the distribution's, set once it exists (`_site`).
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.custom(scope) for scope in AUTH_SCOPES],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
         )
-        return pool, client
+        # Domain prefixes are global to a region: the account keeps two deployers apart.
+        domain = pool.add_domain("HostedUi", cognito_domain=cognito.CognitoDomainOptions(
+            domain_prefix=self.options.auth_domain_prefix or f"{APP_NAME}-{self.stage}-{Aws.ACCOUNT_ID}"))
+        return pool, client, domain
 
     def _secret(self, construct_id: str, name: str, description: str) -> secretsmanager.Secret:
         # Every secret starts as a random value: a webhook signed with anything but the real
@@ -379,6 +403,128 @@ class RemixeryStack(cdk.Stack):
         )
         function.node.add_dependency(log_group)
 
+    # --- the public site ------------------------------------------------------------------------
+
+    def _site(self, removal: RemovalPolicy) -> tuple[s3.Bucket, cloudfront.Distribution]:
+        """`site/` in a private bucket that only the distribution reads (origin access control).
+
+        The site calls the API at its own URL (the API answers CORS for any origin: bearer tokens,
+        no cookies). Routing `/api/*` through this distribution instead would close a loop that
+        CloudFormation cannot build: the app client's callback URL names the distribution, the
+        distribution would name the API, and the API's functions name the app client."""
+        scope = Construct(self, "Site")
+        bucket = s3.Bucket(
+            scope, "Bucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            removal_policy=removal,
+        )
+        distribution = cloudfront.Distribution(
+            scope, "Distribution",
+            comment=f"{APP_NAME}-{self.stage}: the public site",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=self._site_headers(scope),
+            ),
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+        )
+        self.site_url = f"https://{distribution.distribution_domain_name}/"
+        client: cognito.CfnUserPoolClient = self.app_client.node.default_child
+        client.add_property_override("CallbackURLs", [self.site_url])
+        client.add_property_override("LogoutURLs", [self.site_url])
+        self._deploy_site(scope, bucket, distribution)
+        return bucket, distribution
+
+    def _site_headers(self, scope: Construct) -> cloudfront.ResponseHeadersPolicy:
+        """Security headers for the site's files. Media comes from presigned media bucket URLs,
+        sign-in from the hosted UI's domain, data from the API; the rest from the site's origin.
+        The API is named by its region's execute-api domain: its own id would close the loop
+        described in `_site`."""
+        media = f"https://{self.media_bucket_name}.s3.amazonaws.com https://{self.media_bucket_name}.s3.{Aws.REGION}.amazonaws.com"
+        api = f"https://*.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        policy = "; ".join([
+            "default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'",
+            f"img-src 'self' data: blob: {media}", f"media-src 'self' blob: {media}",
+            f"connect-src 'self' {api} {media} {self.auth_domain.base_url()}",
+            "form-action 'self'", "frame-ancestors 'none'", "base-uri 'self'",
+        ])
+        return cloudfront.ResponseHeadersPolicy(
+            scope, "Headers",
+            # Names are global to the account (CloudFront is): the stage and region keep stacks apart.
+            response_headers_policy_name=f"{APP_NAME}-{self.stage}-site-{Aws.REGION}",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=policy, override=True),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override=True),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(365), include_subdomains=True, override=True),
+            ),
+        )
+
+    def _deploy_site(self, scope: Construct, bucket: s3.Bucket, distribution: cloudfront.Distribution) -> None:
+        """Copies `site/` and the stage's `config.json` into the bucket, then invalidates the
+        distribution. The deployment's function gets a role of our own, immutable to the
+        construct (whose grants are broad: `s3:GetObject*`, `s3:List*`, invalidations on `*`):
+        its policy names the two source zips, this bucket and this distribution."""
+        policy = iam.PolicyDocument()
+        role = iam.Role(
+            scope, "DeploymentRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{APP_NAME}-{self.stage} site deployment: least privilege, written in infra/stack.py",
+            inline_policies={"least-privilege": policy},  # inline: in place before the function runs
+        )
+        log_group = logs.LogGroup(
+            scope, "DeploymentLogs", log_group_name=f"/aws/lambda/{function_name(self.stage, 'deploy_site')}",
+            retention=LOG_RETENTION[self.stage],
+            removal_policy=RemovalPolicy.RETAIN if self.prod else RemovalPolicy.DESTROY,
+        )
+        api: cdk.CfnResource = self.chalice.get_resource("RestAPI")
+        config = {
+            "stage": self.stage,
+            "apiBase": f"https://{api.ref}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.api_stage}",
+            "auth": {"kind": "cognito", "domain": self.auth_domain.base_url(),
+                     "clientId": self.app_client.user_pool_client_id, "scopes": list(AUTH_SCOPES),
+                     "redirectUri": self.site_url},
+        }
+        deployment = s3_deployment.BucketDeployment(
+            scope, "Deployment",
+            sources=[s3_deployment.Source.asset(str(SITE_DIR)), s3_deployment.Source.json_data("config.json", config)],
+            destination_bucket=bucket,
+            distribution=distribution, distribution_paths=["/*"],
+            cache_control=[s3_deployment.CacheControl.from_string(f"public, max-age={SITE_MAX_AGE.to_seconds()}")],
+            prune=True,  # files no longer in site/ are deleted
+            role=role.without_policy_updates(),
+            log_group=log_group,
+            memory_limit=256,
+        )
+        # The function references its role; the construct's extra DependsOn only draws a warning.
+        (handler,) = [c for c in self.node.children if c.node.id.startswith("Custom::CDKBucketDeployment")]
+        handler.node.default_child.add_deletion_override("DependsOn")
+        sources = [child for child in deployment.node.children if isinstance(child, s3_assets.Asset)]
+        if len(sources) != 2:
+            raise RuntimeError(f"expected the site's two source zips, found {len(sources)}")
+        policy.add_statements(
+            iam.PolicyStatement(sid="ReadSources", actions=["s3:GetObject"],
+                                resources=[a.bucket.arn_for_objects(a.s3_object_key) for a in sources]),
+            iam.PolicyStatement(sid="ListSite", actions=["s3:ListBucket"],
+                                resources=[bucket.bucket_arn]),
+            iam.PolicyStatement(sid="WriteSite", actions=["s3:PutObject", "s3:DeleteObject"],
+                                resources=[bucket.arn_for_objects("*")]),
+            iam.PolicyStatement(sid="Invalidate", actions=["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+                                resources=[distribution.distribution_arn]),
+            iam.PolicyStatement(sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                resources=[log_group.log_group_arn]),
+        )
+
     # --- alarms and outputs ---------------------------------------------------------------
 
     def _alarms(self, config: dict) -> None:
@@ -433,6 +579,9 @@ class RemixeryStack(cdk.Stack):
 
     def _outputs(self) -> None:
         outputs = {
+            "SiteURL": self.site_url,
+            "SiteBucketName": self.site_bucket.bucket_name,
+            "HostedUiURL": self.auth_domain.base_url(),
             "UserPoolId": self.user_pool.user_pool_id,
             "AppClientId": self.app_client.user_pool_client_id,
             "MediaBucketName": self.bucket.bucket_name,

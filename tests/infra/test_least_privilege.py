@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.infra.support import as_list, functions, granted, policy_statements, render
+from tests.infra.support import as_list, functions, granted, policy_statements, render, resources
 
 # The only wildcards an Allow may carry, each for a reason AWS leaves no way around.
 ALLOWED_WILDCARD_RESOURCES = {
@@ -14,6 +14,8 @@ ALLOWED_WILDCARD_RESOURCES = {
         "upload objects are keyed by record id, chosen at run time (uploads/<record id>)",
     r"\{MediaBucket\w+\.Arn\}/media/\*":
         "media objects are keyed by record id, chosen at run time (media/<record id>)",
+    r"\{SiteBucket\w+\.Arn\}/\*":
+        "the site's files: the distribution may read any of them, the deployment replaces them as a whole",
     r"arn:\{AWS::Partition\}:logs:\{AWS::Region\}:\{AWS::AccountId\}:log-group:/aws/lambda/remixery-(dev|prod)-\w+:\*":
         "a function's own log streams, which Lambda names at run time",
 }
@@ -144,3 +146,39 @@ def test_index_reads_name_each_defined_index(template):
     api = functions(template)["api_handler"]
     indexes = sorted(r.split("/index/")[1] for r in granted(template, api, "dynamodb:Query") if "/index/" in r)
     assert indexes == sorted(index.name for index in MAIN_TABLE.indexes)
+
+
+def site_deployment_role(template: dict) -> dict:
+    (handler,) = [r for k, r in resources(template, "AWS::Lambda::Function").items()
+                  if k.startswith("CustomCDKBucketDeployment")]
+    return template["Resources"][handler["Properties"]["Role"]["Fn::GetAtt"][0]]
+
+
+def test_the_site_deployment_reads_its_two_source_zips_and_writes_only_the_site_bucket(template):
+    """Not the construct's own grants (`s3:GetObject*` on the asset bucket, `s3:List*`,
+    invalidations on `*`): a role of our own, naming each object and the one distribution."""
+    role = site_deployment_role(template)
+    statements = {s["Sid"]: (as_list(s["Action"]), [render(r) for r in as_list(s["Resource"])])
+                  for _, s in policy_statements(role["Properties"]["Policies"])}
+    (deployment,) = resources(template, "Custom::CDKBucketDeployment").values()
+    zips = deployment["Properties"]["SourceObjectKeys"]
+
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert sorted(statements) == ["Invalidate", "ListSite", "Logs", "ReadSources", "WriteSite"]
+    assert statements["ReadSources"][0] == ["s3:GetObject"]
+    assert sorted(r.rsplit("/", 1)[1] for r in statements["ReadSources"][1]) == sorted(zips) and len(zips) == 2
+    assert statements["WriteSite"] == (["s3:PutObject", "s3:DeleteObject"], [statements["ListSite"][1][0] + "/*"])
+    assert statements["ListSite"][1][0].startswith("{SiteBucket")
+    assert statements["Invalidate"][1][0].endswith(":distribution/{" + deployment["Properties"]["DistributionId"]["Ref"] + "}")
+    assert statements["Logs"][0] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+
+
+def test_only_the_distribution_reads_the_site_bucket(template):
+    (policy,) = [p for p in resources(template, "AWS::S3::BucketPolicy").values()
+                 if render(p["Properties"]["Bucket"]).startswith("{SiteBucket")]
+    (allow,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    (distribution_id,) = resources(template, "AWS::CloudFront::Distribution")
+
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert render(allow["Condition"]["StringEquals"]["AWS:SourceArn"]).endswith(f":distribution/{{{distribution_id}}}")

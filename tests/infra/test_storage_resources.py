@@ -107,17 +107,24 @@ def test_queue_names_are_the_ones_app_py_wires_its_event_sources_to(templates):
                     assert arn.rsplit(":", 1)[1] in built, arn
 
 
+def media_bucket(template: dict) -> tuple[str, dict]:
+    """The media bucket (the site's bucket is the other one, see test_site.py)."""
+    (found,) = [(k, b) for k, b in resources(template, "AWS::S3::Bucket").items() if k.startswith("MediaBucket")]
+    return found
+
+
 def bucket(template: dict) -> dict:
-    (found,) = resources(template, "AWS::S3::Bucket").values()
-    return found["Properties"]
+    return media_bucket(template)[1]["Properties"]
 
 
 def test_media_bucket_is_private_and_refuses_plain_http(template, assertions):
+    bucket_id, _ = media_bucket(template)
     assert bucket(template)["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
     assert bucket(template)["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    assertions.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    assertions.has_resource_properties("AWS::S3::BucketPolicy", {"Bucket": {"Ref": bucket_id}, "PolicyDocument": {
+        "Statement": Match.array_with([
+            Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
 
 
 def test_media_bucket_is_encrypted_with_s3_managed_keys_so_etags_survive_a_copy(template):
@@ -164,7 +171,7 @@ def test_objects_created_under_uploads_notify_the_upload_queue_and_only_this_buc
     assert render(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == f"arn:{{AWS::Partition}}:s3:::{bucket_name}"
     assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
     # S3 checks it may send when the notification is configured: the policy must exist first.
-    (bucket_resource,) = resources(template, "AWS::S3::Bucket").values()
+    _, bucket_resource = media_bucket(template)
     (policy_id,) = [k for k, p in resources(template, "AWS::SQS::QueuePolicy").items() if p is policies[0]]
     assert policy_id in bucket_resource["DependsOn"]
 

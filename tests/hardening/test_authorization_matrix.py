@@ -124,6 +124,14 @@ MATRIX: dict[str, Row] = {
     "POST /sales/unmatched/{unmatched_id}/assign": Row(
         only(200, "admin"), path={"unmatched_id": lambda w: w.fresh_unmatched()},
         body=lambda w: {"production_id": w.released}),
+
+    # Royalties: runs are the admins'; statements are each member's own; splits are public
+    # for released productions (a draft's preview as its page: producer and admins only).
+    "POST /royalty-runs": Row(only(202, "admin"), body={"period": "2020-01"}),
+    "GET /royalty-runs/{period}": Row(only(404, "admin"), path={"period": "1999-01"}),  # never run
+    "GET /me/statements": Row(registered(200)),
+    "GET /me/statements/{period}": Row(registered(200), path={"period": "2026-10"}),
+    "GET /productions/{production_id}/splits": Row(DRAFT_VISIBLE, path=DRAFT),
 }
 
 

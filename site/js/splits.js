@@ -32,8 +32,10 @@ function bars(rows, pool, currency, { stacked }) {
       rects,
       s("text", { x: x + 6, y: y + ROW / 2 + 2, class: "value" }, money(row.amount, currency)));
   });
-  return s("svg", { viewBox: `0 0 ${WIDTH} ${height}`, width: "100%", class: "bars", preserveAspectRatio: "xMinYMin meet",
-    "aria-hidden": "true", focusable: "false" }, content);
+  // On a phone the chart keeps a readable size and scrolls sideways in its own box.
+  return h("div", { class: "chart-scroll" }, s("svg", {
+    viewBox: `0 0 ${WIDTH} ${height}`, width: "100%", class: "bars", preserveAspectRatio: "xMinYMin meet",
+    "aria-hidden": "true", focusable: "false" }, content));
 }
 
 export function splitChart(splits) {

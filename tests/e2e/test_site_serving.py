@@ -13,12 +13,15 @@ from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def site_server(local_aws):
+def site_server(local_server):
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
+    from chalice.local import LocalDevServer
 
+    # A second server of the same app, built as create_local_server builds one: that function
+    # rebases the app's class, which the session's `local_server` has done once already (twice
+    # would make an inheritance cycle).
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
-    server = create_local_server(config.chalice_app, config, "127.0.0.1", 0)
+    server = LocalDevServer(config.chalice_app, config, "127.0.0.1", 0)
     serve_site(server, local_config(token_url="http://127.0.0.1:9/tokens"))
     threading.Thread(target=server.server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server.server_address[1]}"

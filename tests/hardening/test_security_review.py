@@ -7,17 +7,15 @@ import base64
 import io
 import json
 import logging
-import time
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 import requests
 
 from chalicelib.domain.media import MAX_BYTES, allowed_content_types
 from tests import media_samples as samples
-from tests.hardening.world import World, unique
+from tests.hardening.world import unique
 from tests.store_payloads import (
     SHOPIFY_SECRET, STRIPE_SECRET, checkout_session, shopify_signature, stripe_event, stripe_signature,
 )

@@ -33,6 +33,28 @@ def aws(local_aws):
     return local_aws
 
 
+@pytest.fixture(scope="session")
+def local_server(local_aws):
+    """The app served by Chalice's local server on a free loopback port (real HTTP), once per
+    session: Chalice rebases the app's class when it serves it, so it must not be built twice."""
+    import threading
+
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
+    server = create_local_server(config.chalice_app, config, "127.0.0.1", 0)  # 0: a free port
+    threading.Thread(target=server.server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def base_url(aws, local_server):
+    """The local server's URL, on a clean store."""
+    return local_server
+
+
 @pytest.fixture
 def client(aws):
     from chalice.test import Client

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import local_server  # noqa: F401 - the session's server on a free loopback port
-
 
 def clean_store(local_aws) -> None:
     """What the `aws` fixture does, for fixtures wider than one test."""
@@ -19,11 +17,6 @@ def clean_store(local_aws) -> None:
 
 
 @pytest.fixture
-def base_url(aws, local_server):  # noqa: F811
-    return local_server
-
-
-@pytest.fixture
 def world(base_url):
     """Members, producers, an admin and what they made (see `world.py`), on a clean store."""
     from tests.hardening.world import World
@@ -32,7 +25,7 @@ def world(base_url):
 
 
 @pytest.fixture(scope="module")
-def shared_world(local_aws, local_server):  # noqa: F811
+def shared_world(local_aws, local_server):
     """One world for a module whose tests leave it as usable as they found it."""
     from tests.hardening.world import World
 

@@ -51,6 +51,7 @@ class EmbeddedAws:
         import urllib.request
 
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")).read()
+        _TOKENS.clear()
 
     def stop(self) -> None:
         self._server.stop()
@@ -90,6 +91,42 @@ def _isolate_dynamodb_requests() -> None:
     call_action.isolated = True
     DynamoHandler.call_action = call_action
     DynamoDBBackend.transact_write_items = _transact_write_items
+    DynamoHandler.transact_write_items = _idempotent(DynamoHandler.transact_write_items)
+
+
+_IDEMPOTENCY_SECONDS = 600
+_TOKENS: dict[str, tuple[float, str]] = {}  # ClientRequestToken → (when it succeeded, its request)
+
+
+def _idempotent(transact_write_items):
+    """DynamoDB's ClientRequestToken, which moto ignores: a TransactWriteItems sent again with
+    the token of one that succeeded in the last 10 minutes succeeds without writing again
+    (so an SDK retry after a lost answer is not refused by its own conditions); the same token
+    with other items is an IdempotentParameterMismatchException."""
+    import hashlib
+    import json
+    import time
+
+    from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+    from moto.dynamodb.responses import ActionResult
+
+    def guarded(self):
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return transact_write_items(self)
+        digest = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        now = time.monotonic()
+        seen = _TOKENS.get(token)
+        if seen and now - seen[0] < _IDEMPOTENCY_SECONDS:
+            if seen[1] != digest:
+                raise DynamodbException(ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException",
+                                        "The request uses the same client token as a previous, different request.")
+            return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+        result = transact_write_items(self)
+        _TOKENS[token] = (now, digest)
+        return result
+
+    return guarded
 
 
 def _transact_write_items(backend, transact_items: list[dict]) -> None:

@@ -44,16 +44,21 @@ def write_transaction(settings: Settings, fill, attempts: int = 4) -> None:
     DynamoDB cancels a transaction that races another one on the same item with
     `TransactionConflict`; botocore does not retry that, so we do, with a short backoff.
     Condition failures are not retried: they are answers, for the caller to translate.
+
+    Each attempt carries a ClientRequestToken: when botocore sends an attempt again because
+    its answer was lost (a 500, a timeout), DynamoDB recognises it and does not apply it twice,
+    so the transaction's own conditions do not refuse what it already wrote.
     """
     import random
     import time
+    import uuid
 
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
     for attempt in range(attempts):
         try:
-            with TransactWrite(connection=transaction_connection(settings)) as tx:
+            with TransactWrite(connection=transaction_connection(settings), client_request_token=uuid.uuid4().hex) as tx:
                 fill(tx)
             return
         except TransactWriteError as e:

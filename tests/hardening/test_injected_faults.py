@@ -116,11 +116,6 @@ def test_a_read_throttled_on_every_attempt_is_a_503_with_retry_after(faults, ali
     assert reply.headers["Retry-After"] == "1"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known: write_transaction sends no ClientRequestToken, so the SDK's retry of a transaction whose "
-    "answer was lost fails its own conditions and POST /records answers 409 for a record it created "
-    "(the record is written once). Fix: a ClientRequestToken per logical transaction in "
-    "chalicelib/storage/connection.py, and the local emulator (local/aws.py) honouring it"))
 def test_a_write_whose_answer_was_lost_is_not_booked_twice(faults, alice):
     """DynamoDB did the write but its answer never came back; the SDK sends it again."""
     _create(alice)

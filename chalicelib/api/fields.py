@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 CONTROL_CHARACTERS = [*range(32), 127]
+UNICODE_WHITE_SPACE = {*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                       0x202F, 0x205F, 0x3000}
 
 
 def no_control_characters(allowed: str = "") -> "NoControlCharacters":
@@ -31,9 +33,13 @@ class NoControlCharacters:
     def __get_pydantic_json_schema__(self, schema, handler):
         json_schema = handler(schema)
         inner = schema.get("schema", {})
-        forbidden = _character_class([c for c in CONTROL_CHARACTERS if chr(c) not in self.allowed])
+        refused = [c for c in CONTROL_CHARACTERS if chr(c) not in self.allowed]
+        forbidden = _character_class(refused)
         if inner.get("strip_whitespace") and inner.get("min_length", 0) >= 1:
-            json_schema["pattern"] = f"^[^{forbidden}]*[^\\s{forbidden}][^{forbidden}]*$"
+            # Spelled out rather than `\s`, which differs between regex engines: what the
+            # stripping removes is Unicode's White_Space.
+            visible = _character_class(sorted(set(refused) | UNICODE_WHITE_SPACE))
+            json_schema["pattern"] = f"^[^{forbidden}]*[^{visible}][^{forbidden}]*$"
         else:
             json_schema["pattern"] = f"^[^{forbidden}]*$"
         return json_schema
@@ -56,7 +62,11 @@ def _character_class(codes: list[int]) -> str:
             runs[-1][1] = code
         else:
             runs.append([code, code])
-    return "".join(f"\\x{a:02x}" if a == b else f"\\x{a:02x}-\\x{b:02x}" for a, b in runs)
+
+    def escaped(code: int) -> str:
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return "".join(escaped(a) if a == b else f"{escaped(a)}-{escaped(b)}" for a, b in runs)
 
 
 MULTILINE = "\r\n\t"

@@ -50,7 +50,7 @@ def test_patching_a_title_to_null_is_refused_naming_the_field(world):
     assert reply.status_code == 400 and reply.json()["errors"][0]["field"] == "title"
 
 
-@pytest.mark.parametrize("title", ["   ", "a\u0007b", "\t"])
+@pytest.mark.parametrize("title", ["   ", "a\u0007b", "\t", "\u0085\u0085", "\u3000"])
 def test_titles_the_app_refuses_are_the_ones_the_schema_refuses(world, title):
     pattern = SCHEMAS["CreateRecord"]["properties"]["title"]["pattern"]
 

@@ -92,8 +92,9 @@ def _refund(refund) -> Refund:
     subtotals: dict[str, str] = {}
     for item in refund.get("refund_line_items") or []:
         line = _id(item["line_item_id"])
-        subtotal = Decimal(_decimal(item["subtotal"])) + Decimal(subtotals.get(line, "0"))
-        subtotals[line] = str(subtotal)
+        subtotal = _decimal(item["subtotal"])
+        to_minor_units(subtotal, "KWD")  # a decimal amount, before it is added up
+        subtotals[line] = str(Decimal(subtotal) + Decimal(subtotals.get(line, "0")))
     transactions = [
         _decimal(t["amount"]) for t in refund.get("transactions") or []
         if t.get("kind") == "refund" and t.get("status") == "success"

@@ -165,3 +165,11 @@ def test_other_topics_are_acknowledged_and_ignored(client):
 ])
 def test_a_signed_malformed_order_is_400(client, payload):
     assert_problem(post_shopify(client, "orders/paid", payload), 400)
+
+
+@pytest.mark.parametrize("subtotal", ["", "abc", "1e3", None, "0.0001"])
+def test_a_signed_refund_with_a_subtotal_that_is_no_amount_is_400(client, subtotal):
+    refund = shopify_refund(95, 9001, {1: "1.00"})
+    refund["refund_line_items"][0]["subtotal"] = subtotal
+
+    assert_problem(post_shopify(client, "refunds/create", refund), 400)

@@ -14,7 +14,7 @@ def normalize_handle(raw: str) -> str:
 
 
 def is_valid_handle(handle: str) -> bool:
-    return bool(HANDLE_PATTERN.match(handle))
+    return bool(HANDLE_PATTERN.fullmatch(handle))  # `$` in match would also accept a trailing newline
 
 
 @dataclass(frozen=True)

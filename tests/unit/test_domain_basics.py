@@ -31,3 +31,7 @@ def test_handles_are_lowercased_before_they_are_checked():
     assert normalize_handle("Alice_01") == "alice_01"
     assert is_valid_handle("alice_01")
     assert not is_valid_handle("Alice_01")
+
+
+def test_a_handle_with_a_trailing_newline_is_not_valid():
+    assert not is_valid_handle("alice\n")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from chalicelib.domain.money import split_by_amounts, to_minor_units
+from chalicelib.domain.money import MoneyError, split_by_amounts, to_minor_units
 
 SALE, REFUND, DISPUTE, DISPUTE_REVERSAL, COST = "sale", "refund", "dispute", "dispute_reversal", "cost"
 SIGN = {SALE: 1, REFUND: -1, DISPUTE: -1, DISPUTE_REVERSAL: 1, COST: -1}
@@ -59,10 +59,14 @@ class Unmatched:
 class Outcome:
     bookings: list[Booking] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
+    # Held Shopify refunds whose amounts turned out finer than the order's currency: no cent
+    # can be booked for them, and they must not hold the order back.
+    refused: list[str] = field(default_factory=list)
 
     def __iadd__(self, other: "Outcome") -> "Outcome":
         self.bookings += other.bookings
         self.unmatched += other.unmatched
+        self.refused += other.refused
         return self
 
 
@@ -143,7 +147,10 @@ def record_sale(payment: Payment, currency: str, lines: dict[str, tuple[int, Tar
     for entry in held:
         outcome += _route(payment, STRIPE_LINE, entry)
     for refund in payment.held_refunds:
-        outcome += _book_shopify_refund(payment, refund)
+        try:
+            outcome += _book_shopify_refund(payment, refund)
+        except MoneyError:
+            outcome.refused.append(refund.refund_id)
     payment.held_refunds = []
     return outcome
 

@@ -24,7 +24,9 @@ from chalicelib.domain.ledger import (
     SALE, STRIPE_LINE, Booking, Entry, Outcome, Payment, Target, Unmatched, assign_line, record_dispute,
     record_refund_total, record_sale, record_shopify_refund,
 )
-from chalicelib.errors import Conflict, NotFound, RuleViolation, ServiceUnavailable
+from chalicelib.domain.money import MoneyError
+from chalicelib.errors import BadRequest, Conflict, NotFound, RuleViolation, ServiceUnavailable
+from chalicelib.observability import get_logger
 from chalicelib.storage.connection import batch_get_raw, bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.ledger import add_postings, closed_through, posting
 from chalicelib.storage.models import (
@@ -85,6 +87,10 @@ class SalesBook:
                        else Payment(reference=delivery.reference))
             targets = {name: _target(key, found[key]) for key, name in target_keys.items() if key in found}
             outcome = apply(payment, targets)
+            for refund_id in outcome.refused:
+                get_logger().error("held refund refused: finer than its order's currency",
+                                   extra={"provider": delivery.provider, "reference": delivery.reference,
+                                          "refund_id": refund_id})
             now = now_rfc3339()
             closed = closed_through(found.get(PeriodsItem.key()))
 
@@ -155,7 +161,10 @@ class SalesBook:
         def apply_refund(payment: Payment, targets: dict[str, Target]) -> Outcome:
             return record_shopify_refund(payment, change.refund)
 
-        return self.take(Delivery("shopify", webhook_id, topic, change.order_id), apply_refund)
+        try:
+            return self.take(Delivery("shopify", webhook_id, topic, change.order_id), apply_refund)
+        except MoneyError as e:
+            raise BadRequest(f"This refund does not fit its order's currency: {e}.") from e
 
     def unmatched(self, limit: int, after: str | None) -> tuple[list[UnmatchedSale], str | None]:
         condition = UnmatchedSaleItem.gsi1sk < after if after else None

@@ -173,3 +173,21 @@ def test_a_signed_refund_with_a_subtotal_that_is_no_amount_is_400(client, subtot
     refund["refund_line_items"][0]["subtotal"] = subtotal
 
     assert_problem(post_shopify(client, "refunds/create", refund), 400)
+
+
+def test_a_refund_finer_than_its_orders_currency_is_400(client, producer):
+    album = make_production(client, producer, currency="JPY")
+    post_shopify(client, "orders/paid", shopify_order(9101, [(1, 1001, "1500", 1, "0")], currency="JPY"))
+
+    assert_problem(post_shopify(client, "refunds/create", shopify_refund(96, 9101, {1: "0.50"})), 400)
+    assert entries(client, producer, album) == [("sale", "9101:1", 1500)]
+
+
+def test_a_held_refund_finer_than_the_orders_currency_does_not_hold_the_order_back(client, producer):
+    album = make_production(client, producer, currency="JPY")
+    post_shopify(client, "refunds/create", shopify_refund(97, 9102, {1: "0.50"}))
+
+    reply = post_shopify(client, "orders/paid", shopify_order(9102, [(1, 1001, "1500", 1, "0")], currency="JPY"))
+
+    assert reply.json == {"outcome": "taken"}
+    assert entries(client, producer, album) == [("sale", "9102:1", 1500)]

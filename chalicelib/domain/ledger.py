@@ -21,6 +21,9 @@ from chalicelib.domain.money import MoneyError, split_by_amounts, to_minor_units
 
 SALE, REFUND, DISPUTE, DISPUTE_REVERSAL, COST = "sale", "refund", "dispute", "dispute_reversal", "cost"
 SIGN = {SALE: 1, REFUND: -1, DISPUTE: -1, DISPUTE_REVERSAL: 1, COST: -1}
+# The field of `royalties.Totals` (and of the stored totals) that each kind adds to.
+TOTAL_OF_KIND = {SALE: "sales", REFUND: "refunds", DISPUTE: "disputes", DISPUTE_REVERSAL: "dispute_reversals",
+                 COST: "costs"}
 NO_PRODUCTION, CURRENCY_MISMATCH = "no_production", "currency_mismatch"
 STRIPE_LINE = ""  # a Stripe payment is one sale: its single line
 

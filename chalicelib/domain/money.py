@@ -8,7 +8,6 @@ rounded, because a rounded cent is a lost or invented cent.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 MAX_AMOUNT = 10**12  # |amount| ≤ 10^12 minor units (the contract's bound)
 
@@ -39,6 +38,8 @@ def exponent(currency: str) -> int:
 
 def to_minor_units(amount: str, currency: str) -> int:
     """`"19.99"` USD → 1999; `"500"` JPY → 500; `"1.250"` KWD → 1250; `"0.001"` USD → error."""
+    from decimal import Decimal, InvalidOperation  # on first use: not every request needs it
+
     if not isinstance(amount, str) or not _DECIMAL.match(amount.strip()):
         raise MoneyError(f"{amount!r} is not a decimal amount")
     try:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.ledger import COST, DISPUTE, DISPUTE_REVERSAL, REFUND, SALE
 from chalicelib.domain.royalties import Totals
 
 DRAFT, RELEASED = "draft", "released"
@@ -11,9 +10,6 @@ MAX_CONTRIBUTIONS = 10_000
 MAX_PRODUCTS = 20
 DEFAULT_CONTRIBUTOR_SHARE_BPS = 5000
 DEFAULT_UPSTREAM_SHARE_BPS = 2000
-
-TOTAL_OF_KIND = {SALE: "sales", REFUND: "refunds", DISPUTE: "disputes", DISPUTE_REVERSAL: "dispute_reversals",
-                 COST: "costs"}
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from chalicelib.config import Settings
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.ledger import Entry, booking_period, period_of
-from chalicelib.domain.productions import TOTAL_OF_KIND
+from chalicelib.domain.ledger import TOTAL_OF_KIND, Entry, booking_period, period_of
 from chalicelib.storage.models import LedgerEntryItem, PeriodsItem, PeriodTotalsItem, ProductionItem
 
 

@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
-from chalicelib.domain.ids import is_id, new_id_with_time
+from chalicelib.domain.ids import is_id
 from chalicelib.domain.ledger import COST, Entry
 from chalicelib.domain.lineage import FrozenNode
 from chalicelib.domain.productions import DRAFT, RELEASED, Contribution, Product, Production

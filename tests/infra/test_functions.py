@@ -3,8 +3,6 @@ a log group with retention, the settings a deployed stage requires, and event so
 keep failed messages."""
 from __future__ import annotations
 
-import pytest
-
 from chalicelib.config import settings_from
 from chalicelib.storage import definitions
 from chalicelib.storage.definitions import QueueDefinition

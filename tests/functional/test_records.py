@@ -452,3 +452,15 @@ def test_cursors_are_url_safe(client, member):
     cursor = client.get("/records?limit=1").json["next_cursor"]
 
     assert cursor and all(c.isalnum() or c in "-_" for c in cursor)
+
+
+def test_more_than_a_hundred_records_are_read_at_once_in_parallel_batches(client, member):
+    from chalicelib import services
+
+    alice = member("alice")
+    ids = [client.post("/records", token=alice, json_body={"kind": "text", "title": f"T{n}", "body": "x"}
+                       ).json["record"]["id"] for n in range(230)]
+
+    found = services.records().get_many(ids + ["01J00000000000000000000000"], consistent=True)
+
+    assert sorted(found) == sorted(ids)

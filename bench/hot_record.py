@@ -27,7 +27,6 @@ Runs in a fresh interpreter (`python -m bench.hot_record`) for the reasons given
 """
 from __future__ import annotations
 
-import functools
 import math
 import sys
 import threading
@@ -37,16 +36,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from bench.support import LOOPBACK, app_output_held_back, run_fresh, served_app
 from chalicelib.domain.hearts import SHARDS
-from local.aws import PROJECT_DIR
 
 MEMBERS = 300  # 400 took 48-52 s of the 60 s on 2 cores: too close to the bound to be a verdict
 THREADS = 32
 TIME_LIMIT_SECONDS = 60  # no request of a burst is sent later; one sent waits as long for its answer
 IDLE_LIMIT_SECONDS = 60  # for the server to finish what it was handling when the burst ended
 DRAIN_LIMIT_SECONDS = 60
-LOOPBACK = "127.0.0.1"
 OWNER = "hot"
 NOT_SENT = "not sent (time limit)"
 
@@ -143,34 +140,9 @@ def run(runs: int = 9) -> bool:
 
 def measure() -> Result:
     """Starts the embedded AWS and the local server on a free loopback port, then the bursts."""
-    from local.aws import EmbeddedAws, use_endpoint
-
-    forget_endpoints()
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
-    try:
-        from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
-
-        from chalicelib.config import get_settings
-        from chalicelib.storage.bootstrap import create_all
-
-        create_all(get_settings())
-        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
-        server = create_local_server(config.chalice_app, config, LOOPBACK, 0)  # port 0: a free one
-        watch = _ServerWatch()
-        handler = server.server.RequestHandlerClass  # functools.partial(ChaliceRequestHandler, ...)
-        server.server.RequestHandlerClass = functools.partial(watch.handler_class(handler.func), *handler.args,
-                                                              **handler.keywords)
-        threading.Thread(target=server.server.serve_forever, name="chalice-local", daemon=True).start()
-        try:
-            host, port = server.server.server_address[:2]
-            return _measure(f"http://{host}:{port}", config.chalice_app, watch)
-        finally:
-            server.shutdown()
-            server.server.server_close()
-    finally:
-        aws.stop()
+    watch = _ServerWatch()
+    with served_app(watch.handler_class) as (base_url, app):
+        return _measure(base_url, app, watch)
 
 
 class _ServerWatch:

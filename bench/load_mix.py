@@ -40,8 +40,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
-from local.aws import PROJECT_DIR
+from bench.support import app_output_held_back, run_fresh, served_app
 
 DEFAULT_SECONDS = 60
 DEFAULT_THREADS = 8
@@ -49,7 +48,6 @@ DEFAULT_MEMBERS = 40
 SEED_RECORDS = 20
 TIMEOUT_SECONDS = 60
 DRAIN_LIMIT_SECONDS = 120
-LOOPBACK = "127.0.0.1"
 WEIGHTS = {"feed": 45, "create": 15, "heart": 25, "webhook": 15}
 REDELIVERY_SHARE = 0.2
 STRIPE_SECRET = "whsec_remixery_local"  # the local stage's documented default
@@ -163,36 +161,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(seconds: float, threads: int, members: int, seed: int) -> Result:
-    from local.aws import EmbeddedAws, use_endpoint
+    import boto3
 
-    forget_endpoints()
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
-    try:
-        import boto3
-        from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
+    from local.pump import EventPump
 
-        from chalicelib.config import get_settings
-        from chalicelib.storage.bootstrap import create_all
-        from local.pump import EventPump
-
-        create_all(get_settings())
-        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
-        server = create_local_server(config.chalice_app, config, LOOPBACK, 0)  # port 0: a free one
-        server.server.RequestHandlerClass.func.log_message = lambda *args: None  # no line per request
-        threading.Thread(target=server.server.serve_forever, name="chalice-local", daemon=True).start()
-        pump = EventPump(config.chalice_app, boto3.client("sqs"))
+    with served_app() as (base_url, app):
+        pump = EventPump(app, boto3.client("sqs"))
         pump.start()
         try:
-            host, port = server.server.server_address[:2]
-            return _measure(f"http://{host}:{port}", pump, seconds, threads, members, seed)
+            return _measure(base_url, pump, seconds, threads, members, seed)
         finally:
             pump.stop()
-            server.shutdown()
-            server.server.server_close()
-    finally:
-        aws.stop()
 
 
 class _Client:

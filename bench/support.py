@@ -77,6 +77,55 @@ def counted_app():
         aws.stop()
 
 
+LOOPBACK = "127.0.0.1"
+
+
+@contextlib.contextmanager
+def served_app(handler: Callable[[type], type] | None = None):
+    """The embedded AWS with the stage's resources, and the app served over real HTTP by Chalice's
+    local server on a free loopback port. Yields (base URL, app). `handler(base)` may return a
+    subclass of Chalice's request handler to serve with; by default one that logs no line per
+    request."""
+    import functools
+    import threading
+
+    from local.aws import EmbeddedAws, use_endpoint
+
+    forget_endpoints()
+    aws = EmbeddedAws()
+    use_endpoint(aws.start())
+    try:
+        from chalice.cli.factory import CLIFactory
+        from chalice.local import create_local_server
+
+        from chalicelib.config import get_settings
+        from chalicelib.storage.bootstrap import create_all
+
+        create_all(get_settings())
+        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
+        server = create_local_server(config.chalice_app, config, LOOPBACK, 0)  # port 0: a free one
+        partial = server.server.RequestHandlerClass  # functools.partial(ChaliceRequestHandler, ...)
+        served = (handler or _quiet)(partial.func)
+        server.server.RequestHandlerClass = functools.partial(served, *partial.args, **partial.keywords)
+        threading.Thread(target=server.server.serve_forever, name="chalice-local", daemon=True).start()
+        try:
+            host, port = server.server.server_address[:2]
+            yield f"http://{host}:{port}", config.chalice_app
+        finally:
+            server.shutdown()
+            server.server.server_close()
+    finally:
+        aws.stop()
+
+
+def _quiet(base: type) -> type:
+    class QuietRequestHandler(base):
+        def log_message(self, format, *args) -> None:
+            pass
+
+    return QuietRequestHandler
+
+
 def requester(client):
     """`request(method, path, token=None, body=None)` through the test client, JSON in."""
     import json

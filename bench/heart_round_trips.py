@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import sys
 
-from bench.support import Case, Row, app_output_held_back, counted_app, expect, measure_case, requester, run_fresh
+from bench.support import (
+    Case, Row, app_output_held_back, counted_app, expect, measure_case, print_rows, requester, run_fresh,
+)
 
 SEEDED_RECORDS = 30
 FANS = 3  # fan n hearts every (n + 1)th record: 1 to 3 hearts a record, so trending has an order
@@ -126,15 +128,9 @@ def _cases(app, client) -> list[Case]:
 def report(rows: list[Row]) -> bool:
     print(f"DynamoDB round trips per hearts request (warm; {SEEDED_RECORDS} records hearted by 1-{FANS} fans, "
           f"queue drained; worst of {REPEATS} runs)")
-    width = max(len(r.label) for r in rows)
-    print(f"  {'endpoint':<{width}}  trips  {'operations':<42}  budget")
-    for row in rows:
-        operations = ", ".join(f"{op} {n}" for op, n in sorted(row.worst.items())) or "-"
-        budget = f"<= {row.budget}" if row.budget is not None else "-   "
-        spread = "" if len(set(row.totals)) == 1 else f"  (runs: {', '.join(map(str, row.totals))})"
-        print(f"  {row.label:<{width}}  {row.round_trips:5d}  {operations:<42}  {budget}  {row.verdict}{spread}")
+    passed = print_rows(rows)
     print("  (DynamoDB only: a heart or un-heart that changes something also sends 1 SQS message)")
-    return all(row.passed for row in rows)
+    return passed
 
 
 def main() -> int:

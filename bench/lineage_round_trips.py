@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 
-from bench.support import app_output_held_back, counted_app, expect, requester, run_fresh
+from bench.support import app_output_held_back, counted_app, describe_operations, expect, requester, run_fresh
 from chalicelib.domain.lineage import MAX_DEPTH, MAX_LINEAGE_NODES, REMIX_IDS_CAP
 
 SEED = 1000
@@ -271,7 +271,7 @@ def report(dag: Dag, seeding: Seeding, rows: list[Row]) -> bool:
     print(f"  ancestors from {seeding.leaf} (last layer), descendants from {seeding.root} (first layer)")
     print(f"  {'direction':<11}  depth  nodes  edges  widest  trips  {'operations':<26}  budget  vs BFS")
     for row in rows:
-        operations = ", ".join(f"{op} {n}" for op, n in sorted(row.worst.items())) or "-"
+        operations = describe_operations(row.worst)
         spread = "" if len(set(row.totals)) == 1 else f"  (runs: {', '.join(map(str, row.totals))})"
         print(f"  {row.direction:<11}  {row.depth:5d}  {row.nodes:5d}  {row.edges:5d}  {row.widest:6d}  "
               f"{row.round_trips:5d}  {operations:<26}  <= {row.budget:<3d}  {row.mismatch or 'same':<6}  "

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import sys
 
-from bench.support import Case, Row, app_output_held_back, counted_app, expect, measure_case, requester, run_fresh
+from bench.support import (
+    Case, Row, app_output_held_back, counted_app, expect, measure_case, print_rows, requester, run_fresh,
+)
 
 SEEDED_RECORDS = 50
 PAGE_SIZE = 20
@@ -72,14 +74,7 @@ def _cases(client) -> list[Case]:
 def report(rows: list[Row]) -> bool:
     print(f"DynamoDB round trips per request (warm; 1 member, {SEEDED_RECORDS} text records, "
           f"worst of {REPEATS} runs)")
-    width = max(len(r.label) for r in rows)
-    print(f"  {'endpoint':<{width}}  trips  {'operations':<34}  budget")
-    for row in rows:
-        operations = ", ".join(f"{op} {n}" for op, n in sorted(row.worst.items())) or "-"
-        spread = "" if len(set(row.totals)) == 1 else f"  (runs: {', '.join(map(str, row.totals))})"
-        print(f"  {row.label:<{width}}  {row.round_trips:5d}  {operations:<34}  <= {row.budget}  "
-              f"{row.verdict}{spread}")
-    return all(row.passed for row in rows)
+    return print_rows(rows)
 
 
 def main() -> int:

@@ -24,7 +24,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import app_output_held_back, counted_app, run_fresh
+from bench.support import app_output_held_back, counted_app, describe_operations, run_fresh
 
 FEW_SALES, MANY_SALES = 1_000, 100_000
 OWNERS = 1_000
@@ -203,8 +203,8 @@ def _timed(function, *args) -> float:
 
 def report(result: Result) -> bool:
     print("royalty run against the local store")
-    print(f"  reads of a run, {FEW_SALES:,} sales:   {_ops(result.reads_few)}")
-    print(f"  reads of a run, {MANY_SALES:,} sales: {_ops(result.reads_many)}   "
+    print(f"  reads of a run, {FEW_SALES:,} sales:   {describe_operations(result.reads_few)}")
+    print(f"  reads of a run, {MANY_SALES:,} sales: {describe_operations(result.reads_many)}   "
           f"{'same: PASS' if result.reads_flat else 'DIFFERENT: FAIL'}")
     print(f"  scale: {result.contributions:,} contributions, {result.nodes:,} records in the frozen lineage, "
           f"{OWNERS:,} owners")
@@ -213,10 +213,6 @@ def report(result: Result) -> bool:
               f"reading them with the collector running {plain:.2f} s")
     print(f"  ratio (medians) {result.ratio:.2f}   budget <= {MAX_RATIO}  {'PASS' if result.ratio <= MAX_RATIO else 'FAIL'}")
     return result.passed
-
-
-def _ops(operations: dict[str, int]) -> str:
-    return ", ".join(f"{op} {n}" for op, n in sorted(operations.items())) or "-"
 
 
 def main() -> int:

@@ -182,6 +182,25 @@ class Row:
         return "PASS" if self.passed else "FAIL"
 
 
+def describe_operations(operations: dict[str, int]) -> str:
+    """`BatchGetItem 1, Query 2`, or `-` for none."""
+    return ", ".join(f"{op} {n}" for op, n in sorted(operations.items())) or "-"
+
+
+def print_rows(rows: list[Row], first_column: str = "endpoint") -> bool:
+    """The round-trip table: each row's worst run, its operations, budget and verdict (and every
+    run's count when they differ). True when every row is within its budget."""
+    operations = {row.label: describe_operations(row.worst) for row in rows}
+    width, ops_width = max(len(r.label) for r in rows), max(map(len, operations.values()))
+    print(f"  {first_column:<{width}}  trips  {'operations':<{ops_width}}  budget")
+    for row in rows:
+        budget = f"<= {row.budget}" if row.budget is not None else "-   "
+        spread = "" if len(set(row.totals)) == 1 else f"  (runs: {', '.join(map(str, row.totals))})"
+        print(f"  {row.label:<{width}}  {row.round_trips:5d}  {operations[row.label]:<{ops_width}}  {budget}  "
+              f"{row.verdict}{spread}")
+    return all(row.passed for row in rows)
+
+
 def measure_case(counter, case: Case, repeats: int) -> Row:
     """Sends `case` once to warm up, then `repeats` times counted; checks every reply."""
     import json

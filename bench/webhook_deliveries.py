@@ -26,7 +26,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from bench.support import Case, Row, app_output_held_back, counted_app, expect, measure_case, requester, run_fresh
+from bench.support import (
+    Case, Row, app_output_held_back, counted_app, expect, measure_case, print_rows, requester, run_fresh,
+)
 
 DELIVERIES = 10_000
 DUPLICATE_SHARE = 0.30
@@ -257,11 +259,7 @@ def _period_sums(production: str) -> dict[str, int]:
 
 def report(rows: list[Row], flood: Flood) -> bool:
     print(f"DynamoDB round trips per store delivery (worst of {REPEATS} runs, a new delivery each run)")
-    width = max(len(r.label) for r in rows)
-    print(f"  {'delivery':<{width}}  trips  {'operations':<40}  budget")
-    for row in rows:
-        operations = ", ".join(f"{op} {n}" for op, n in sorted(row.worst.items())) or "-"
-        print(f"  {row.label:<{width}}  {row.round_trips:5d}  {operations:<40}  <= {row.budget}  {row.verdict}")
+    rows_passed = print_rows(rows, "delivery")
     print(f"\n{flood.deliveries:,} deliveries ({flood.unique:,} distinct, the rest repeats), shuffled, through the app")
     print(f"  {flood.seconds:.1f} s, {flood.per_second:.0f} deliveries/s (local emulator, one client)")
     print(f"  outcomes: {', '.join(f'{k} {v:,}' for k, v in sorted(flood.outcomes.items()))}")
@@ -270,7 +268,7 @@ def report(rows: list[Row], flood: Flood) -> bool:
             print(f"  MISMATCH {line}")
     print(f"  totals exact per production (and equal to the sum of its periods): "
           f"{'PASS' if flood.passed else 'FAIL'}")
-    return all(row.passed for row in rows) and flood.passed
+    return rows_passed and flood.passed
 
 
 def main(argv: list[str] | None = None) -> int:

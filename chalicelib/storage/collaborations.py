@@ -6,7 +6,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.config import Settings
 from chalicelib.domain.collaborations import Collaboration
-from chalicelib.storage.connection import bind_models
+from chalicelib.storage.connection import bind_models, newest_first_page
 from chalicelib.storage.models import CollaborationItem
 
 PARTITION = "COLLABS"
@@ -32,11 +32,8 @@ class CollaborationRepository:
             return None
 
     def list(self, limit: int, after: str | None) -> tuple[list[Collaboration], str | None]:
-        condition = CollaborationItem.gsi1sk < after if after else None
-        items = list(CollaborationItem.gsi1.query(PARTITION, range_key_condition=condition, scan_index_forward=False,
-                                                  limit=limit + 1, page_size=limit + 1))
-        page = items[:limit]
-        return [_collaboration(i) for i in page], (page[-1].gsi1sk if len(items) > limit else None)
+        page, last = newest_first_page(CollaborationItem.gsi1, PARTITION, CollaborationItem.gsi1sk, limit, after)
+        return [_collaboration(i) for i in page], last
 
 
 def _collaboration(item: CollaborationItem) -> Collaboration:

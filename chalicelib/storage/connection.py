@@ -90,3 +90,13 @@ def batch_get_raw(settings: Settings, keys: list[tuple[str, str]], consistent: b
             page = [{"pk": k["pk"]["S"], "sk": k["sk"]["S"]}
                     for k in data.get("UnprocessedKeys", {}).get(settings.table_name, {}).get("Keys", [])]
     return found
+
+
+def newest_first_page(index, partition: str, sort_key, limit: int, after: str | None) -> tuple[list, str | None]:
+    """One page of an index partition, highest sort key first, after position `after`. The Query
+    asks for one item more than the page to know whether another follows; the next position is
+    the page's last sort key (None: no more)."""
+    items = list(index.query(partition, range_key_condition=sort_key < after if after else None,
+                             scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
+    page = items[:limit]
+    return page, (getattr(page[-1], sort_key.attr_name) if len(items) > limit else None)

@@ -9,7 +9,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.clock import to_rfc3339
 from chalicelib.domain.hearts import SHARDS, WINDOW_HOURS, hour_of, score, shard_of, stale_hours, trend_sort_key
 from chalicelib.domain.records import READY
-from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.connection import bind_models, cancellation_codes, newest_first_page, write_transaction
 from chalicelib.storage.models import HeartItem, HeartShardItem, MemberItem, RecordItem, TrendItem
 
 CONDITION_FAILED = "ConditionalCheckFailed"
@@ -85,11 +85,8 @@ class HeartRepository:
 
     def hearts_by(self, sub: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
         """Record ids this identity hearted, most recently hearted first."""
-        condition = HeartItem.gsi1sk < after if after else None
-        items = list(HeartItem.gsi1.query(f"HEARTS_BY#{sub}", range_key_condition=condition,
-                                          scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
-        page = items[:limit]
-        return [i.record_id for i in page], (page[-1].gsi1sk if len(items) > limit else None)
+        page, last = newest_first_page(HeartItem.gsi1, f"HEARTS_BY#{sub}", HeartItem.gsi1sk, limit, after)
+        return [i.record_id for i in page], last
 
     def recount(self, record_id: str, now: datetime, attempts: int = 5) -> None:
         """Sums the shards into the record's `heart_count` (and its owner's received count) and
@@ -155,10 +152,7 @@ class HeartRepository:
         """Record ids by hearts inside the window, ties newest first (one Query)."""
         index, partition = (TrendItem.gsi2, f"TRENDING#{window}#{kind}") if kind else (TrendItem.gsi1, f"TRENDING#{window}")
         sort_key = TrendItem.gsi2sk if kind else TrendItem.gsi1sk
-        items = list(index.query(partition, range_key_condition=sort_key < after if after else None,
-                                 scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
-        page = items[:limit]
-        last = (page[-1].gsi2sk if kind else page[-1].gsi1sk) if len(items) > limit else None
+        page, last = newest_first_page(index, partition, sort_key, limit, after)
         return [i.record_id for i in page], last
 
     def trending_record_ids(self) -> set[str]:

@@ -20,7 +20,7 @@ from chalicelib.domain.lineage import FrozenNode
 from chalicelib.domain.productions import DRAFT, RELEASED, Contribution, Product, Production
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
-from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.connection import bind_models, cancellation_codes, newest_first_page, write_transaction
 from chalicelib.storage.ledger import Posting, add_postings, posting, read_closed_through
 from chalicelib.storage.models import (
     ContributionsItem, LedgerEntryItem, LineageSnapshotItem, PeriodTotalsItem, ProductionItem, ProductMappingItem,
@@ -200,11 +200,8 @@ class ProductionRepository:
         raise ServiceUnavailable("A royalty run is closing this period; try again shortly.")
 
     def list_released(self, limit: int, after: str | None) -> tuple[list[Production], str | None]:
-        condition = ProductionItem.gsi1sk < after if after else None
-        items = list(ProductionItem.gsi1.query(RELEASED_LIST, range_key_condition=condition,
-                                               scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
-        page = items[:limit]
-        return [_production(i) for i in page], (page[-1].gsi1sk if len(items) > limit else None)
+        page, last = newest_first_page(ProductionItem.gsi1, RELEASED_LIST, ProductionItem.gsi1sk, limit, after)
+        return [_production(i) for i in page], last
 
     def ledger(self, production_id: str, limit: int, after: str | None) -> tuple[list[LedgerEntryItem], str | None]:
         # Ledger keys sort together, before the periods and the production on the same partition.

@@ -27,7 +27,9 @@ from chalicelib.domain.ledger import (
 from chalicelib.domain.money import MoneyError
 from chalicelib.errors import BadRequest, Conflict, NotFound, RuleViolation, ServiceUnavailable
 from chalicelib.observability import get_logger
-from chalicelib.storage.connection import batch_get_raw, bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.connection import (
+    batch_get_raw, bind_models, cancellation_codes, newest_first_page, write_transaction,
+)
 from chalicelib.storage.ledger import add_postings, closed_through, posting
 from chalicelib.storage.models import (
     DeliveryItem, PaymentItem, PeriodsItem, ProductionItem, ProductMappingItem, UnmatchedSaleItem,
@@ -167,11 +169,8 @@ class SalesBook:
             raise BadRequest(f"This refund does not fit its order's currency: {e}.") from e
 
     def unmatched(self, limit: int, after: str | None) -> tuple[list[UnmatchedSale], str | None]:
-        condition = UnmatchedSaleItem.gsi1sk < after if after else None
-        items = list(UnmatchedSaleItem.gsi1.query(UNMATCHED_LIST, range_key_condition=condition,
-                                                  scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
-        page = items[:limit]
-        return [_unmatched_sale(i) for i in page], (page[-1].gsi1sk if len(items) > limit else None)
+        page, last = newest_first_page(UnmatchedSaleItem.gsi1, UNMATCHED_LIST, UnmatchedSaleItem.gsi1sk, limit, after)
+        return [_unmatched_sale(i) for i in page], last
 
     def assign(self, unmatched_id: str, production_id: str) -> UnmatchedSale:
         """Books an unmatched sale (and whatever its purchase held for it) to a production."""

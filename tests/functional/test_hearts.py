@@ -101,6 +101,9 @@ def test_a_members_hearts_are_listed_most_recently_hearted_first(client, bob, te
     items = client.get("/members/bob/hearts").json["items"]
 
     assert [r["id"] for r in items] == [third, first, second]
+    first_page = client.get("/members/bob/hearts?limit=2").json
+    rest = client.get(f"/members/bob/hearts?limit=2&cursor={first_page['next_cursor']}").json
+    assert [r["id"] for r in first_page["items"] + rest["items"]] == [third, first, second]
     assert client.get("/members/alice/hearts").json["items"] == []
     assert_problem(client.get("/members/nobody/hearts"), 404)
 
@@ -120,6 +123,10 @@ def test_trending_ranks_by_hearts_in_the_window_ties_newest_first(client, member
     assert quiet not in ranked
     assert [r["id"] for r in client.get("/trending?window=day&kind=text").json["items"]] == ranked
     assert client.get("/trending?kind=image").json["items"] == []
+    for query in ("", "kind=text&"):  # both lists page by their own sort key
+        first = client.get(f"/trending?{query}limit=2").json
+        rest = client.get(f"/trending?{query}limit=2&cursor={first['next_cursor']}").json
+        assert [r["id"] for r in first["items"] + rest["items"]] == ranked and rest["next_cursor"] is None
 
 
 def test_an_unheart_takes_its_heart_out_of_trending(client, bob, text, deliver):

@@ -169,6 +169,19 @@ def test_a_sale_in_another_currency_is_unmatched_and_cannot_be_assigned_to_it(cl
     assert ledger(client, producer, production) == []
 
 
+def test_unmatched_sales_page_through_the_whole_list(client, admin):
+    for n in range(3):
+        post_stripe(client, sale(product_id="nope", pi=f"pi_u{n}"))
+
+    everything = client.get("/sales/unmatched", token=admin).json["items"]
+    first = client.get("/sales/unmatched?limit=2", token=admin).json
+    rest = client.get(f"/sales/unmatched?limit=2&cursor={first['next_cursor']}", token=admin).json
+
+    assert first["items"] + rest["items"] == everything and rest["next_cursor"] is None
+    assert sorted(u["external_id"] for u in everything) == ["pi_u0", "pi_u1", "pi_u2"]
+    assert [u["received_at"] for u in everything] == sorted((u["received_at"] for u in everything), reverse=True)
+
+
 def test_unmatched_sales_are_for_admins_only(client, producer, member):
     assert_problem(client.get("/sales/unmatched", token=producer), 403)
     assert_problem(client.get("/sales/unmatched"), 401)

@@ -135,27 +135,26 @@ def _expected_console_error(text: str) -> bool:
     return "status of 403" in text
 
 
-@pytest.fixture
-def tab(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+def _opened(browser, request, **context_options):
+    """A page in a context of its own; the test fails if the page reported errors."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(20_000)
     opened = Tab(page, shot_prefix(request))
     yield opened
     context.close()
     assert opened.errors == [], "the page reported errors"
+
+
+@pytest.fixture
+def tab(browser, request):
+    yield from _opened(browser, request, viewport={"width": 1280, "height": 900}, accept_downloads=True)
 
 
 @pytest.fixture
 def phone(browser, request):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    opened = Tab(page, shot_prefix(request))
-    yield opened
-    context.close()
-    assert opened.errors == [], "the page reported errors"
+    yield from _opened(browser, request, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                       is_mobile=True, has_touch=True)
 
 
 def sign_in(tab: Tab, identity: str, *, register_as: str | None = None, producer: bool = False) -> None:

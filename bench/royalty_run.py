@@ -110,8 +110,9 @@ def _reads_of_a_run(counter, sales: int) -> dict[str, int]:
 def _production(title: str, weights: dict[str, int], sources: dict[str, tuple[str, ...]] | None = None):
     from chalicelib import services
     from chalicelib.domain.ids import new_id_with_time
-    from chalicelib.domain.lineage import FrozenNode
+    from chalicelib.domain.lineage import freeze_ancestors
     from chalicelib.domain.productions import Contribution, Production
+    from chalicelib.domain.royalties import MAX_DEPTH
 
     production_id, now = new_id_with_time()
     production = Production(id=production_id, title=title, format="album", currency="USD", producer_sub="bench",
@@ -119,24 +120,21 @@ def _production(title: str, weights: dict[str, int], sources: dict[str, tuple[st
     repository = services.productions()
     repository.create(production)
     production = repository.replace_contributions(production, [Contribution(r, w) for r, w in weights.items()])
-    lineage = _frozen(weights, sources or {})
-    return repository.release(production, {n[0]: FrozenNode(*n) for n in lineage})
+    # What release freezes: the contributions and their ancestors within 8 levels.
+    return repository.release(production, freeze_ancestors(weights, _graph_fetch(sources or {}), MAX_DEPTH))
 
 
-def _frozen(weights: dict[str, int], sources: dict[str, tuple[str, ...]]) -> list[tuple]:
-    """What release freezes: the contributions and their ancestors within 8 levels."""
-    from chalicelib.domain.royalties import MAX_DEPTH
+def _graph_fetch(sources: dict[str, tuple[str, ...]]):
+    """`fetch(ids)` over the generated graph, as release reads records from the store; 1,000 owners."""
+    from chalicelib.domain.records import READY, Record
 
-    distance = dict.fromkeys(weights, 0)
-    level = list(weights)
-    for depth in range(1, MAX_DEPTH + 1):
-        level = [s for r in level for s in sources.get(r, ()) if s not in distance]
-        for source in level:
-            distance.setdefault(source, depth)
-        level = list(dict.fromkeys(level))
-    return [(r, f"member{int(r[-6:]) % OWNERS:04d}", f"member{int(r[-6:]) % OWNERS:04d}", f"Record {r[-6:]}",
-             tuple(s for s in sources.get(r, ()) if s in distance) if distance[r] < MAX_DEPTH else ())
-            for r in distance]
+    def record(record_id: str) -> Record:
+        owner = f"member{int(record_id[-6:]) % OWNERS:04d}"
+        return Record(id=record_id, kind="text", title=f"Record {record_id[-6:]}", owner_id=owner,
+                      owner_handle=owner, owner_sub=owner, status=READY, created_at="", updated_at="",
+                      sources=sources.get(record_id, ()))
+
+    return lambda ids: {record_id: record(record_id) for record_id in ids}
 
 
 def _big_production():

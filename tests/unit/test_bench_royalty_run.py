@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import bench.__main__ as bench_main
-from bench.royalty_run import MAX_RATIO, Result, _frozen, report
+from bench.royalty_run import MAX_RATIO, Result, report
 
 READS = {"GetItem": 3, "Query": 7}
 
@@ -27,15 +27,6 @@ def test_a_run_slower_than_its_budget_times_the_reading_fails(capsys):
     assert not slow.passed
     assert report(slow) is False
     assert "FAIL" in capsys.readouterr().out
-
-
-def test_the_frozen_lineage_keeps_ancestors_within_eight_levels_and_drops_sources_beyond():
-    chain = {f"r{n:06d}": (f"r{n + 1:06d}",) for n in range(12)}  # r0 cites r1 cites r2 ...
-
-    frozen = {node[0]: node[4] for node in _frozen({"r000000": 1}, chain)}
-
-    assert sorted(frozen) == [f"r{n:06d}" for n in range(9)]
-    assert frozen["r000007"] == ("r000008",) and frozen["r000008"] == ()
 
 
 def test_the_benchmark_is_registered():

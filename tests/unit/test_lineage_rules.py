@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.lineage import find_cycle, walk
+from chalicelib.domain.lineage import find_cycle, freeze_ancestors, walk
 from chalicelib.domain.records import READY, Record
 
 
@@ -83,3 +83,27 @@ def test_a_cycle_is_found_exactly_when_the_remix_is_reachable_from_the_new_sourc
     if cycle:
         assert cycle[0] == cycle[-1] == remix and cycle[1] == source
         assert all(cycle[i + 1] in records[cycle[i]].sources for i in range(1, len(cycle) - 1))
+
+
+def test_freezing_keeps_ancestors_within_the_depth_one_batch_per_level_and_drops_sources_beyond():
+    chain = {f"r{n:02d}": [f"r{n + 1:02d}"] for n in range(12)}  # r00 cites r01 cites r02 ...
+    chain["r12"] = []
+    fetch, calls = fetcher(graph(chain))
+
+    frozen = freeze_ancestors(["r00"], fetch, depth=8)
+
+    assert sorted(frozen) == [f"r{n:02d}" for n in range(9)]
+    assert frozen["r07"].sources == ("r08",) and frozen["r08"].sources == ()
+    assert len(calls) == 9
+
+
+def test_freezing_meets_a_record_at_its_shortest_distance():
+    # D cites B and C; C cites A directly, B reaches A only through E: A is at distance 2, not 3.
+    records = graph({"D": ["B", "C"], "B": ["E"], "E": ["A", "Z"], "C": ["A"], "A": [], "Z": []})
+    fetch, calls = fetcher(records)
+
+    frozen = freeze_ancestors(["D"], fetch, depth=2)
+
+    assert sorted(frozen) == ["A", "B", "C", "D", "E"]  # Z, at distance 3, is never fetched
+    assert frozen["E"].sources == ("A",) and frozen["C"].sources == ("A",)
+    assert [sorted(c) for c in calls] == [["D"], ["B", "C"], ["A", "E"]]

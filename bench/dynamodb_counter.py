@@ -24,12 +24,13 @@ import threading
 from collections import Counter
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 ENV_VAR = "AWS_ENDPOINT_URL_DYNAMODB"
 TARGET_PREFIX = "DynamoDB_20120810."
 UPSTREAM_TIMEOUT_SECONDS = 60
+Response = tuple[int, str, list[tuple[str, str]], bytes]  # status, reason, headers, body
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not forwarded. The body
 # is always relayed whole, with a Content-Length, so Transfer-Encoding goes too.
@@ -100,6 +101,11 @@ class DynamoDBCounter:
         with self._lock:
             return sum(self._counts.values())
 
+    def respond(self, operation: str | None, forward: Callable[[], Response]) -> Response:
+        """The answer to a request of `operation` (None: not a DynamoDB call): what upstream says.
+        A subclass may answer otherwise (`tests/hardening/dynamodb_faults.py` injects faults)."""
+        return forward()
+
     @contextmanager
     def measure(self) -> Iterator["Measurement"]:
         """The round trips made during the block (live inside it, frozen after it)."""
@@ -152,10 +158,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         body = self._read_body()
         target = self.headers.get("X-Amz-Target", "")
-        if target.startswith(TARGET_PREFIX):
-            self.server.counter.record(target[len(TARGET_PREFIX):])
+        operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+        if operation:
+            self.server.counter.record(operation)
         try:
-            status, reason, headers, payload = self._round_trip(body)
+            status, reason, headers, payload = self.server.counter.respond(operation, lambda: self._round_trip(body))
         except (OSError, http.client.HTTPException) as e:
             self.send_error(502, f"upstream unreachable: {e}")
             return
@@ -186,7 +193,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             return b"".join(chunks)
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def _round_trip(self, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    def _round_trip(self, body: bytes) -> Response:
         """Sends the request upstream; retries once on a fresh connection if a kept-alive one
         turns out to have been closed by the upstream while idle."""
         for attempt in (1, 2):
@@ -206,7 +213,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         raise AssertionError("unreachable")
 
     def _send_upstream(self, upstream: http.client.HTTPConnection,
-                       body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
+                       body: bytes) -> Response:
         upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
         for name, value in self.headers.items():  # Host included: it is part of the signature
             if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":

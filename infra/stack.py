@@ -44,6 +44,7 @@ from aws_cdk import aws_sns_subscriptions as sns_subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from chalicelib.api.routing import CORS
 from chalicelib.auth import ADMIN, PRODUCER
 from chalicelib.storage import definitions
 from chalicelib.storage.definitions import BucketDefinition, QueueDefinition, TableDefinition
@@ -67,6 +68,8 @@ NOTIFIED_QUEUE = definitions.UPLOAD_QUEUE
 # Chalice's role setting needs a value when it does not manage roles; every function's role is
 # then replaced by its own. The stack refuses to synthesize if this string survives anywhere.
 UNASSIGNED_ROLE = "arn:aws:iam::000000000000:role/remixery-unassigned"
+
+GATEWAY_RESPONSES_WITH_CORS = ("DEFAULT_4XX", "DEFAULT_5XX")  # every answer API Gateway makes itself
 
 LOG_RETENTION = {"dev": logs.RetentionDays.TWO_WEEKS, "prod": logs.RetentionDays.THREE_MONTHS}
 DLQ_RETENTION = Duration.days(14)  # the most SQS keeps: time to look at a failure and redrive it
@@ -369,6 +372,13 @@ class RemixeryStack(cdk.Stack):
             "ThrottlingRateLimit": self.options.api_rate_limit,
             "ThrottlingBurstLimit": self.options.api_burst_limit,
         }])
+        # API Gateway's own answers (an unknown path's 403, throttling's 429, a 5xx before the
+        # function answers) carry the app's CORS origin too: a page on another origin then sees
+        # the status, not a CORS failure that hides it.
+        api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses", {
+            kind: {"responseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{CORS.allow_origin}'"}}
+            for kind in GATEWAY_RESPONSES_WITH_CORS})
         return chalice
 
     def _wire_function(self, chalice, logical_id: str, properties: dict, grants: permissions.Grants) -> None:

@@ -37,6 +37,18 @@ def test_the_api_is_throttled_on_every_route(template):
     assert 0 < settings["ThrottlingRateLimit"] <= settings["ThrottlingBurstLimit"]
 
 
+def test_the_gateways_own_4xx_and_5xx_answers_carry_the_apps_cors_origin(template):
+    from chalicelib.api.routing import CORS
+
+    (api,) = resources(template, "AWS::Serverless::Api").values()
+    answers = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+
+    assert set(answers) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for kind, answer in answers.items():
+        assert answer["responseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": f"'{CORS.allow_origin}'"}, kind
+
+
 def alarm_metrics(template: dict) -> list[tuple[str, list[dict]]]:
     """(alarm name, the metrics it watches) for each alarm."""
     found = []

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from chalicelib import services
 from chalicelib.domain.clock import utcnow
-from chalicelib.domain.ledger import next_period
 from chalicelib.domain.royalties import Totals, contributor_pool, credits, settle, split
 from chalicelib.errors import Conflict, RuleViolation, ServiceUnavailable
 from chalicelib.observability import get_logger
@@ -82,13 +81,11 @@ def run_period(period: str) -> None:
         get_logger().warning("no running royalty run for this period", extra={"period": period})
         return
     with gc_paused():
-        closed_through, _ = book.period_state()
         book.begin_closing(period)
         everything = productions.all_productions()
         lines: dict[tuple[str, str], list] = defaultdict(list)
         for done, production in enumerate(everything):
-            booked = productions.period_totals(production.id) if closed_through is None else {}
-            book.close_periods(production.id, _to_close(booked, closed_through, period))
+            book.close_production(production.id, period)
             if not production.is_draft:
                 _run_production(book, productions, production, period, lines)
             book.set_progress(period, done + 1, len(everything))
@@ -109,17 +106,6 @@ def gc_paused():
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _to_close(booked: dict, closed_through: str | None, period: str) -> list[str]:
-    """Its open periods up to `period`: every month since the last close, and before any close
-    those it booked in."""
-    months = {p for p in booked if p <= period}
-    month = next_period(closed_through) if closed_through else period
-    while month <= period:
-        months.add(month)
-        month = next_period(month)
-    return sorted(months)
 
 
 def _run_production(book, productions, production, period: str, lines) -> None:

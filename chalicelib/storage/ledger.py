@@ -1,8 +1,11 @@
 """Booking ledger entries: the entry, its period's totals and the production's totals to date,
 always added to the caller's transaction together, so they can never disagree.
 
-A period's totals are updated only while the period is open (`closed` absent): the royalty
-run sets `closed` before it reads them, so an entry racing a close fails its condition, and
+An entry goes to the period of its event unless that one is closed (`booking_period`, from the
+period state the caller read). The production's item is updated on the condition that the
+production is not closed through the entry's period: a royalty run marks each production
+closed before it reads its totals, so an entry computed from a state read before the close —
+into any closed period, even one the production never booked in — fails its condition, and
 the caller reads the periods again and books it into the first open period.
 """
 from __future__ import annotations
@@ -44,6 +47,7 @@ def add_postings(tx, postings: list[Posting], booked_at: str) -> None:
     periods: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     productions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     currencies: dict[str, str] = {}
+    earliest: dict[str, str] = {}  # production -> the earliest period it books into here
     for p in postings:
         entry = p.entry
         entry_id = new_id()
@@ -56,15 +60,17 @@ def add_postings(tx, postings: list[Posting], booked_at: str) -> None:
         periods[(p.production_id, p.period)][TOTAL_OF_KIND[entry.kind]] += entry.amount
         productions[p.production_id][TOTAL_OF_KIND[entry.kind]] += entry.amount
         currencies[p.production_id] = entry.currency
+        earliest[p.production_id] = min(p.period, earliest.get(p.production_id, p.period))
     for (production_id, period), sums in periods.items():
         item = PeriodTotalsItem(*PeriodTotalsItem.key(production_id, period))
-        tx.update(item, actions=[getattr(PeriodTotalsItem, name).add(amount) for name, amount in sums.items()],
-                  condition=PeriodTotalsItem.closed.does_not_exist())
+        tx.update(item, actions=[getattr(PeriodTotalsItem, name).add(amount) for name, amount in sums.items()])
     for production_id, sums in productions.items():
         item = ProductionItem(*ProductionItem.key(production_id))
         # The currency condition keeps a booking and a currency change of a draft apart.
         tx.update(item, actions=[getattr(ProductionItem, name).add(amount) for name, amount in sums.items()],
-                  condition=ProductionItem.pk.exists() & (ProductionItem.currency == currencies[production_id]))
+                  condition=ProductionItem.pk.exists() & (ProductionItem.currency == currencies[production_id])
+                  & (ProductionItem.closed_through.does_not_exist()
+                     | (ProductionItem.closed_through < earliest[production_id])))
 
 
 def read_closed_through(settings: Settings) -> str | None:

@@ -249,7 +249,9 @@ class FeedMonthsItem(MainTableModel):
 class ProductionItem(MainTableModel):
     """`PRODUCTION#<id>` / `PRODUCTION`, with its totals to date (summed on every booking).
     Every production is in gsi2 (`PRODUCTIONS`, for royalty runs); released ones also in gsi1
-    (`RELEASED`, newest release first)."""
+    (`RELEASED`, newest release first). `closed_through` is the last period a royalty run closed
+    for it, set before the run reads its totals; every booking updates this item on the
+    condition that its period is later, so a closed period never changes."""
 
     SK = "PRODUCTION"
 
@@ -276,6 +278,7 @@ class ProductionItem(MainTableModel):
     dispute_reversals = NumberAttribute(default=0)
     costs = NumberAttribute(default=0)
     allocated = NumberAttribute(default=0)
+    closed_through = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -320,15 +323,13 @@ class ContributionsItem(MainTableModel):
 
 class PeriodTotalsItem(MainTableModel):
     """`PRODUCTION#<id>` / `PERIOD#<yyyy-mm>`: what the production booked in one period.
-    `closed` is set by the royalty run that closes the period; bookings are conditional on
-    its absence, so a closed period never changes."""
+    A closed period never changes: see `ProductionItem.closed_through`."""
 
     sales = NumberAttribute(default=0)
     refunds = NumberAttribute(default=0)
     disputes = NumberAttribute(default=0)
     dispute_reversals = NumberAttribute(default=0)
     costs = NumberAttribute(default=0)
-    closed = BooleanAttribute(null=True)
 
     @staticmethod
     def key(production_id: str, period: str) -> tuple[str, str]:

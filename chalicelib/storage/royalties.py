@@ -20,7 +20,7 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, Statement
 from chalicelib.storage.connection import batch_get_raw, bind_models
 from chalicelib.storage.models import (
-    CarriedBalancesItem, PeriodsItem, PeriodTotalsItem, ProductionItem, RunItem, RunProductionItem, SplitItem,
+    CarriedBalancesItem, PeriodsItem, ProductionItem, RunItem, RunProductionItem, SplitItem,
     StatementBucketItem,
 )
 
@@ -94,12 +94,10 @@ class RoyaltyBook:
         PeriodsItem(*PeriodsItem.key()).update(
             actions=[PeriodsItem.closed_through.set(period), PeriodsItem.closing.remove()])
 
-    def close_periods(self, production_id: str, periods: list[str]) -> None:
-        """Marks the production's totals of these periods closed (creating empty ones), so a
-        booking racing the run fails its condition and goes to the next open period."""
-        for period in periods:
-            PeriodTotalsItem(*PeriodTotalsItem.key(production_id, period)).update(
-                actions=[PeriodTotalsItem.closed.set(True)])
+    def close_production(self, production_id: str, period: str) -> None:
+        """Closes `period` and every earlier one for the production: a booking racing the run
+        fails its condition (see storage.ledger) and goes to the next open period."""
+        ProductionItem(*ProductionItem.key(production_id)).update(actions=[ProductionItem.closed_through.set(period)])
 
     # Runs.
 

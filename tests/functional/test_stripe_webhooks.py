@@ -303,16 +303,41 @@ def test_an_entry_of_a_closed_period_counts_in_the_first_open_one(client, produc
 
 
 def test_an_entry_never_lands_in_a_period_being_closed(client, producer, production):
-    from chalicelib.storage.models import PeriodTotalsItem
+    from chalicelib import services
 
     _close(through="2026-10", closing="2026-11")
-    PeriodTotalsItem(*PeriodTotalsItem.key(production, "2026-11"), closed=True).save()
+    services.royalties().close_production(production, "2026-11")
     november = int(datetime(2026, 11, 15, tzinfo=timezone.utc).timestamp())
 
     post_stripe(client, sale(production_id=production, created=november))
 
     assert client.get(f"/productions/{production}/ledger", token=producer).json["items"][0]["period"] == "2026-12"
-    assert int(PeriodTotalsItem.get(*PeriodTotalsItem.key(production, "2026-11")).sales) == 0
+    assert set(services.productions().period_totals(production)) == {"2026-12"}
+
+
+def test_a_booking_read_before_a_close_cannot_land_in_a_closed_period_it_never_booked_in(client, producer,
+                                                                                         production):
+    """The race a webhook can lose: it read the period state, then a run closed the production
+    before its transaction. Even for a month with no totals yet, the write is refused (and the
+    webhook's retry reads the state again and books into the first open period)."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib import services
+    from chalicelib.config import get_settings
+    from chalicelib.domain.ledger import SALE, Entry
+    from chalicelib.storage.connection import cancellation_codes, write_transaction
+    from chalicelib.storage.ledger import add_postings, posting
+
+    august_sale = posting(production, Entry(SALE, 500, "USD", "2026-08-15T12:00:00.000Z", "pi_stale"), closed=None)
+    _close(closing="2026-09")  # what a run does first, then it closes each production
+    services.royalties().close_production(production, "2026-09")
+
+    with pytest.raises(TransactWriteError) as refused:
+        write_transaction(get_settings(), lambda tx: add_postings(tx, [august_sale], "2026-10-01T00:00:00.000Z"))
+
+    assert "ConditionalCheckFailed" in cancellation_codes(refused.value)
+    assert services.productions().period_totals(production) == {}
+    assert totals(client, producer, production)["gross"] == 0
 
 
 def test_a_refund_of_a_charge_without_payment_intent_is_taken_not_refused(client, producer, production):

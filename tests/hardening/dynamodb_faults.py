@@ -5,10 +5,13 @@ Requests pass through verbatim unless a rule claims them. A rule names an operat
 claimed requests are answered with the error as DynamoDB sends it (HTTP 400 with a JSON
 `__type` for throttling, 500/503 for server errors), either instead of being forwarded or
 after being forwarded (`after_forwarding=True`: the write happens, its answer is lost, and the
-SDK's retry meets its own write). Nothing in the app knows the proxy is there.
+SDK's retry meets its own write). `before` runs something just before a request is forwarded:
+what another client does between the app's read and its write. Nothing in the app knows the
+proxy is there.
 
     with DynamoDBFaults(aws.endpoint) as faults:    # sets AWS_ENDPOINT_URL_DYNAMODB
         faults.fail("TransactWriteItems", THROTTLED, times=2)
+        faults.before("TransactWriteItems", lambda: ...)   # once, before the next one goes on
         ...                                          # clients created from here on see it
         faults.attempts("TransactWriteItems")        # requests the proxy received
 """
@@ -57,6 +60,7 @@ class DynamoDBFaults(DynamoDBCounter):
     def __init__(self, upstream_endpoint: str) -> None:
         super().__init__(upstream_endpoint)
         self._rules: list[_Rule] = []
+        self._before: list[tuple[str, Callable[[], object]]] = []
         self._injected: Counter[str] = Counter()
         self._rules_lock = threading.Lock()
 
@@ -65,9 +69,15 @@ class DynamoDBFaults(DynamoDBCounter):
         with self._rules_lock:
             self._rules.append(_Rule(operation, fault, times, after_forwarding))
 
+    def before(self, operation: str, action: Callable[[], object]) -> None:
+        """Runs `action` once, just before the next request of `operation` is forwarded."""
+        with self._rules_lock:
+            self._before.append((operation, action))
+
     def clear(self) -> None:
         with self._rules_lock:
             self._rules.clear()
+            self._before.clear()
 
     def attempts(self, operation: str) -> int:
         """Requests of `operation` the proxy received (the SDK's retries included)."""
@@ -83,6 +93,12 @@ class DynamoDBFaults(DynamoDBCounter):
             self._injected.clear()
 
     def respond(self, operation: str | None, forward: Callable[[], Response]) -> Response:
+        with self._rules_lock:
+            due = [entry for entry in self._before if entry[0] == operation][:1]
+            for entry in due:
+                self._before.remove(entry)
+        for _, action in due:
+            action()
         rule = self._claim(operation)
         if rule is None:
             return forward()

@@ -8,6 +8,7 @@ exponential backoff with jitter (up to 1 s, 2 s, 4 s before the 2nd, 3rd, 4th at
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import boto3
 import pytest
@@ -171,6 +172,33 @@ def test_a_stripe_delivery_whose_booking_fails_is_booked_exactly_once_when_strip
     assert (retried.status_code, retried.json()) == (200, {"outcome": "taken"})
     assert (again.status_code, again.json()) == (200, {"outcome": "duplicate"})
     assert _gross_and_ledger(shop) == (4200, 1)
+
+
+def test_a_stripe_delivery_that_loses_the_race_with_a_royalty_run_books_into_the_first_open_period(faults, shop):
+    """It read the periods before the run began, and the run closed its production before the
+    delivery's write, for a month the production never booked in: the write is refused, and the
+    delivery reads again and books after the close."""
+    from chalicelib import services
+
+    august = int(datetime(2026, 8, 20, tzinfo=timezone.utc).timestamp())
+    raw = body_of(stripe_event("checkout.session.completed",
+                               checkout_session(unique("pi_"), 700, production_id=shop.released), created=august))
+
+    def a_run_closes_september() -> None:
+        book = services.royalties()
+        book.begin_closing("2026-09")
+        book.close_production(shop.released, "2026-09")
+
+    faults.reset_counts()
+    faults.before("TransactWriteItems", a_run_closes_september)
+
+    reply = _deliver(shop, raw)
+
+    assert (reply.status_code, reply.json()) == (200, {"outcome": "taken"})
+    ledger = shop.expect(200, "GET", f"/productions/{shop.released}/ledger", "producer")["items"]
+    assert [(e["period"], e["amount"]["amount"]) for e in ledger] == [("2026-10", 700)]
+    assert set(services.productions().period_totals(shop.released)) == {"2026-10"}
+    assert faults.attempts("TransactWriteItems") == 2
 
 
 def test_a_stripe_delivery_whose_commit_answer_was_lost_is_booked_once(faults, shop):

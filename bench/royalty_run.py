@@ -174,7 +174,6 @@ def _read_inputs(production, period: str, as_the_run_does: bool = True) -> None:
     book, productions = services.royalties(), services.productions()
     with gc_paused() if as_the_run_does else contextlib.nullcontext():
         book.get_run(period)
-        book.period_state()
         productions.all_productions()
         productions.period_totals(production.id)
         productions.contributions(production)

@@ -27,7 +27,6 @@ Runs in a fresh interpreter (`python -m bench.hot_record`) for the reasons given
 """
 from __future__ import annotations
 
-import math
 import sys
 import threading
 import time
@@ -36,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from bench.support import LOOPBACK, app_output_held_back, run_fresh, served_app
+from bench.support import LOOPBACK, app_output_held_back, percentile, run_fresh, served_app
 from chalicelib.domain.hearts import SHARDS
 
 MEMBERS = 300  # 400 took 48-52 s of the 60 s on 2 cores: too close to the bound to be a verdict
@@ -123,14 +122,6 @@ class Result:
     @property
     def passed(self) -> bool:
         return not self.problems
-
-
-def percentile(values, p: float) -> float:
-    """Nearest rank: the smallest value with at least p% of the values at or below it."""
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def run(runs: int = 9) -> bool:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import threading
@@ -40,7 +39,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bench.support import app_output_held_back, run_fresh, served_app
+from bench.support import app_output_held_back, percentile, run_fresh, served_app
 
 DEFAULT_SECONDS = 60
 DEFAULT_THREADS = 8
@@ -110,14 +109,6 @@ class Result:
     @property
     def passed(self) -> bool:
         return not self.problems
-
-
-def percentile(values, p: float) -> float:
-    """Nearest rank: the smallest value with at least p% of the values at or below it."""
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def report(result: Result) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import subprocess
 import sys
@@ -22,6 +23,14 @@ def run_fresh(module: str, *args: str) -> bool:
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     return subprocess.run([sys.executable, "-m", module, *args], cwd=PROJECT_DIR, env=env).returncode == 0
+
+
+def percentile(values, p: float) -> float:
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def forget_endpoints() -> None:

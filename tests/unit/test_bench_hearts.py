@@ -5,8 +5,9 @@ import math
 
 import bench.__main__ as bench_main
 from bench.heart_round_trips import FANS, SEEDED_RECORDS, Row, report, seeded_hearts
-from bench.hot_record import NOT_SENT, Burst, Result, percentile
+from bench.hot_record import NOT_SENT, Burst, Result
 from bench.hot_record import report as report_hot
+from bench.support import percentile
 from chalicelib.domain.hearts import SHARDS
 
 

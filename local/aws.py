@@ -114,7 +114,9 @@ def _idempotent(transact_write_items):
         token = self.body.get("ClientRequestToken")
         if not token:
             return transact_write_items(self)
-        digest = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        # Binary attributes arrive decoded (bytes): their hex stands in for them in the digest.
+        digest = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True,
+                                           default=bytes.hex).encode()).hexdigest()
         now = time.monotonic()
         seen = _TOKENS.get(token)
         if seen and now - seen[0] < _IDEMPOTENCY_SECONDS:

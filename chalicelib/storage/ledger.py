@@ -42,21 +42,40 @@ def posting(production_id: str, entry: Entry, closed: str | None, **details) -> 
 
 
 def add_postings(tx, postings: list[Posting], booked_at: str) -> None:
-    """Adds every write the postings need to `tx`: one item each per entry, per (production,
-    period) and per production, since a transaction may touch an item only once."""
+    """Adds every write the postings need to `tx`: the entries and the totals they add to."""
+    for entry in entry_items(postings, booked_at):
+        tx.save(entry, condition=LedgerEntryItem.pk.does_not_exist())
+    add_totals(tx, postings)
+
+
+def entry_items(postings: list[Posting], booked_at: str) -> list[LedgerEntryItem]:
+    """One new ledger entry per posting."""
+    items = []
+    for p in postings:
+        entry, entry_id = p.entry, new_id()
+        items.append(LedgerEntryItem(
+            *LedgerEntryItem.key(p.production_id, entry_id), entry_id=entry_id, kind=entry.kind,
+            amount=entry.amount, currency=entry.currency, period=p.period, event_time=entry.event_time,
+            booked_at=booked_at, provider=p.provider, external_id=entry.external_id or None,
+            event_id=p.delivery_id, description=p.description,
+        ))
+    return items
+
+
+def totals_updates(postings: list[Posting]) -> int:
+    """How many items `add_totals` updates: one per (production, period) and one per production."""
+    return len({(p.production_id, p.period) for p in postings}) + len({p.production_id for p in postings})
+
+
+def add_totals(tx, postings: list[Posting]) -> None:
+    """Adds the postings to their period's and their production's totals in `tx`, once per item
+    (a transaction may touch an item only once)."""
     periods: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     productions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     currencies: dict[str, str] = {}
     earliest: dict[str, str] = {}  # production -> the earliest period it books into here
     for p in postings:
         entry = p.entry
-        entry_id = new_id()
-        tx.save(LedgerEntryItem(
-            *LedgerEntryItem.key(p.production_id, entry_id), entry_id=entry_id, kind=entry.kind,
-            amount=entry.amount, currency=entry.currency, period=p.period, event_time=entry.event_time,
-            booked_at=booked_at, provider=p.provider, external_id=entry.external_id or None,
-            event_id=p.delivery_id, description=p.description,
-        ), condition=LedgerEntryItem.pk.does_not_exist())
         periods[(p.production_id, p.period)][TOTAL_OF_KIND[entry.kind]] += entry.amount
         productions[p.production_id][TOTAL_OF_KIND[entry.kind]] += entry.amount
         currencies[p.production_id] = entry.currency

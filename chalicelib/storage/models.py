@@ -6,7 +6,8 @@ never read at import time.
 from __future__ import annotations
 
 from pynamodb.attributes import (
-    BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute,
+    BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -370,10 +371,14 @@ class PaymentItem(MainTableModel):
 
 class DeliveryItem(MainTableModel):
     """`DELIVERY#<provider>#<event or webhook id>` / `DELIVERY`: this delivery was taken. Written
-    in the transaction that books it, so a redelivery finds it and changes nothing."""
+    in the transaction that books it, so a redelivery finds it and changes nothing.
+
+    `pending`, while present: the ledger entries and unmatched sales of a delivery too large for
+    one transaction, still to be written (see storage.sales); zlib-compressed JSON."""
 
     event_type = UnicodeAttribute()
     received_at = UnicodeAttribute()
+    pending = BinaryAttribute(legacy_encoding=False, null=True)
 
     @staticmethod
     def key(provider: str, delivery_id: str) -> tuple[str, str]:

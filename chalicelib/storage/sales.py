@@ -8,10 +8,19 @@
 
 If the transaction loses a race (the same purchase changed, a period closed) it is read and
 tried again; a redelivery that finds its marker, or loses to its twin, changes nothing.
+
+A delivery whose writes do not fit one transaction (DynamoDB takes 100 items: a Shopify order
+or refund of about 95 line items or more) commits the money in its transaction all the same —
+marker, purchase state and totals — with its ledger entries and unmatched sales packed into the
+marker as `pending`. They are written next, in transactions of up to 100 new items, and the
+marker's `pending` is dropped last. A redelivery that finds `pending` writes what is missing
+(a chunk already written fails its conditions and is skipped, so nothing is written twice or
+overwritten) before it answers `duplicate`.
 """
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,12 +39,16 @@ from chalicelib.observability import get_logger
 from chalicelib.storage.connection import (
     batch_get_raw, bind_models, cancellation_codes, newest_first_page, write_transaction,
 )
-from chalicelib.storage.ledger import add_postings, closed_through, posting
+from chalicelib.storage.ledger import (
+    add_postings, add_totals, closed_through, entry_items, posting, totals_updates,
+)
 from chalicelib.storage.models import (
-    DeliveryItem, PaymentItem, PeriodsItem, ProductionItem, ProductMappingItem, UnmatchedSaleItem,
+    DeliveryItem, LedgerEntryItem, PaymentItem, PeriodsItem, ProductionItem, ProductMappingItem, UnmatchedSaleItem,
 )
 
 ATTEMPTS = 6
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+MARKER_AND_PURCHASE = 2  # the items every delivery's transaction writes besides its bookings
 CONDITION_FAILED = "ConditionalCheckFailed"
 UNMATCHED_LIST = "UNMATCHED"
 TAKEN, DUPLICATE = "taken", "duplicate"
@@ -82,6 +95,9 @@ class SalesBook:
         for _ in range(ATTEMPTS):
             found = batch_get_raw(self._settings, [delivery_key, PeriodsItem.key(), payment_key, *target_keys])
             if delivery_key in found:
+                pending = DeliveryItem.from_raw_data(found[delivery_key]).pending
+                if pending:
+                    self._write_pending(delivery_key, _unpacked(pending))
                 return DUPLICATE
             raw_payment = found.get(payment_key)
             version = int(PaymentItem.from_raw_data(raw_payment).version) if raw_payment else 0
@@ -95,26 +111,45 @@ class SalesBook:
                                           "refund_id": refund_id})
             now = now_rfc3339()
             closed = closed_through(found.get(PeriodsItem.key()))
+            postings = [posting(b.production_id, b.entry, closed, provider=delivery.provider,
+                                delivery_id=delivery.delivery_id) for b in outcome.bookings]
+            created = [*entry_items(postings, now),
+                       *(_unmatched_item(delivery.provider, delivery.reference, u, now) for u in outcome.unmatched)]
+            apart = MARKER_AND_PURCHASE + len(created) + totals_updates(postings) > MAX_TRANSACTION_ITEMS
 
             def fill(tx) -> None:
-                tx.save(DeliveryItem(*delivery_key, event_type=delivery.event_type, received_at=now),
+                tx.save(DeliveryItem(*delivery_key, event_type=delivery.event_type, received_at=now,
+                                     pending=_packed(created) if apart else None),
                         condition=DeliveryItem.pk.does_not_exist())
                 _save_payment(tx, payment, payment_key, version)
-                add_postings(tx, [posting(b.production_id, b.entry, closed, provider=delivery.provider,
-                                          delivery_id=delivery.delivery_id) for b in outcome.bookings], now)
-                for unmatched in outcome.unmatched:
-                    _save_unmatched(tx, delivery.provider, delivery.reference, unmatched, now)
+                if not apart:
+                    _add_new(tx, created)
+                add_totals(tx, postings)
 
             try:
                 write_transaction(self._settings, fill)
-                return TAKEN
             except TransactWriteError as e:
                 codes = cancellation_codes(e)
                 if codes and codes[0] == CONDITION_FAILED:
                     return DUPLICATE  # its twin was taken between our read and our write
                 if CONDITION_FAILED not in codes:
                     raise
+                continue
+            if apart:
+                self._write_pending(delivery_key, created)
+            return TAKEN
         raise ServiceUnavailable("This purchase is changing too fast right now; deliver it again shortly.")
+
+    def _write_pending(self, delivery_key: Key, created: list) -> None:
+        """Writes a large delivery's entries and unmatched sales (see the module's doc)."""
+        for start in range(0, len(created), MAX_TRANSACTION_ITEMS):
+            try:
+                write_transaction(self._settings,
+                                  lambda tx, chunk=created[start:start + MAX_TRANSACTION_ITEMS]: _add_new(tx, chunk))
+            except TransactWriteError as e:
+                if CONDITION_FAILED not in cancellation_codes(e):
+                    raise  # a chunk is all or nothing: one that exists was written whole before
+        DeliveryItem(*delivery_key).update(actions=[DeliveryItem.pending.remove()])
 
     def take_stripe(self, event) -> str:
         """A parsed Stripe event (`webhooks.stripe.Event`) with a money movement."""
@@ -206,8 +241,8 @@ class SalesBook:
                 _save_payment(tx, payment, payment_key, version)
                 add_postings(tx, [posting(b.production_id, b.entry, closed, provider=item.provider)
                                   for b in outcome.bookings], now)
-                for unmatched in outcome.unmatched:
-                    _save_unmatched(tx, item.provider, item.payment_reference, unmatched, now)
+                _add_new(tx, [_unmatched_item(item.provider, item.payment_reference, u, now)
+                              for u in outcome.unmatched])
 
             try:
                 write_transaction(self._settings, fill)
@@ -244,15 +279,33 @@ def _save_payment(tx, payment: Payment, key: Key, version: int) -> None:
             condition=condition)
 
 
-def _save_unmatched(tx, provider: str, reference: str, unmatched: Unmatched, now: str) -> None:
+def _unmatched_item(provider: str, reference: str, unmatched: Unmatched, now: str) -> UnmatchedSaleItem:
     unmatched_id = new_id()
     entry = unmatched.entry
-    tx.save(UnmatchedSaleItem(
+    return UnmatchedSaleItem(
         *UnmatchedSaleItem.key(unmatched_id), unmatched_id=unmatched_id, provider=provider,
         external_id=entry.external_id, kind=entry.kind, amount=entry.amount, currency=entry.currency,
         reason=unmatched.reason, event_time=entry.event_time, received_at=now, payment_reference=reference,
         line=unmatched.line, gsi1pk=UNMATCHED_LIST, gsi1sk=f"{now}#{unmatched_id}",
-    ), condition=UnmatchedSaleItem.pk.does_not_exist())
+    )
+
+
+def _add_new(tx, items: list) -> None:
+    """Puts items that must not exist yet: fresh ledger entries and unmatched sales."""
+    for item in items:
+        tx.save(item, condition=type(item).pk.does_not_exist())
+
+
+_PACKED_MODELS = {model.__name__: model for model in (LedgerEntryItem, UnmatchedSaleItem)}
+
+
+def _packed(items: list) -> bytes:
+    return zlib.compress(json.dumps([[type(i).__name__, i.serialize()] for i in items],
+                                    separators=(",", ":")).encode())
+
+
+def _unpacked(pending: bytes) -> list:
+    return [_PACKED_MODELS[name].from_raw_data(raw) for name, raw in json.loads(zlib.decompress(pending))]
 
 
 def _unmatched_sale(item: UnmatchedSaleItem) -> UnmatchedSale:

@@ -40,3 +40,19 @@ def test_the_same_token_with_other_items_is_refused(aws):
     with pytest.raises(ClientError, match="IdempotentParameterMismatch"):
         dynamodb.transact_write_items(**_add_one("token-3", amount=5))
     assert _count() == 1
+
+
+def test_a_transaction_with_a_binary_attribute_is_idempotent_by_its_token_too(aws):
+    from chalicelib.config import get_settings
+
+    dynamodb = boto3.client("dynamodb")
+    request = _add_one("token-4")
+    request["TransactItems"].append({"Put": {"TableName": get_settings().table_name, "Item": {
+        "pk": {"S": "TEST#blob"}, "sk": {"S": "BLOB"}, "b": {"B": b"\x00\xffpacked"}}}})
+
+    dynamodb.transact_write_items(**request)
+    dynamodb.transact_write_items(**request)
+
+    assert _count() == 1
+    assert dynamodb.get_item(TableName=get_settings().table_name, Key={"pk": {"S": "TEST#blob"}, "sk": {
+        "S": "BLOB"}})["Item"]["b"]["B"] == b"\x00\xffpacked"

@@ -191,3 +191,50 @@ def test_a_held_refund_finer_than_the_orders_currency_does_not_hold_the_order_ba
 
     assert reply.json == {"outcome": "taken"}
     assert entries(client, producer, album) == [("sale", "9102:1", 1500)]
+
+
+def _every(client, token, path: str) -> list[dict]:
+    """Every item of a paged list."""
+    items, cursor = [], None
+    while True:
+        page = client.get(f"{path}?limit=100" + (f"&cursor={cursor}" if cursor else ""), token=token).json
+        items += page["items"]
+        if not (cursor := page["next_cursor"]):
+            return items
+
+
+def test_an_order_of_more_lines_than_one_transaction_holds_books_every_line_once(client, producer):
+    album = make_production(client, producer, products=("1001", "1002"))
+    lines = [(n, 1001 + n % 2, f"{n}.01", 1, "0") for n in range(1, 151)]  # 150 lines: 156 writes
+    order = shopify_order(7101, lines)
+
+    first = post_shopify(client, "orders/paid", order, webhook_id="wh-big")
+    again = post_shopify(client, "orders/paid", order, webhook_id="wh-big")
+
+    assert (first.json, again.json) == ({"outcome": "taken"}, {"outcome": "duplicate"})
+    booked = sorted((e["external_id"], e["amount"]["amount"]) for e in _every(client, producer,
+                                                                              f"/productions/{album}/ledger"))
+    assert booked == sorted((f"7101:{n}", n * 100 + 1) for n in range(1, 151))
+    assert client.get(f"/productions/{album}", token=producer).json["totals"]["gross"]["amount"] == \
+        sum(n * 100 + 1 for n in range(1, 151))
+
+
+def test_a_refund_of_more_lines_than_one_transaction_holds_refunds_every_line(client, producer):
+    album = make_production(client, producer)
+    post_shopify(client, "orders/paid", shopify_order(7201, [(n, 1001, "2.00", 1, "0") for n in range(1, 121)]))
+
+    refund = shopify_refund(1, 7201, {n: "1.50" for n in range(1, 121)})
+    assert post_shopify(client, "refunds/create", refund).json == {"outcome": "taken"}
+
+    refunds = [e for e in _every(client, producer, f"/productions/{album}/ledger") if e["kind"] == "refund"]
+    assert len(refunds) == 120 and {e["amount"]["amount"] for e in refunds} == {-150}
+    assert client.get(f"/productions/{album}", token=producer).json["totals"]["net"]["amount"] == 120 * 50
+
+
+def test_an_order_of_more_unmatched_lines_than_one_transaction_holds_keeps_each_line(client, admin):
+    order = shopify_order(7301, [(n, 8000 + n, "1.00", 1, "0") for n in range(1, 131)])
+
+    assert post_shopify(client, "orders/paid", order).json == {"outcome": "taken"}
+
+    unmatched = _every(client, admin, "/sales/unmatched")
+    assert sorted(u["external_id"] for u in unmatched) == sorted(f"7301:{n}" for n in range(1, 131))

@@ -52,6 +52,7 @@ class _Rule:
     fault: Fault
     remaining: int
     after_forwarding: bool
+    passing: int  # requests of the operation let through before the rule starts claiming
 
 
 class DynamoDBFaults(DynamoDBCounter):
@@ -64,10 +65,11 @@ class DynamoDBFaults(DynamoDBCounter):
         self._injected: Counter[str] = Counter()
         self._rules_lock = threading.Lock()
 
-    def fail(self, operation: str, fault: Fault, times: int = 1, after_forwarding: bool = False) -> None:
-        """The next `times` requests of `operation` get `fault`."""
+    def fail(self, operation: str, fault: Fault, times: int = 1, after_forwarding: bool = False,
+             passing: int = 0) -> None:
+        """The next `times` requests of `operation` get `fault`, after `passing` of them went through."""
         with self._rules_lock:
-            self._rules.append(_Rule(operation, fault, times, after_forwarding))
+            self._rules.append(_Rule(operation, fault, times, after_forwarding, passing))
 
     def before(self, operation: str, action: Callable[[], object]) -> None:
         """Runs `action` once, just before the next request of `operation` is forwarded."""
@@ -110,7 +112,9 @@ class DynamoDBFaults(DynamoDBCounter):
     def _claim(self, operation: str | None) -> _Rule | None:
         with self._rules_lock:
             for rule in self._rules:
-                if rule.operation == operation and rule.remaining > 0:
+                if rule.operation == operation and rule.passing > 0:
+                    rule.passing -= 1
+                elif rule.operation == operation and rule.remaining > 0:
                     rule.remaining -= 1
                     self._injected[operation] += 1
                     return rule

@@ -17,7 +17,9 @@ from tests.hardening.dynamodb_faults import (
     INTERNAL_SERVER_ERROR, PROVISIONED_THROUGHPUT_EXCEEDED, SERVICE_UNAVAILABLE, THROTTLED, DynamoDBFaults,
 )
 from tests.hardening.world import World, unique
-from tests.store_payloads import body_of, checkout_session, stripe_event, stripe_signature
+from tests.store_payloads import (
+    body_of, checkout_session, shopify_order, shopify_signature, stripe_event, stripe_signature,
+)
 
 ATTEMPTS = 4  # botocore's standard mode as PynamoDB configures it: 1 + max_retry_attempts (3)
 EVERY_ATTEMPT = 1000
@@ -211,6 +213,37 @@ def test_a_stripe_delivery_whose_commit_answer_was_lost_is_booked_once(faults, s
 
     assert first.status_code == 200 and retried.json() == {"outcome": "duplicate"}
     assert _gross_and_ledger(shop) == (900, 1)
+
+
+def test_a_large_shopify_order_whose_entries_failed_after_its_commit_is_completed_by_its_redelivery(faults, shop):
+    """An order too large for one transaction commits its money first, then writes its ledger
+    entries; when those writes fail, Shopify's redelivery writes them, once."""
+    production = shop.fresh_draft(products=[{"provider": "shopify", "product_id": "9100"}])
+    raw = body_of(shopify_order(9101, [(n, 9100, "1.00", 1, "0") for n in range(1, 121)]))
+
+    def deliver():
+        return shop.request("POST", "/webhooks/shopify", data=raw, headers={
+            "X-Shopify-Hmac-Sha256": shopify_signature(raw), "X-Shopify-Topic": "orders/paid",
+            "X-Shopify-Webhook-Id": "wh-large-order", "Content-Type": "application/json"})
+
+    def gross_and_ledger() -> tuple[int, int]:
+        totals = shop.expect(200, "GET", f"/productions/{production}", "producer")["totals"]
+        entries, cursor = 0, ""
+        while cursor is not None:
+            page = shop.expect(200, "GET", f"/productions/{production}/ledger?limit=100&cursor={cursor}", "producer")
+            entries, cursor = entries + len(page["items"]), page["next_cursor"]
+        return totals["gross"]["amount"], entries
+
+    faults.fail("TransactWriteItems", THROTTLED, times=EVERY_ATTEMPT, passing=1)  # the commit goes through
+    failed = deliver()
+    faults.clear()
+    after_failure = gross_and_ledger()
+    retried, again = deliver(), deliver()
+
+    assert failed.status_code == 503 and "Retry-After" in failed.headers
+    assert after_failure == (12_000, 0)
+    assert retried.json() == {"outcome": "duplicate"} and again.json() == {"outcome": "duplicate"}
+    assert gross_and_ledger() == (12_000, 120)
 
 
 # --- upload events ---------------------------------------------------------------------------

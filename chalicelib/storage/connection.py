@@ -67,6 +67,12 @@ def write_transaction(settings: Settings, fill, attempts: int = 4) -> None:
             time.sleep(random.uniform(0, 0.02 * 2**attempt))
 
 
+def add_new(tx, items: list) -> None:
+    """Puts items that must not exist yet (fresh ids), each on that condition."""
+    for item in items:
+        tx.save(item, condition=type(item).pk.does_not_exist())
+
+
 def cancellation_codes(error) -> list[str | None]:
     """One code per transaction item, in order (`ConditionalCheckFailed`, `None`, ...)."""
     return [r.code if r else None for r in (error.cancellation_reasons or [])]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from chalicelib.config import Settings
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.ledger import TOTAL_OF_KIND, Entry, booking_period, period_of
+from chalicelib.storage.connection import add_new
 from chalicelib.storage.models import LedgerEntryItem, PeriodsItem, PeriodTotalsItem, ProductionItem
 
 
@@ -43,8 +44,7 @@ def posting(production_id: str, entry: Entry, closed: str | None, **details) -> 
 
 def add_postings(tx, postings: list[Posting], booked_at: str) -> None:
     """Adds every write the postings need to `tx`: the entries and the totals they add to."""
-    for entry in entry_items(postings, booked_at):
-        tx.save(entry, condition=LedgerEntryItem.pk.does_not_exist())
+    add_new(tx, entry_items(postings, booked_at))
     add_totals(tx, postings)
 
 

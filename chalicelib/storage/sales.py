@@ -37,7 +37,7 @@ from chalicelib.domain.money import MoneyError
 from chalicelib.errors import BadRequest, Conflict, NotFound, RuleViolation, ServiceUnavailable
 from chalicelib.observability import get_logger
 from chalicelib.storage.connection import (
-    batch_get_raw, bind_models, cancellation_codes, newest_first_page, write_transaction,
+    add_new, batch_get_raw, bind_models, cancellation_codes, newest_first_page, write_transaction,
 )
 from chalicelib.storage.ledger import (
     add_postings, add_totals, closed_through, entry_items, posting, totals_updates,
@@ -123,7 +123,7 @@ class SalesBook:
                         condition=DeliveryItem.pk.does_not_exist())
                 _save_payment(tx, payment, payment_key, version)
                 if not apart:
-                    _add_new(tx, created)
+                    add_new(tx, created)
                 add_totals(tx, postings)
 
             try:
@@ -145,7 +145,7 @@ class SalesBook:
         for start in range(0, len(created), MAX_TRANSACTION_ITEMS):
             try:
                 write_transaction(self._settings,
-                                  lambda tx, chunk=created[start:start + MAX_TRANSACTION_ITEMS]: _add_new(tx, chunk))
+                                  lambda tx, chunk=created[start:start + MAX_TRANSACTION_ITEMS]: add_new(tx, chunk))
             except TransactWriteError as e:
                 if CONDITION_FAILED not in cancellation_codes(e):
                     raise  # a chunk is all or nothing: one that exists was written whole before
@@ -241,7 +241,7 @@ class SalesBook:
                 _save_payment(tx, payment, payment_key, version)
                 add_postings(tx, [posting(b.production_id, b.entry, closed, provider=item.provider)
                                   for b in outcome.bookings], now)
-                _add_new(tx, [_unmatched_item(item.provider, item.payment_reference, u, now)
+                add_new(tx, [_unmatched_item(item.provider, item.payment_reference, u, now)
                               for u in outcome.unmatched])
 
             try:
@@ -288,12 +288,6 @@ def _unmatched_item(provider: str, reference: str, unmatched: Unmatched, now: st
         reason=unmatched.reason, event_time=entry.event_time, received_at=now, payment_reference=reference,
         line=unmatched.line, gsi1pk=UNMATCHED_LIST, gsi1sk=f"{now}#{unmatched_id}",
     )
-
-
-def _add_new(tx, items: list) -> None:
-    """Puts items that must not exist yet: fresh ledger entries and unmatched sales."""
-    for item in items:
-        tx.save(item, condition=type(item).pk.does_not_exist())
 
 
 _PACKED_MODELS = {model.__name__: model for model in (LedgerEntryItem, UnmatchedSaleItem)}

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from bench.support import LOOPBACK, app_output_held_back, percentile, run_fresh, served_app
+from bench.support import LOOPBACK, app_output_held_back, expect_http, percentile, run_fresh, served_app
 from chalicelib.domain.hearts import SHARDS
 
 MEMBERS = 300  # 400 took 48-52 s of the 60 s on 2 cores: too close to the bound to be a verdict
@@ -215,20 +215,14 @@ def _measure(base_url: str, app, watch: _ServerWatch) -> Result:
 
     http = _Http(base_url)
 
-    def expect(response, status: int):
-        if response.status_code != status:
-            raise RuntimeError(f"{response.request.method} {response.request.path_url}: expected {status}, "
-                               f"got {response.status_code}: {response.text[:500]}")
-        return response.json() if response.content else None
-
     def register(handle: str) -> str:
         token = mint(f"sub-{handle}")
-        expect(http.request("POST", "/members", token, {"handle": handle, "display_name": handle}), 201)
+        expect_http(http.request("POST", "/members", token, {"handle": handle, "display_name": handle}), 201)
         return token
 
     def new_record(owner: str, title: str) -> str:
         body = {"kind": "text", "title": title, "body": "!"}
-        return expect(http.request("POST", "/records", owner, body), 201)["record"]["id"]
+        return expect_http(http.request("POST", "/records", owner, body), 201)["record"]["id"]
 
     settings = get_settings()
     sqs = boto3.client("sqs")
@@ -242,9 +236,9 @@ def _measure(base_url: str, app, watch: _ServerWatch) -> Result:
 
             # Unmeasured: every thread's connection, the heart path's imports and clients (on a
             # record of another owner), and the queues emptied (the bucket's S3 test event).
-            list(pool.map(lambda _: expect(http.request("GET", "/health"), 200), range(4 * THREADS)))
+            list(pool.map(lambda _: expect_http(http.request("GET", "/health"), 200), range(4 * THREADS)))
             warm_up_record = new_record(register(f"{OWNER}_warm_up"), "Warm-up")
-            expect(http.request("PUT", f"/records/{warm_up_record}/heart", register("fan_warm_up")), 200)
+            expect_http(http.request("PUT", f"/records/{warm_up_record}/heart", register("fan_warm_up")), 200)
             pump.drain(max_rounds=10_000)
 
             def health(n: int, timeout: float):
@@ -262,8 +256,8 @@ def _measure(base_url: str, app, watch: _ServerWatch) -> Result:
         delivered = _drain(pump, sqs, settings.heart_queue)
         drain_seconds = time.perf_counter() - started
 
-        heart_count = expect(http.request("GET", f"/records/{record_id}"), 200)["heart_count"]
-        received = expect(http.request("GET", f"/members/{OWNER}"), 200)["heart_count_received"]
+        heart_count = expect_http(http.request("GET", f"/records/{record_id}"), 200)["heart_count"]
+        received = expect_http(http.request("GET", f"/members/{OWNER}"), 200)["heart_count_received"]
         shards = _shard_counts(boto3.client("dynamodb"), settings.table_name, record_id)
     finally:
         http.close()

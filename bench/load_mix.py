@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bench.support import app_output_held_back, percentile, run_fresh, served_app
+from bench.support import app_output_held_back, expect_http, percentile, run_fresh, served_app
 
 DEFAULT_SECONDS = 60
 DEFAULT_THREADS = 8
@@ -206,34 +206,28 @@ def _measure(base_url: str, pump, seconds: float, threads: int, members: int, se
 
     client = _Client(base_url)
 
-    def expect(response, status: int):
-        if response.status_code != status:
-            raise RuntimeError(f"{response.request.method} {response.request.path_url}: expected {status}, "
-                               f"got {response.status_code}: {response.text[:300]}")
-        return response.json() if response.content else None
-
     # --- the world (not timed) -----------------------------------------------------------------
     tokens = {}
     for n in range(members):
         handle = f"member{n:03d}"
         tokens[handle] = mint(f"sub-{handle}")
-        expect(client.request("POST", "/members", tokens[handle], {"handle": handle, "display_name": handle}), 201)
+        expect_http(client.request("POST", "/members", tokens[handle], {"handle": handle, "display_name": handle}), 201)
     producer = mint("sub-producer", ["producer"])
-    expect(client.request("POST", "/members", producer, {"handle": "producer", "display_name": "P"}), 201)
+    expect_http(client.request("POST", "/members", producer, {"handle": "producer", "display_name": "P"}), 201)
     handles = list(tokens)
     tally = Tally()
     records: list[tuple[str, str]] = []  # (id, owner handle), grows as records are created
     for n in range(SEED_RECORDS):
         owner = handles[n % len(handles)]
-        record = expect(client.request("POST", "/records", tokens[owner], {"kind": "text", "title": f"Seed {n}",
+        record = expect_http(client.request("POST", "/records", tokens[owner], {"kind": "text", "title": f"Seed {n}",
                                                                            "body": "!"}), 201)["record"]["id"]
         records.append((record, owner))
         tally.created.append(record)
-    production = expect(client.request("POST", "/productions", producer, {
+    production = expect_http(client.request("POST", "/productions", producer, {
         "title": "Load", "format": "album", "currency": "USD"}), 201)["id"]
-    expect(client.request("PUT", f"/productions/{production}/contributions", producer,
+    expect_http(client.request("PUT", f"/productions/{production}/contributions", producer,
                           {"contributions": [{"record_id": records[0][0], "weight": 1}]}), 200)
-    expect(client.request("POST", f"/productions/{production}/release", producer), 200)
+    expect_http(client.request("POST", f"/productions/{production}/release", producer), 200)
     records_lock = threading.Lock()
 
     # --- the mix -------------------------------------------------------------------------------
@@ -304,11 +298,11 @@ def _measure(base_url: str, pump, seconds: float, threads: int, members: int, se
     # --- the checks ----------------------------------------------------------------------------
     drain_started = time.perf_counter()
     expected_hearts = Counter(record for _, record in tally.hearts)
-    mismatches = _drain_until_counted(client, pump, expected_hearts, [r for r, _ in records], expect)
+    mismatches = _drain_until_counted(client, pump, expected_hearts, [r for r, _ in records])
     drain_seconds = time.perf_counter() - drain_started
-    listed = _count_feed(client, expect)
-    totals = expect(client.request("GET", f"/productions/{production}"), 200)["totals"]
-    ledger = _count_ledger(client, producer, production, expect)
+    listed = _count_feed(client)
+    totals = expect_http(client.request("GET", f"/productions/{production}"), 200)["totals"]
+    ledger = _count_ledger(client, producer, production)
     return Result(
         seconds=seconds, threads=threads, elapsed=elapsed,
         latencies={k: tuple(v) for k, v in tally.latencies.items()}, errors=tuple(tally.errors),
@@ -319,7 +313,7 @@ def _measure(base_url: str, pump, seconds: float, threads: int, members: int, se
     )
 
 
-def _drain_until_counted(client, pump, expected: Counter, record_ids: list[str], expect) -> list[str]:
+def _drain_until_counted(client, pump, expected: Counter, record_ids: list[str]) -> list[str]:
     """Delivers the heart queue until every record's heart_count is what the clients saw (or the
     time is up); the mismatches left."""
     deadline = time.perf_counter() + DRAIN_LIMIT_SECONDS
@@ -327,7 +321,7 @@ def _drain_until_counted(client, pump, expected: Counter, record_ids: list[str],
         pump.drain(max_rounds=10_000)
         mismatches = []
         for record_id in record_ids:
-            count = expect(client.request("GET", f"/records/{record_id}"), 200)["heart_count"]
+            count = expect_http(client.request("GET", f"/records/{record_id}"), 200)["heart_count"]
             if count != expected.get(record_id, 0):
                 mismatches.append(f"{record_id}: heart_count {count}, expected {expected.get(record_id, 0)}")
         if not mismatches or time.perf_counter() > deadline:
@@ -335,20 +329,20 @@ def _drain_until_counted(client, pump, expected: Counter, record_ids: list[str],
         time.sleep(0.5)
 
 
-def _count_feed(client, expect) -> int:
+def _count_feed(client) -> int:
     listed, cursor = 0, None
     while True:
-        page = expect(client.request("GET", "/records?limit=100" + (f"&cursor={cursor}" if cursor else "")), 200)
+        page = expect_http(client.request("GET", "/records?limit=100" + (f"&cursor={cursor}" if cursor else "")), 200)
         listed += len(page["items"])
         cursor = page["next_cursor"]
         if not cursor:
             return listed
 
 
-def _count_ledger(client, token: str, production: str, expect) -> int:
+def _count_ledger(client, token: str, production: str) -> int:
     entries, cursor = 0, None
     while True:
-        page = expect(client.request("GET", f"/productions/{production}/ledger?limit=100"
+        page = expect_http(client.request("GET", f"/productions/{production}/ledger?limit=100"
                                      + (f"&cursor={cursor}" if cursor else ""), token), 200)
         entries += len(page["items"])
         cursor = page["next_cursor"]

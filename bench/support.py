@@ -157,6 +157,14 @@ def expect(response, status: int):
     return json.loads(response.body) if response.body else None
 
 
+def expect_http(response, status: int):
+    """As `expect`, for a `requests` response from the served app."""
+    if response.status_code != status:
+        raise RuntimeError(f"{response.request.method} {response.request.path_url}: expected {status}, "
+                           f"got {response.status_code}: {response.text[:500]}")
+    return response.json() if response.content else None
+
+
 @dataclass(frozen=True)
 class Case:
     """One request whose DynamoDB round trips are measured."""

@@ -51,3 +51,16 @@ def assert_problem(reply, status: int, field: str | None = None) -> dict:
     if field is not None:
         assert field in [e["field"] for e in problem.get("errors", [])], problem
     return problem
+
+
+def all_pages(client, path: str, limit: int = 100, token: str | None = None) -> list[list[dict]]:
+    """Every page of a list, following `next_cursor` to the end: the items of each page."""
+    pages, cursor = [], None
+    while True:
+        separator = "&" if "?" in path else "?"
+        reply = client.get(f"{path}{separator}limit={limit}" + (f"&cursor={cursor}" if cursor else ""), token=token)
+        assert reply.status == 200, reply
+        pages.append(reply.json["items"])
+        cursor = reply.json["next_cursor"]
+        if cursor is None:
+            return pages

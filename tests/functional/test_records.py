@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests import media_samples as samples
-from tests.support import assert_problem
+from tests.support import all_pages, assert_problem
 
 
 @pytest.fixture
@@ -374,17 +374,8 @@ def publish(client, token, n: int, kind: str = "text") -> list[str]:
             for i in range(n)]
 
 
-def all_pages(client, path: str, limit: int) -> list[list[str]]:
-    pages, cursor = [], None
-    while True:
-        separator = "&" if "?" in path else "?"
-        url = f"{path}{separator}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
-        reply = client.get(url)
-        assert reply.status == 200, reply
-        pages.append([r["id"] for r in reply.json["items"]])
-        cursor = reply.json["next_cursor"]
-        if cursor is None:
-            return pages
+def id_pages(client, path: str, limit: int) -> list[list[str]]:
+    return [[r["id"] for r in page] for page in all_pages(client, path, limit)]
 
 
 def test_the_feed_lists_ready_records_newest_first_across_pages(client, member):
@@ -392,7 +383,7 @@ def test_the_feed_lists_ready_records_newest_first_across_pages(client, member):
     ids = publish(client, alice, 7)
     create_media(client, alice, samples.png(), "image/png", "image")  # awaiting upload: not listed
 
-    pages = all_pages(client, "/records", limit=3)
+    pages = id_pages(client, "/records", limit=3)
 
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [i for page in pages for i in page] == list(reversed(ids))
@@ -423,7 +414,7 @@ def test_a_members_records_are_listed_newest_first(client, member):
     alice_ids = publish(client, alice, 3)
     publish(client, bob, 2)
 
-    assert [i for page in all_pages(client, "/members/ALICE/records", 2) for i in page] == list(reversed(alice_ids))
+    assert [i for page in id_pages(client, "/members/ALICE/records", 2) for i in page] == list(reversed(alice_ids))
     assert_problem(client.get("/members/nobody/records"), 404)
 
 

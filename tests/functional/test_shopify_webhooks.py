@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.store_payloads import body_of, post_shopify, shopify_order, shopify_refund, shopify_signature
-from tests.support import assert_problem
+from tests.support import all_pages, assert_problem
 
 
 def make_production(client, token, currency="USD", products=("1001",)):
@@ -194,13 +194,7 @@ def test_a_held_refund_finer_than_the_orders_currency_does_not_hold_the_order_ba
 
 
 def _every(client, token, path: str) -> list[dict]:
-    """Every item of a paged list."""
-    items, cursor = [], None
-    while True:
-        page = client.get(f"{path}?limit=100" + (f"&cursor={cursor}" if cursor else ""), token=token).json
-        items += page["items"]
-        if not (cursor := page["next_cursor"]):
-            return items
+    return [item for page in all_pages(client, path, token=token) for item in page]
 
 
 def test_an_order_of_more_lines_than_one_transaction_holds_books_every_line_once(client, producer):

@@ -75,7 +75,7 @@ def measure() -> Result:
             _seed_sales(production.id, month, 10, 123_456)
             plain_read_seconds.append(_timed(_read_inputs, production, month, False))
             read_seconds.append(_timed(_read_inputs, production, month))
-            services.royalties().create_run(month)  # what POST /royalty-runs does before queueing it
+            services.royalties().begin_closing(month)  # what POST /royalty-runs does before queueing it
             run_seconds.append(_timed(_run, month))
         return Result(reads_few, reads_many, len(lineage), contributions, tuple(read_seconds), tuple(run_seconds),
                       tuple(plain_read_seconds))
@@ -101,7 +101,7 @@ def _reads_of_a_run(counter, sales: int) -> dict[str, int]:
     _seed_sales(production.id, MONTHS[0], sales, 1_000)
     from chalicelib import services
 
-    services.royalties().create_run(MONTHS[0])
+    services.royalties().begin_closing(MONTHS[0])
     with counter.measure() as calls:
         _run(MONTHS[0])
     return {op: n for op, n in calls.by_operation.items() if op in READS}

@@ -25,26 +25,22 @@ def previous_month(moment: datetime) -> str:
 
 def start_run(period: str, now: datetime | None = None):
     """Queues the run of `period`; returns (run, started). A period runs once: an existing run is
-    returned as it stands. Periods close in order, so one at or before the last close cannot run."""
+    returned as it stands. Periods close in order, so one at or before the last close, or any
+    while another runs, cannot start (Conflict): accepting a run and claiming the periods for it
+    are one conditional write, so concurrent starts cannot both pass."""
     book = services.royalties()
     if period >= (now or utcnow()).strftime("%Y-%m"):
         raise RuleViolation(f"{period} has not ended yet; a period can be run from the first day after it.")
-    run = book.get_run(period)
-    if run is not None:
+    run, started = book.begin_closing(period)
+    if not started:
         return run, False
-    closed_through, closing = book.period_state()
-    if closed_through and period <= closed_through:
-        raise Conflict(f"Periods through {closed_through} are closed; {period} was closed without a run of its own.")
-    if closing and closing != period:
-        raise Conflict(f"The run for {closing} is in progress; start {period} when it has closed.")
-    if not book.create_run(period):
-        return book.get_run(period), False
     try:
         services.royalty_queue().send(period)
     except Exception as e:
-        book.forget_run(period)
-        raise ServiceUnavailable("The run could not be queued; try again shortly.") from e
-    return book.get_run(period), True
+        if book.forget_run(period):
+            raise ServiceUnavailable("The run could not be queued; try again shortly.") from e
+        get_logger().warning("the run's message failed to send, yet the run has begun", extra={"period": period})
+    return run, True
 
 
 def start_scheduled(now: datetime | None = None) -> dict:
@@ -80,9 +76,20 @@ def run_period(period: str) -> None:
     if run is None or run.status != "running":
         get_logger().warning("no running royalty run for this period", extra={"period": period})
         return
+    closed_through, closing = book.period_state()
+    if closing != period:
+        # Closed already (a delivery again after a crash before the run's last write): writing
+        # its figures again could overwrite a later close's.
+        if closed_through and closed_through >= period:
+            book.mark_run_closed(period)
+        else:
+            get_logger().error("a running royalty run that does not hold the periods", extra={"period": period})
+        return
     with gc_paused():
-        book.begin_closing(period)
         everything = productions.all_productions()
+        if not book.take_up(period, len(everything)):
+            get_logger().warning("the royalty run was withdrawn before it began", extra={"period": period})
+            return
         lines: dict[tuple[str, str], list] = defaultdict(list)
         for done, production in enumerate(everything):
             book.close_production(production.id, period)

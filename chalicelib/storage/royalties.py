@@ -13,18 +13,21 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.constants import ALL_OLD
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, Statement
-from chalicelib.storage.connection import batch_get_raw, bind_models
+from chalicelib.errors import Conflict
+from chalicelib.storage.connection import batch_get_raw, bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.models import (
     CarriedBalancesItem, PeriodsItem, ProductionItem, RunItem, RunProductionItem, SplitItem,
     StatementBucketItem,
 )
 
 RUNNING, CLOSED = "running", "closed"
+CONDITION_FAILED = "ConditionalCheckFailed"
 BALANCES_CHUNK = 5_000  # carried balances per item: ~45 bytes each
 STATEMENT_BUCKET_BYTES = 150_000  # buckets average this; hashing spreads them, well below 400 KB
 SPLIT_CHUNK = 8_000  # amounts per item: ~40 bytes each
@@ -78,6 +81,8 @@ class RoyaltyBook:
         bind_models(settings)
 
     # The period state (see storage.ledger: bookings go past `closing` and `closed_through`).
+    # A run holds the period from the moment it is accepted until it has closed: `closing` is
+    # set with the run's item, in one transaction, and only a claim's own run clears it.
 
     def period_state(self) -> tuple[str | None, str | None]:
         try:
@@ -86,13 +91,78 @@ class RoyaltyBook:
             return None, None
         return item.closed_through, item.closing
 
-    def begin_closing(self, period: str) -> None:
-        """From here on, new entries go past `period`."""
-        PeriodsItem(*PeriodsItem.key()).update(actions=[PeriodsItem.closing.set(period)])
+    def begin_closing(self, period: str) -> tuple[Run, bool]:
+        """Accepts the run of `period`: puts it, and marks the period closing (new entries go past
+        it from here on), in one transaction, on the conditions that the run does not exist, no
+        other run holds the periods and none at or after `period` is closed. Returns (the run,
+        True), or (the stored run, False) when it exists already; Conflict when the periods
+        refuse it. Of any number of concurrent starts, at most one is accepted."""
+        run = RunItem(*RunItem.key(period), period=period, status=RUNNING, started_at=now_rfc3339(), gsi1sk=period)
+
+        def fill(tx) -> None:
+            tx.save(run, condition=RunItem.pk.does_not_exist(), return_values=ALL_OLD)
+            tx.update(PeriodsItem(*PeriodsItem.key()), actions=[PeriodsItem.closing.set(period)],
+                      condition=PeriodsItem.closing.does_not_exist()
+                      & (PeriodsItem.closed_through.does_not_exist() | (PeriodsItem.closed_through < period)),
+                      return_values=ALL_OLD)
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            stored, periods = (list(e.cancellation_reasons or []) + [None, None])[:2]
+            if stored and stored.code == CONDITION_FAILED:
+                return _run(RunItem.from_raw_data(stored.raw_item)), False
+            if periods and periods.code == CONDITION_FAILED:
+                state = PeriodsItem.from_raw_data(periods.raw_item)
+                if state.closing:
+                    raise Conflict(f"The run for {state.closing} is in progress; start {period} when it has "
+                                   f"closed.") from e
+                raise Conflict(f"Periods through {state.closed_through} are closed; {period} was closed without "
+                               f"a run of its own.") from e
+            raise
+        return _run(run), True
+
+    def forget_run(self, period: str) -> bool:
+        """Undoes `begin_closing` when the run could not be queued: the run and its hold on the
+        periods go together. False when the run has begun after all (the message did go)."""
+        def fill(tx) -> None:
+            tx.delete(RunItem(*RunItem.key(period)),
+                      condition=(RunItem.status == RUNNING) & RunItem.productions_total.does_not_exist())
+            tx.update(PeriodsItem(*PeriodsItem.key()), actions=[PeriodsItem.closing.remove()],
+                      condition=PeriodsItem.closing == period)
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if CONDITION_FAILED not in cancellation_codes(e):
+                raise
+            return False
+        return True
+
+    def take_up(self, period: str, total: int) -> bool:
+        """The run's first write, once it holds the periods: its production count. False when the
+        run is not running (it was forgotten, or has closed)."""
+        try:
+            RunItem(*RunItem.key(period)).update(actions=[RunItem.productions_total.set(total)],
+                                                 condition=RunItem.status == RUNNING)
+        except UpdateError as e:
+            if _condition_failed(e):
+                return False
+            raise
+        return True
 
     def finish_closing(self, period: str) -> None:
-        PeriodsItem(*PeriodsItem.key()).update(
-            actions=[PeriodsItem.closed_through.set(period), PeriodsItem.closing.remove()])
+        """`period` becomes the last closed one, if its run still holds the periods: closed_through
+        never moves back. A second delivery of the run that finds it closed already changes nothing."""
+        try:
+            PeriodsItem(*PeriodsItem.key()).update(
+                actions=[PeriodsItem.closed_through.set(period), PeriodsItem.closing.remove()],
+                condition=(PeriodsItem.closing == period)
+                & (PeriodsItem.closed_through.does_not_exist() | (PeriodsItem.closed_through < period)))
+        except UpdateError as e:
+            closed_through, _ = self.period_state()
+            if not _condition_failed(e) or not closed_through or closed_through < period:
+                raise
 
     def close_production(self, production_id: str, period: str) -> None:
         """Closes `period` and every earlier one for the production: a booking racing the run
@@ -103,28 +173,9 @@ class RoyaltyBook:
 
     def get_run(self, period: str) -> Run | None:
         try:
-            item = RunItem.get(*RunItem.key(period), consistent_read=True)
+            return _run(RunItem.get(*RunItem.key(period), consistent_read=True))
         except DoesNotExist:
             return None
-        return Run(item.period, item.status, item.started_at, item.finished_at,
-                   int(item.productions_total) if item.productions_total is not None else None,
-                   int(item.productions_done or 0))
-
-    def create_run(self, period: str) -> bool:
-        """False when the run exists already (a concurrent start made it)."""
-        try:
-            RunItem(*RunItem.key(period), period=period, status=RUNNING, started_at=now_rfc3339(),
-                    gsi1sk=period).save(
-                condition=RunItem.pk.does_not_exist())
-            return True
-        except PutError as e:
-            if _condition_failed(e):
-                return False
-            raise
-
-    def forget_run(self, period: str) -> None:
-        """Undoes `create_run` when the run could not be queued."""
-        RunItem(*RunItem.key(period)).delete(condition=RunItem.status == RUNNING)
 
     def set_progress(self, period: str, done: int, total: int) -> None:
         RunItem(*RunItem.key(period)).update(actions=[RunItem.productions_done.set(done),
@@ -283,6 +334,12 @@ def _rows(member_id: str, period: str, raw: dict | None) -> list[StatementRow]:
 
 def _line_fields(line: Line) -> tuple:
     return (line.production_id, line.production_title, line.record_id, line.record_title, line.via, line.amount)
+
+
+def _run(item: RunItem) -> Run:
+    return Run(item.period, item.status, item.started_at, item.finished_at,
+               int(item.productions_total) if item.productions_total is not None else None,
+               int(item.productions_done or 0))
 
 
 def _condition_failed(error) -> bool:

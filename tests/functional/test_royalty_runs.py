@@ -278,3 +278,39 @@ def test_the_monthly_schedule_queues_last_month_once(client, world, admin, deliv
     run(client, admin, deliver, "2026-10")
     assert start_scheduled(first_of_october) == {"period": "2026-09", "started": False, "status": "closed"}
     assert start_scheduled(datetime(2026, 9, 1, 2, tzinfo=timezone.utc)) == {"period": "2026-08", "started": False}
+
+
+def test_a_run_delivered_again_after_a_later_close_leaves_the_later_close_alone(client, world, admin, deliver,
+                                                                                 monkeypatch):
+    """September's run was killed after closing the period but before marking its run closed,
+    and October ran before the queue delivered September again: the redelivery only marks
+    September's run closed. Writing September's figures again would credit its pool twice and
+    move "closed through" back to September, under October's entries."""
+    from chalicelib.jobs.royalties import run_period
+    from chalicelib.storage.royalties import RoyaltyBook
+
+    sell(client, world)
+    assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-09"}).status == 202
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("the function was killed here")
+
+    monkeypatch.setattr(RoyaltyBook, "mark_run_closed", killed)
+    with pytest.raises(RuntimeError):
+        run_period("2026-09")
+    monkeypatch.undo()
+    assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-10"}).status == 202
+    run_period("2026-10")
+
+    deliver()  # September's message again, and October's
+
+    runs = {p: client.get(f"/royalty-runs/{p}", token=admin).json for p in ("2026-09", "2026-10")}
+    assert [(r["status"], r["productions"][0]["credited"]) for r in runs.values()] == [
+        ("closed", 5000), ("closed", -1500)]
+    assert client.get(f"/productions/{world['P']}").json["totals"]["allocated"]["amount"] == 3500
+    assert summary(client, world["alice"], "2026-10") == [(0, -750, -750, False, 0)]
+    post_stripe(client, stripe_event("checkout.session.completed", checkout_session(
+        "pi_late", 2000, production_id=world["P"]), created=SEPTEMBER))
+    ledger = client.get(f"/productions/{world['P']}/ledger", token=world["producer"]).json["items"]
+    assert [e["period"] for e in ledger if e["external_id"] == "pi_late"] == ["2026-11"]
+

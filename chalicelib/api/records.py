@@ -156,7 +156,7 @@ def record_out(record, with_media_url: bool = False, hearted_by_me: bool | None 
 
     media_url = None
     if with_media_url and record.status == READY and record.media is not None:
-        media_url = services.media().media_url(record.id, MEDIA_URL_TTL_SECONDS)
+        media_url = services.media().media_url(record.id, record.media.content_type, MEDIA_URL_TTL_SECONDS)
     return RecordOut(
         id=record.id, kind=record.kind, title=record.title, description=record.description,
         tags=list(record.tags), owner=Owner(id=record.owner_id, handle=record.owner_handle),

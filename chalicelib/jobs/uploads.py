@@ -1,7 +1,8 @@
 """The upload function: S3 ObjectCreated (via SQS) → the stored bytes are checked → ready or rejected.
 
 Nothing the client claimed is trusted: size comes from HEAD, the format from the bytes'
-magic, the hash from streaming the object. Every step is safe to repeat, so redelivered and
+magic, the hash from streaming the object, and the Content-Type the object was stored with is
+replaced by the validated one on its immutable copy. Every step is safe to repeat, so redelivered and
 duplicate events change nothing: only an `awaiting_upload` record moves, by a conditional write.
 """
 from __future__ import annotations
@@ -77,7 +78,7 @@ def process_object(key: str) -> str:
             content_type=record.declared_file.content_type, size=stored.size, sha256=media.sha256(record.id, stored),
             width=facts.width, height=facts.height, duration_seconds=facts.duration_seconds,
         )
-        media.promote(record.id, stored)
+        media.promote(record.id, stored, checked.content_type)
     except ObjectChanged:
         return "replaced"  # a newer upload replaced the object; its own event will check it
 

@@ -70,9 +70,11 @@ class MediaStore:
             digest.update(chunk)
         return digest.hexdigest()
 
-    def promote(self, record_id: str, checked: StoredObject) -> None:
+    def promote(self, record_id: str, checked: StoredObject, content_type: str) -> None:
         """Copies the checked upload to the immutable media key, only if it is still the same
         object (CopySourceIfMatch; and the copy's ETag is compared, for emulators that ignore it).
+        The copy carries `content_type`, the validated type, whatever Content-Type the upload
+        was stored with (real S3 holds a presigned POST to its type; an emulator may not).
 
         Comparing ETags across a copy relies on single-part uploads (presigned POSTs are) and
         SSE-S3 encryption, where an ETag is the MD5 of the bytes; SSE-KMS would break it.
@@ -82,7 +84,8 @@ class MediaStore:
         source = {"Bucket": self._bucket, "Key": upload_key(record_id)}
         try:
             copied = self._s3.copy_object(Bucket=self._bucket, Key=media_key(record_id), CopySource=source,
-                                          CopySourceIfMatch=checked.etag, MetadataDirective="COPY")
+                                          CopySourceIfMatch=checked.etag, MetadataDirective="REPLACE",
+                                          ContentType=content_type)
         except ClientError as e:
             if e.response["Error"]["Code"] in ("PreconditionFailed", "412", "NoSuchKey", "404"):
                 raise ObjectChanged(record_id) from e
@@ -97,9 +100,12 @@ class MediaStore:
     def delete_media(self, record_id: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=media_key(record_id))
 
-    def media_url(self, record_id: str, ttl_seconds: int) -> str:
-        return self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": media_key(record_id)}, ExpiresIn=ttl_seconds)
+    def media_url(self, record_id: str, content_type: str, ttl_seconds: int) -> str:
+        """A presigned GET that answers with `content_type` (the validated type), whatever the
+        object's metadata says. S3 cannot add `X-Content-Type-Options: nosniff`, but browsers
+        never sniff a declared image, audio or video type into HTML."""
+        params = {"Bucket": self._bucket, "Key": media_key(record_id), "ResponseContentType": content_type}
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_seconds)
 
     def _get(self, key: str, checked: StoredObject, **kwargs) -> dict:
         from botocore.exceptions import ClientError

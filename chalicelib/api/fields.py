@@ -1,7 +1,14 @@
 """Field types shared by request models."""
 from __future__ import annotations
 
-CONTROL_CHARACTERS = [*range(32), 127]
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, WithJsonSchema
+
+# Unicode's control characters (general category Cc): C0, DEL and C1.
+CONTROL_CHARACTERS = [*range(32), *range(127, 160)]
 UNICODE_WHITE_SPACE = {*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
                        0x202F, 0x205F, 0x3000}
 
@@ -19,9 +26,10 @@ class NoControlCharacters:
 
     def __init__(self, allowed: str) -> None:
         self.allowed = allowed
+        self.refused = frozenset(c for c in CONTROL_CHARACTERS if chr(c) not in allowed)
 
     def check(self, value: str) -> str:
-        if any((ord(c) < 32 or ord(c) == 127) and c not in self.allowed for c in value):
+        if any(ord(c) in self.refused for c in value):
             raise ValueError("control characters are not allowed")
         return value
 
@@ -33,12 +41,11 @@ class NoControlCharacters:
     def __get_pydantic_json_schema__(self, schema, handler):
         json_schema = handler(schema)
         inner = schema.get("schema", {})
-        refused = [c for c in CONTROL_CHARACTERS if chr(c) not in self.allowed]
-        forbidden = _character_class(refused)
+        forbidden = _character_class(sorted(self.refused))
         if inner.get("strip_whitespace") and inner.get("min_length", 0) >= 1:
             # Spelled out rather than `\s`, which differs between regex engines: what the
             # stripping removes is Unicode's White_Space.
-            visible = _character_class(sorted(set(refused) | UNICODE_WHITE_SPACE))
+            visible = _character_class(sorted(self.refused | UNICODE_WHITE_SPACE))
             json_schema["pattern"] = f"^[^{forbidden}]*[^{visible}][^{forbidden}]*$"
         else:
             json_schema["pattern"] = f"^[^{forbidden}]*$"
@@ -83,3 +90,36 @@ def omittable(description: str | None = None):
 
 def _without_default(schema: dict) -> None:
     schema.pop("default", None)
+
+
+# Dates and periods are ASCII, years 1970–9999. The patterns are the check itself (fullmatch, so
+# `$` cannot match before a trailing newline) and what the schema says, in ECMA syntax: `[0-9]`,
+# never `\d`, which matches other scripts' digits in Python and in pydantic's regex engine.
+_YEAR = "(19[7-9][0-9]|[2-9][0-9]{3})"
+_MONTH = "(0[1-9]|1[0-2])"
+DAY_PATTERN = f"^{_YEAR}-{_MONTH}-(0[1-9]|[12][0-9]|3[01])$"
+PERIOD_PATTERN = f"^{_YEAR}-{_MONTH}$"
+
+
+def parse_day(value: str) -> str:
+    """`YYYY-MM-DD`, a day of the calendar from 1970-01-01 to 9999-12-31; ValueError otherwise."""
+    if not re.fullmatch(DAY_PATTERN, value):
+        raise ValueError("a date is YYYY-MM-DD in ASCII digits, years 1970 to 9999")
+    try:
+        date(int(value[:4]), int(value[5:7]), int(value[8:]))
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the calendar") from None
+    return value
+
+
+def parse_period(value: str) -> str:
+    """`YYYY-MM`, a UTC month from 1970-01 to 9999-12; ValueError otherwise."""
+    if not re.fullmatch(PERIOD_PATTERN, value):
+        raise ValueError("a period is YYYY-MM in ASCII digits, years 1970 to 9999")
+    return value
+
+
+Day = Annotated[str, AfterValidator(parse_day), WithJsonSchema({
+    "type": "string", "format": "date", "pattern": DAY_PATTERN, "description": "YYYY-MM-DD, 1970-01-01 to 9999-12-31"})]
+Period = Annotated[str, AfterValidator(parse_period), WithJsonSchema({
+    "type": "string", "pattern": PERIOD_PATTERN, "description": "YYYY-MM (a UTC month), 1970-01 to 9999-12"})]

@@ -85,7 +85,7 @@ def _operation(spec: RouteSpec, refs: dict) -> dict:
     operation: dict = {"operationId": spec.name, "summary": spec.summary, "tags": [spec.tag]}
     operation["security"] = [{}, {"bearer": []}] if spec.access is Access.PUBLIC else [{"bearer": []}]
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": spec.path_schema(name)}
         for name in _PATH_PARAM.findall(spec.path)
     ]
     if spec.query is not None:
@@ -127,7 +127,7 @@ def _error_statuses(spec: RouteSpec) -> set[int]:
     statuses.add(503)  # the store still throttling (or briefly failing) after the SDK's retries
     if spec.access is not Access.PUBLIC and spec.access is not Access.IDENTITY:
         statuses.add(403)
-    if spec.body is not None or spec.query is not None:
+    if spec.body is not None or spec.query is not None or spec.path_params:
         statuses.add(400)
     if spec.body is not None:
         statuses |= {413, 415}

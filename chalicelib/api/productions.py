@@ -3,14 +3,13 @@
 released productions with their totals to date."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints
 
 from chalicelib import services
 from chalicelib.api.cursors import Paging
-from chalicelib.api.fields import MULTILINE, UniqueItems, no_control_characters, omittable
+from chalicelib.api.fields import MULTILINE, Day, UniqueItems, no_control_characters, omittable
 from chalicelib.api.records import Owner, Pagination
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.money import MAX_AMOUNT, normalise_currency
@@ -78,14 +77,7 @@ class AddCost(RequestBody):
     amount: MoneyIn
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
                            no_control_characters(MULTILINE)]
-    incurred_on: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD",
-                                      json_schema_extra={"format": "date"})]
-
-    @field_validator("incurred_on")
-    @classmethod
-    def _a_real_day(cls, value: str) -> str:
-        date.fromisoformat(value)
-        return value
+    incurred_on: Day
 
 
 class Money(ResponseModel):

@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import Any, Callable
 
 from chalice import Blueprint, CORSConfig, Response
@@ -80,6 +81,31 @@ class RouteSpec:
     tag: str
     errors: tuple[int, ...]  # the statuses this route can answer besides the automatic ones
     also: tuple[int, ...] = ()  # other success statuses, answered with the same response model
+    path_params: tuple[tuple[str, Any], ...] = ()  # (name, type) of the path parameters checked before the handler
+
+    @cached_property
+    def _path_adapters(self) -> dict:
+        from pydantic import TypeAdapter
+
+        return {name: TypeAdapter(kind) for name, kind in self.path_params}
+
+    def path_schema(self, name: str) -> dict:
+        adapter = self._path_adapters.get(name)
+        return adapter.json_schema() if adapter is not None else {"type": "string"}
+
+    def parse_path(self, values: dict[str, str]) -> dict[str, Any]:
+        """The path parameters, those with a declared type checked by it (400 naming each)."""
+        from pydantic import ValidationError
+
+        parsed, errors = dict(values), []
+        for name, adapter in self._path_adapters.items():
+            try:
+                parsed[name] = adapter.validate_python(values[name])
+            except ValidationError as e:
+                errors += [FieldError(name, issue["msg"]) for issue in e.errors(include_url=False, include_input=False)]
+        if errors:
+            raise ValidationFailed(f"The path has {len(errors)} invalid parameter(s).", errors=errors)
+        return parsed
 
 
 class RequestContext:
@@ -199,10 +225,10 @@ class Router:
     def route(self, method: str, path: str, *, summary: str, access: Access, status: int = 200,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, errors: tuple[int, ...] = (),
-              also: tuple[int, ...] = ()) -> Callable:
+              also: tuple[int, ...] = (), path_params: dict[str, Any] | None = None) -> Callable:
         def register(handler: Callable) -> Callable:
             spec = RouteSpec(method, path, handler.__name__, summary, access, status,
-                             body, query, response, self.tag, errors, also)
+                             body, query, response, self.tag, errors, also, tuple((path_params or {}).items()))
             self.specs.append(spec)
 
             def view(**path_params):
@@ -230,7 +256,7 @@ def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str,
         _authorize(ctx, spec, request.headers.get("authorization"))
         if spec.query is None:
             parse_query(None, request.query_params)  # refuses parameters a route does not take
-        result = handler(ctx, **path_params)
+        result = handler(ctx, **spec.parse_path(path_params))
         if isinstance(result, Response):
             response = result
         elif result is None:

@@ -2,13 +2,13 @@
 the open (who gets what of its pool to date, lineage included)."""
 from __future__ import annotations
 
-import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from chalicelib import services
 from chalicelib.api.cursors import Paging
+from chalicelib.api.fields import Period
 from chalicelib.api.productions import Money, visible_production
 from chalicelib.api.records import Owner, Pagination
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router, json_response
@@ -16,8 +16,6 @@ from chalicelib.errors import NotFound
 
 router = Router("royalties")
 
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-Period = Annotated[str, StringConstraints(pattern=PERIOD.pattern), Field(description="YYYY-MM (UTC month)")]
 Via = Literal["contribution", "lineage"]
 
 
@@ -134,9 +132,9 @@ def start_royalty_run(ctx):
 
 
 @router.route("GET", "/royalty-runs/{period}", summary="A royalty run, its progress and figures",
-              access=Access.ADMIN, response=RunOut)
+              access=Access.ADMIN, response=RunOut, path_params={"period": Period})
 def get_royalty_run(ctx, period: str):
-    run = services.royalties().get_run(period) if PERIOD.match(period) else None
+    run = services.royalties().get_run(period)
     if run is None:
         raise NotFound(f"No royalty run for '{period}'.")
     return _run_out(run)
@@ -154,11 +152,9 @@ def list_statements(ctx):
 
 
 @router.route("GET", "/me/statements/{period}", summary="My statements of a period (JSON, or text/csv lines)",
-              access=Access.MEMBER, response=PeriodStatements)
+              access=Access.MEMBER, response=PeriodStatements, path_params={"period": Period})
 def get_statements(ctx, period: str):
-    found = services.royalties().statements_of(ctx.identity.member_id, period) if PERIOD.match(period) else None
-    if found is None:
-        raise NotFound(f"'{period}' is not a period (YYYY-MM).")
+    found = services.royalties().statements_of(ctx.identity.member_id, period)
     statements = [Statement(
         currency=row.currency, opening=row.opening, credits=row.credits, closing=row.closing, payable=row.payable,
         payout=row.payout,

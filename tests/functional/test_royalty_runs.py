@@ -142,7 +142,7 @@ def test_a_period_that_has_not_ended_cannot_run(client, admin):
     assert_problem(client.post("/royalty-runs", token=admin, json_body={"period": this_month}), 422)
     assert_problem(client.post("/royalty-runs", token=admin, json_body={"period": "2026-13"}), 400)
     assert_problem(client.get("/royalty-runs/2026-09", token=admin), 404)
-    assert_problem(client.get("/royalty-runs/not-a-period", token=admin), 404)
+    assert_problem(client.get("/royalty-runs/not-a-period", token=admin), 400, "period")
 
 
 def test_runs_are_for_admins_and_statements_for_members(client, world):

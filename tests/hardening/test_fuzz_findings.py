@@ -1,8 +1,10 @@
-"""What the schema fuzzer found, kept as plain regression tests (each failed before its fix)."""
+"""What the schema fuzzer (and an attacker reading its document) found, kept as plain regression
+tests (each failed before its fix). The tests share one world: none leaves it less usable."""
 from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -12,19 +14,26 @@ DOCUMENT = json.loads(document_json())
 SCHEMAS = DOCUMENT["components"]["schemas"]
 
 
-def test_a_handle_with_a_trailing_newline_is_refused(world):
+def ecma_matches(pattern: str, value: str) -> bool:
+    """An anchored schema pattern as ECMA reads it: its `$` is the very end (Python's `$` also
+    matches before a trailing newline)."""
+    return re.fullmatch(pattern.removeprefix("^").removesuffix("$"), value) is not None
+
+
+def test_a_handle_with_a_trailing_newline_is_refused(shared_world):
     from local.tokens import mint
 
+    world = shared_world
     world.tokens["newcomer"] = mint("sub-newcomer")
 
     reply = world.request("POST", "/members", "newcomer", json={"handle": "newline\n", "display_name": "N"})
 
     assert reply.status_code == 400 and reply.json()["errors"][0]["field"] == "handle"
-    pattern = SCHEMAS["RegisterMember"]["properties"]["handle"]["pattern"]  # ECMA: `$` is the very end
-    assert re.fullmatch(pattern.removeprefix("^").removesuffix("$"), "newline\n") is None
+    assert not ecma_matches(SCHEMAS["RegisterMember"]["properties"]["handle"]["pattern"], "newline\n")
 
 
-def test_citing_a_source_that_is_not_remixable_is_a_documented_422(world):
+def test_citing_a_source_that_is_not_remixable_is_a_documented_422(shared_world):
+    world = shared_world
     closed = world.fresh_record("other_member", remixable=False)
 
     reply = world.request("POST", "/records", "member", json={
@@ -44,14 +53,18 @@ def test_patch_fields_that_cannot_be_null_are_not_documented_as_nullable(model, 
     assert "anyOf" not in schema and schema.get("type") != "null" and "default" not in schema
 
 
-def test_patching_a_title_to_null_is_refused_naming_the_field(world):
+def test_patching_a_title_to_null_is_refused_naming_the_field(shared_world):
+    world = shared_world
+
     reply = world.request("PATCH", f"/records/{world.record}", "member", json={"title": None})
 
     assert reply.status_code == 400 and reply.json()["errors"][0]["field"] == "title"
 
 
-@pytest.mark.parametrize("title", ["   ", "a\u0007b", "\t", "\u0085\u0085", "\u3000"])
-def test_titles_the_app_refuses_are_the_ones_the_schema_refuses(world, title):
+@pytest.mark.parametrize("title", ["   ", "a\u0007b", "\t", "\u0085\u0085", "\u3000", "a\u009b31mb", "a\u0080b",
+                                   "a\u007fb"])
+def test_titles_the_app_refuses_are_the_ones_the_schema_refuses(shared_world, title):
+    world = shared_world
     pattern = SCHEMAS["CreateRecord"]["properties"]["title"]["pattern"]
 
     reply = world.request("POST", "/records", "member", json={"kind": "text", "title": title, "body": "x"})
@@ -59,7 +72,22 @@ def test_titles_the_app_refuses_are_the_ones_the_schema_refuses(world, title):
     assert reply.status_code == 400 and re.search(pattern, title) is None
 
 
-def test_an_empty_query_value_counts_as_absent_and_is_documented_so(world):
+@pytest.mark.parametrize("description, status", [("two\r\n\tlines", 201), ("C1 \u0085 next line", 400),
+                                                 ("escape \u009b[2J", 400), ("bell \u0007", 400), ("nul \u0000", 400)])
+def test_multi_line_text_keeps_newlines_and_tabs_and_refuses_every_other_control_character(shared_world, description,
+                                                                                          status):
+    world = shared_world
+    pattern = SCHEMAS["AddCost"]["properties"]["description"]["pattern"]
+
+    reply = world.request("POST", f"/productions/{world.draft}/costs", "producer", json={
+        "amount": {"amount": 1, "currency": "USD"}, "description": description, "incurred_on": "2026-10-01"})
+
+    assert reply.status_code == status, reply.text
+    assert ecma_matches(pattern, description) == (status == 201)
+
+
+def test_an_empty_query_value_counts_as_absent_and_is_documented_so(shared_world):
+    world = shared_world
     parameters = DOCUMENT["paths"]["/trending"]["get"]["parameters"]
 
     assert world.request("GET", "/trending?kind=&window=").status_code == 200
@@ -69,3 +97,101 @@ def test_an_empty_query_value_counts_as_absent_and_is_documented_so(world):
 @pytest.mark.parametrize("model, field", [("CreateCollaboration", "kinds"), ("CreateProduction", "products")])
 def test_lists_that_refuse_repeats_say_so(model, field):
     assert SCHEMAS[model]["properties"][field]["uniqueItems"] is True
+
+
+# --- dates and periods: ASCII, years 1970–9999, one parser for every field and path ----------
+
+BAD_DAYS = ["0999-06-15", "1969-12-31", "10000-01-01", "２０２６-10-01", "٢٠٢٦-10-01", "2026-1-01", "2026-10-1",
+            "2026-13-01", "2026-00-10", "2026-02-30", "2025-02-29", "2026-10-32", "2026-10-01\n", " 2026-10-01",
+            "+2026-10-01", "2026-W40-1", "20261001", "2026-10-01T00:00:00Z", "2026/10/01", ""]
+GOOD_DAYS = {"1970-01-01": "1970-01", "9999-12-31": "9999-12", "2024-02-29": "2024-02", "2026-10-31": "2026-10"}
+BAD_PERIODS = ["0999-06", "1969-12", "10000-01", "２０２６-01", "٢٠٢٦-01", "2026-1", "2026-13", "2026-00",
+               "2026-01\n", "2026-01-01", "202601", "+2026-01", "2026-٠١"]
+
+
+def _cost(incurred_on: str) -> dict:
+    return {"amount": {"amount": 700, "currency": "USD"}, "description": "Printing", "incurred_on": incurred_on}
+
+
+@pytest.mark.parametrize("day", BAD_DAYS)
+def test_a_cost_on_a_day_that_is_not_an_ascii_date_from_1970_to_9999_is_refused_and_books_nothing(shared_world, day):
+    world = shared_world
+    before = world.expect(200, "GET", f"/productions/{world.draft}", "producer")
+
+    reply = world.request("POST", f"/productions/{world.draft}/costs", "producer", json=_cost(day))
+
+    assert reply.status_code == 400 and reply.json()["errors"][0]["field"] == "incurred_on", reply.text
+    assert world.expect(200, "GET", f"/productions/{world.draft}", "producer") == before
+
+
+@pytest.mark.parametrize("day, period", GOOD_DAYS.items())
+def test_a_cost_on_any_day_from_1970_to_9999_is_booked_in_its_own_period(shared_world, day, period):
+    draft = shared_world.fresh_draft()
+
+    cost = shared_world.expect(201, "POST", f"/productions/{draft}/costs", "producer", json=_cost(day))
+
+    assert cost["period"] == period
+    ledger = shared_world.expect(200, "GET", f"/productions/{draft}/ledger", "producer")["items"]
+    assert [e["period"] for e in ledger] == [period]
+
+
+@pytest.mark.parametrize("period", BAD_PERIODS)
+def test_a_period_that_is_not_an_ascii_month_from_1970_to_9999_is_a_400_in_a_body_and_in_a_path(shared_world, period):
+    world = shared_world
+    quoted = quote(period, safe="")
+
+    replies = [world.request("POST", "/royalty-runs", "admin", json={"period": period}),
+               world.request("GET", f"/royalty-runs/{quoted}", "admin"),
+               world.request("GET", f"/me/statements/{quoted}", "member"),
+               world.request("GET", f"/me/statements/{quoted}", "member", headers={"Accept": "text/csv"})]
+
+    for reply in replies:
+        assert reply.status_code == 400, (reply.request.method, reply.request.url, reply.status_code, reply.text)
+        assert reply.headers["Content-Type"] == "application/problem+json"
+        assert reply.json()["errors"][0]["field"] == "period"
+    assert world.expect(200, "GET", "/me/statements", "member")["items"] == []
+
+
+def test_the_first_and_last_periods_are_periods(shared_world):
+    world = shared_world
+
+    assert world.expect(200, "GET", "/me/statements/9999-12", "member") == {"period": "9999-12", "statements": []}
+    world.expect(404, "GET", "/royalty-runs/1970-01", "admin")
+    world.expect(422, "POST", "/royalty-runs", "admin", json={"period": "9999-12"})  # not ended yet
+
+
+@pytest.mark.parametrize("value", [*BAD_DAYS, *GOOD_DAYS])
+def test_the_documented_date_pattern_is_the_check_the_app_makes(value):
+    from chalicelib.api.fields import parse_day
+
+    pattern = SCHEMAS["AddCost"]["properties"]["incurred_on"]["pattern"]
+    try:
+        parse_day(value)
+        accepted = True
+    except ValueError:
+        accepted = False
+
+    assert accepted == (value in GOOD_DAYS)
+    assert "\\d" not in pattern and pattern.startswith("^") and pattern.endswith("$")
+    if value not in ("2026-02-30", "2025-02-29"):  # the calendar is the `format: date` half of the schema
+        assert ecma_matches(pattern, value) == accepted
+
+
+@pytest.mark.parametrize("value", [*BAD_PERIODS, "1970-01", "9999-12", "2026-10"])
+def test_the_documented_period_pattern_is_the_check_the_app_makes_in_bodies_and_paths(value):
+    from chalicelib.api.fields import parse_period
+
+    body = SCHEMAS["StartRun"]["properties"]["period"]["pattern"]
+    paths = [next(p for p in DOCUMENT["paths"][path]["get"]["parameters"] if p["name"] == "period")["schema"]["pattern"]
+             for path in ("/royalty-runs/{period}", "/me/statements/{period}")]
+    try:
+        parse_period(value)
+        accepted = True
+    except ValueError:
+        accepted = False
+
+    assert accepted == (value not in BAD_PERIODS)
+    assert paths == [body, body] and "\\d" not in body
+    assert ecma_matches(body, value) == accepted
+    assert "400" in DOCUMENT["paths"]["/royalty-runs/{period}"]["get"]["responses"]
+    assert "400" in DOCUMENT["paths"]["/me/statements/{period}"]["get"]["responses"]

@@ -49,10 +49,10 @@ def heart(ctx, record_id: str):
         if status != READY:
             raise _not_found(record_id) from None
         raise Forbidden("You cannot heart your own record.") from None
+    # Stored, so counted (a takedown after it does not undo it): the answer says so. A repeat
+    # answers the same, even after a takedown, as the retry of a lost answer must.
     _announce(record_id)  # for repeats too: a repeat after a lost message gets the count summed
-    count, status = hearts.state(record_id)
-    if status != READY:
-        raise _not_found(record_id)  # hearted before it was taken down
+    count, _ = hearts.state(record_id)
     return HeartState(hearted=True, heart_count=count)
 
 

@@ -25,7 +25,11 @@ class HeartRepository:
         bind_models(settings)
 
     def heart(self, record_id: str, sub: str, now: datetime) -> bool:
-        """One transaction: the heart item, and its shard's counts. False if already hearted."""
+        """One transaction: the heart item, and its shard's counts, on the condition that the
+        shard says the record is ready. A takedown marks every shard removed in the transaction
+        that removes the record, so a heart is counted before it or refused after it, and the
+        record item itself stays out of hearts' transactions (a viral record's hearts would
+        conflict on it). False if already hearted."""
         hearted_at, hour = to_rfc3339(now), hour_of(now)
         heart = HeartItem(*HeartItem.key(record_id, sub), record_id=record_id, hearted_at=hearted_at, hour=hour,
                           gsi1pk=f"HEARTS_BY#{sub}", gsi1sk=f"{hearted_at}#{record_id}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
@@ -48,7 +49,7 @@ class ProductionRepository:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            raise _product_taken(e, production.products, offset=1) from e
+            raise _cancelled(e, production.products, "The production could not be created; try again.") from e
 
     def get(self, production_id: str) -> Production | None:
         if not is_id(production_id):
@@ -91,11 +92,8 @@ class ProductionRepository:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            codes = cancellation_codes(e)
-            if codes and codes[0] == CONDITION_FAILED:
-                raise Conflict("The production changed meanwhile (released, edited, or it booked money in its "
-                               "currency); read it again.") from e
-            raise _product_taken(e, added, offset=1) from e
+            raise _cancelled(e, added, "The production changed meanwhile (released, edited, or it booked money in "
+                                       "its currency); read it again.") from e
 
     def contributions(self, production: Production) -> list[Contribution]:
         items = ContributionsItem.query(
@@ -222,17 +220,28 @@ class ProductionRepository:
 
 def _map(tx, product: Product, production: Production, replace: bool = False) -> None:
     condition = (ProductMappingItem.production_id == production.id) if replace else ProductMappingItem.pk.does_not_exist()
+    # ALL_OLD: a mapping in the way comes back in the cancellation reason, naming the product taken.
     tx.save(ProductMappingItem(*ProductMappingItem.key(product.provider, product.product_id),
-                               production_id=production.id, currency=production.currency), condition=condition)
+                               production_id=production.id, currency=production.currency), condition=condition,
+            return_values=ALL_OLD)
 
 
-def _product_taken(error: TransactWriteError, products, offset: int) -> Exception:
-    codes = cancellation_codes(error)
-    for n, product in enumerate(products):
-        if offset + n < len(codes) and codes[offset + n] == CONDITION_FAILED:
-            return Conflict(f"The {product.provider} product '{product.product_id}' already belongs to another "
-                            "production.")
-    return error
+def _cancelled(error: TransactWriteError, new_products, changed: str) -> Exception:
+    """What refused a transaction of a production and its mappings: 409 naming the products
+    another production sells, or 409 `changed` when anything else's condition failed (the
+    production itself, a mapping it was dropping). Reasons are matched by the item DynamoDB
+    hands back, not by position: PynamoDB sends a transaction's deletes, puts and updates in
+    groups, not in the order they were added. Anything else (a conflict still busy after the
+    retries) is left to be answered as such."""
+    failed = [r for r in error.cancellation_reasons if r is not None and r.code == CONDITION_FAILED]
+    if not failed:
+        return error
+    by_key = {ProductMappingItem.key(p.provider, p.product_id)[0]: p for p in new_products}
+    taken = [by_key.get(((r.raw_item or {}).get(ProductMappingItem.pk.attr_name) or {}).get("S")) for r in failed]
+    if None in taken:
+        return Conflict(changed)
+    named = ", ".join(f"{p.provider} product '{p.product_id}'" for p in taken)
+    return Conflict(f"Another production already sells the {named}.")
 
 
 def _cost_out(cost: Posting, booked_at: str) -> dict:

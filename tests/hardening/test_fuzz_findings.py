@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import pytest
 
 from chalicelib.api.openapi import document_json
+from tests.hardening.world import unique
+from tests.store_payloads import checkout_session
 
 DOCUMENT = json.loads(document_json())
 SCHEMAS = DOCUMENT["components"]["schemas"]
@@ -195,3 +199,110 @@ def test_the_documented_period_pattern_is_the_check_the_app_makes_in_bodies_and_
     assert ecma_matches(body, value) == accepted
     assert "400" in DOCUMENT["paths"]["/royalty-runs/{period}"]["get"]["responses"]
     assert "400" in DOCUMENT["paths"]["/me/statements/{period}"]["get"]["responses"]
+
+
+# --- a product another production sells: 409, and nothing changes ------------------------------
+
+def _stripe_products(product_ids: list[str]) -> list[dict]:
+    return [{"provider": "stripe", "product_id": p} for p in product_ids]
+
+
+def _sellers_of(world, product_id: str, candidates: list[str]) -> list[str]:
+    """Which of `candidates` a sale of `product_id` is booked to (none: it maps to no production)."""
+    def gross() -> dict[str, int]:
+        return {p: world.expect(200, "GET", f"/productions/{p}", "producer")["totals"]["gross"]["amount"]
+                for p in candidates}
+
+    before = gross()
+    world.stripe(checkout_session(unique("pi_probe_"), 100, product_id=product_id))
+    after = gross()
+    return [p for p in candidates if after[p] != before[p]]
+
+
+@pytest.mark.parametrize("dropped, taken", [(0, 1), (1, 1), (2, 1), (5, 1), (2, 3), (5, "released")])
+def test_a_patch_adding_a_product_another_production_sells_is_a_409_that_changes_nothing(shared_world, dropped, taken):
+    world = shared_world
+    own = [unique("prod_own_") for _ in range(6)]
+    mine = world.fresh_draft(products=_stripe_products(own))
+    if taken == "released":
+        theirs, taken_ids = world.released, ["prod_matrix"]
+    else:
+        taken_ids = [unique("prod_taken_") for _ in range(taken)]
+        theirs = world.fresh_draft(products=_stripe_products(taken_ids))
+    free = unique("prod_free_")
+    before = {p: world.expect(200, "GET", f"/productions/{p}", "producer") for p in (mine, theirs)}
+
+    reply = world.request("PATCH", f"/productions/{mine}", "producer", json={
+        "title": "Changed", "products": _stripe_products([*own[dropped:], free, *taken_ids])})
+
+    assert reply.status_code == 409, reply.text
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert any(t in reply.json()["detail"] for t in taken_ids), reply.json()
+    assert {p: world.expect(200, "GET", f"/productions/{p}", "producer") for p in (mine, theirs)} == before
+    assert [_sellers_of(world, p, [mine, theirs]) for p in own] == [[mine]] * len(own)
+    assert [_sellers_of(world, p, [mine, theirs]) for p in taken_ids] == [[theirs]] * len(taken_ids)
+    assert _sellers_of(world, free, [mine, theirs]) == []
+
+
+def test_a_new_production_listing_a_product_another_sells_is_a_409_and_maps_none_of_its_products(shared_world):
+    world = shared_world
+    free = [unique("prod_free_") for _ in range(3)]
+
+    reply = world.request("POST", "/productions", "producer", json={
+        "title": "Late", "format": "book", "currency": "USD", "products": _stripe_products([*free, "prod_matrix"])})
+
+    assert reply.status_code == 409 and "prod_matrix" in reply.json()["detail"], reply.text
+    assert [_sellers_of(world, p, [world.released]) for p in free] == [[], [], []]
+    assert _sellers_of(world, "prod_matrix", [world.released]) == [world.released]
+
+
+@pytest.mark.parametrize("products", [["prod_matrix", "prod_matrix"], ["prod_same", "prod_same"]])
+def test_a_product_listed_twice_in_one_patch_is_a_400_naming_the_repeat(shared_world, products):
+    world = shared_world
+    mine = world.fresh_draft()
+    before = world.expect(200, "GET", f"/productions/{mine}", "producer")
+
+    reply = world.request("PATCH", f"/productions/{mine}", "producer", json={"products": _stripe_products(products)})
+
+    assert reply.status_code == 400 and reply.json()["errors"][0]["field"] == "products.1", reply.text
+    assert world.expect(200, "GET", f"/productions/{mine}", "producer") == before
+
+
+def _race(world, requests_: list[tuple[str, dict]]) -> list[int]:
+    """Sends the PATCHes at once (one thread each); their statuses, in order."""
+    barrier = threading.Barrier(len(requests_))
+
+    def send(production_id: str, body: dict) -> int:
+        barrier.wait()
+        return world.request("PATCH", f"/productions/{production_id}", "producer", json=body).status_code
+
+    with ThreadPoolExecutor(len(requests_)) as pool:
+        return list(pool.map(lambda r: send(*r), requests_))
+
+
+def test_two_productions_racing_for_one_product_get_one_200_and_one_409(shared_world):
+    world = shared_world
+    for _ in range(3):
+        first, second, product = world.fresh_draft(), world.fresh_draft(), unique("prod_contested_")
+
+        statuses = _race(world, [(p, {"products": _stripe_products([product])}) for p in (first, second)])
+
+        assert sorted(statuses) == [200, 409]
+        winner = (first, second)[statuses.index(200)]
+        assert _sellers_of(world, product, [first, second]) == [winner]
+
+
+def test_racing_patches_of_one_production_leave_its_products_and_their_mappings_in_step(shared_world):
+    world = shared_world
+    for _ in range(3):
+        own = [unique("prod_own_") for _ in range(3)]
+        mine = world.fresh_draft(products=_stripe_products(own))
+        added = [unique("prod_new_"), unique("prod_new_")]
+
+        statuses = _race(world, [(mine, {"products": _stripe_products([*own[:n], *own[n + 1:], added[n]])})
+                                 for n in (0, 1)])
+
+        assert 200 in statuses and set(statuses) <= {200, 409}
+        listed = {p["product_id"] for p in world.expect(200, "GET", f"/productions/{mine}", "producer")["products"]}
+        for product in [*own, *added]:
+            assert _sellers_of(world, product, [mine]) == ([mine] if product in listed else []), product

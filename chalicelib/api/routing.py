@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from chalice import Blueprint, CORSConfig, Response
 from pydantic import BaseModel, ConfigDict
@@ -204,6 +204,33 @@ def _validation_problem(error, location: str | None) -> Problem:
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
     return Response(body=body, status_code=status, headers={"Content-Type": JSON, **(headers or {})})
+
+
+# OWASP's CSV injection guidance: a cell a spreadsheet would read as a formula (or as the start
+# of one, after a tab or a carriage return) is prefixed with a single quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_response(header: list[str], rows: Iterable[list]) -> Response:
+    """Rows as CSV (RFC 4180) that a spreadsheet opens without running anything: a text cell
+    that begins like a formula is neutralised, so a title `=1+1` shows as `'=1+1`. Integers
+    (amounts in minor units) are numbers and stay as they are: `-750` is a negative amount, and
+    a column of them stays summable. Every CSV the API serves goes through here."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in [header, *rows]:
+        writer.writerow([_csv_cell(value) for value in row])
+    return Response(body=out.getvalue(), status_code=200, headers={"Content-Type": "text/csv; charset=utf-8"})
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def problem_response(problem) -> Response:

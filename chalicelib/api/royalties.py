@@ -11,7 +11,7 @@ from chalicelib.api.cursors import Paging
 from chalicelib.api.fields import Period
 from chalicelib.api.productions import Money, visible_production
 from chalicelib.api.records import Owner, Pagination
-from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router, json_response
+from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router, csv_response, json_response
 from chalicelib.errors import NotFound
 
 router = Router("royalties")
@@ -67,6 +67,9 @@ class StatementLine(ResponseModel):
     record_title: str
     via: Via
     amount: int
+
+
+CSV_LINE_FIELDS = list(StatementLine.model_fields)
 
 
 class Statement(ResponseModel):
@@ -162,24 +165,10 @@ def get_statements(ctx, period: str):
                              record_id=line.record_id, record_title=line.record_title, via=line.via,
                              amount=line.amount) for line in row.lines]) for row in found]
     if "text/csv" in (ctx.headers.get("accept") or ""):
-        return _csv(statements)
+        return csv_response(["currency", *CSV_LINE_FIELDS], [
+            [statement.currency, *(getattr(line, f) for f in CSV_LINE_FIELDS)]
+            for statement in statements for line in statement.lines])
     return PeriodStatements(period=period, statements=statements)
-
-
-def _csv(statements: list[Statement]):
-    import csv
-    import io
-
-    from chalice import Response
-
-    fields = ["currency", "production_id", "production_title", "record_id", "record_title", "via", "amount"]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(fields)
-    for statement in statements:
-        for line in statement.lines:
-            writer.writerow([statement.currency, *(getattr(line, f) for f in fields[1:])])
-    return Response(body=out.getvalue(), status_code=200, headers={"Content-Type": "text/csv; charset=utf-8"})
 
 
 @router.route("GET", "/productions/{production_id}/splits", summary="How the pool to date splits, lineage included",

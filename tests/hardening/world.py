@@ -113,12 +113,13 @@ class World:
 
     # --- store deliveries -------------------------------------------------------------------
 
-    def stripe_delivery(self, obj: dict, event_type: str = "checkout.session.completed") -> tuple[bytes, dict]:
-        raw = body_of(stripe_event(event_type, obj))
+    def stripe_delivery(self, obj: dict, event_type: str = "checkout.session.completed",
+                        created: int | None = None) -> tuple[bytes, dict]:
+        raw = body_of(stripe_event(event_type, obj, created=created))
         return raw, {"Stripe-Signature": stripe_signature(raw), "Content-Type": "application/json"}
 
-    def stripe(self, obj: dict, event_type: str = "checkout.session.completed") -> dict:
-        raw, headers = self.stripe_delivery(obj, event_type)
+    def stripe(self, obj: dict, event_type: str = "checkout.session.completed", created: int | None = None) -> dict:
+        raw, headers = self.stripe_delivery(obj, event_type, created)
         return self.expect(200, "POST", "/webhooks/stripe", data=raw, headers=headers)
 
     def shopify_delivery(self, product_id: int) -> tuple[bytes, dict]:

@@ -3,7 +3,8 @@
 Starts moto's server on a free loopback port, creates every table, bucket, queue and bucket
 notification, serves the API with Chalice's local server (no autoreload, so in-memory state
 survives edits; restart to pick up code changes), and runs the event pump. Ctrl-C stops it all.
-The same server serves the public site under /site/ (`local/site.py`); `--demo` (`make demo`)
+Requests no route declares get API Gateway's own JSON 403 (`local/gateway.py`). The same
+server serves the public site under /site/ (`local/site.py`); `--demo` (`make demo`)
 seeds a small community through the public API once the stack is up (`local/demo.py`).
 """
 from __future__ import annotations
@@ -48,11 +49,13 @@ def main() -> int:
     from chalice.local import create_local_server
 
     from local.control import control_server
+    from local.gateway import answer_like_api_gateway
     from local.pump import EventPump
     from local.site import local_config, serve_site
 
     config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
     api = create_local_server(config.chalice_app, config, args.host, args.port)
+    answer_like_api_gateway(api)  # before the site, which adds what it serves to what is routed
     pump = EventPump(config.chalice_app, boto3.client("sqs"))
     # Port 0 asks the system for a free port; the URLs show the ones bound.
     api_url = f"http://{args.host}:{api.server.server_address[1]}"

@@ -3,7 +3,8 @@
 Serving the site from the API's origin keeps the browser's requests same-origin, as the
 deployed stack does with one CloudFront distribution (the site at `/`, the API at `/api/*`):
 no CORS preflight on any API call, and no CORS in the app. Only `GET`/`HEAD` under `/site`
-are answered here; every other request goes to Chalice's handler untouched.
+are answered here; every other request goes to Chalice's handler untouched (or, under `make
+dev`, to the gateway's refusal first: `local/gateway.py`).
 
 `/site/config.json` is not a file: it tells the site where the API is (the same origin) and
 how to sign in on this stage (a local token from the control endpoint, `local/control.py`).
@@ -39,6 +40,11 @@ def serve_site(local_server, config: dict, site_dir: Path = SITE_DIR) -> None:
     server.RequestHandlerClass = functools.partial(handler, *wrapped.args, **wrapped.keywords)
 
 
+def _is_site_path(target: str) -> bool:
+    path = unquote(urlsplit(target).path)
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
 def _site_handler(base: type, root: Path, config_body: bytes) -> type:
     class SiteHandler(base):
         def do_GET(self):
@@ -49,9 +55,13 @@ def _site_handler(base: type, root: Path, config_body: bytes) -> type:
             if not self._serve_site(head=True):
                 super().do_HEAD()
 
+        def serves(self, method: str, path: str) -> bool:
+            """What the site serves, beside the API (`local/gateway.py` refuses the rest)."""
+            return (method in ("GET", "HEAD") and _is_site_path(path)) or super().serves(method, path)
+
         def _serve_site(self, head: bool) -> bool:
             path = unquote(urlsplit(self.path).path)
-            if path != PREFIX and not path.startswith(PREFIX + "/"):
+            if not _is_site_path(self.path):
                 return False
             if path == PREFIX:  # relative module URLs need the trailing slash
                 self._send(301, b"", "text/plain", head, {"Location": PREFIX + "/"})

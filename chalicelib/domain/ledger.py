@@ -14,10 +14,11 @@ net. Periods are calendar months (UTC) named `YYYY-MM`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from chalicelib.domain.money import MoneyError, split_by_amounts, to_minor_units
+from chalicelib.domain.money import MoneyError, checked, shown, split_by_amounts, to_minor_units
 
 SALE, REFUND, DISPUTE, DISPUTE_REVERSAL, COST = "sale", "refund", "dispute", "dispute_reversal", "cost"
 SIGN = {SALE: 1, REFUND: -1, DISPUTE: -1, DISPUTE_REVERSAL: 1, COST: -1}
@@ -207,8 +208,9 @@ def _book_shopify_refund(payment: Payment, refund: HeldRefund) -> Outcome:
     currency = payment.currency
     if refund.line_subtotals:
         amounts = {line: to_minor_units(subtotal, currency) for line, subtotal in refund.line_subtotals.items()}
+        checked(sum(amounts.values()))  # the refund's total, as bounded as each of its lines
     else:
-        total = sum(to_minor_units(amount, currency) for amount in refund.transactions_total)
+        total = checked(sum(to_minor_units(amount, currency) for amount in refund.transactions_total))
         amounts = split_by_amounts(total, {key: line.amount for key, line in payment.lines.items()})
     outcome = Outcome()
     for line_key, amount in sorted(amounts.items()):
@@ -235,14 +237,45 @@ def _route(payment: Payment, line_key: str, entry: Entry) -> Outcome:
     return Outcome(bookings=[Booking(entry, line.production_id)])
 
 
+# ISO 8601 as the stores send it, in ASCII digits; an offset-less time is taken as UTC.
+_ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})?")
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9999
+_LATEST_UNIX = int(datetime(LATEST_YEAR, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp())
+
+
+class TimeError(ValueError):
+    """An event time that is no UTC time of the years 1970–9999."""
+
+
 def utc_time(moment: str) -> str:
     """An ISO 8601 time with any offset (Shopify sends the shop's) as RFC 3339 UTC, ms."""
     from chalicelib.domain.clock import to_rfc3339
 
-    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if not isinstance(moment, str) or not _ISO_TIME.fullmatch(moment):
+        raise TimeError(f"{shown(moment)} is not an ISO 8601 time (YYYY-MM-DDThh:mm:ss with an offset)")
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError as e:  # a 31st of February, an hour 25
+        raise TimeError(f"{shown(moment)} is not a time that exists") from e
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return to_rfc3339(parsed)
+    try:
+        utc = parsed.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is in year 0
+        utc = None
+    if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise TimeError(f"{shown(moment)} is not in the years {EARLIEST_YEAR}–{LATEST_YEAR} (UTC)")
+    return to_rfc3339(utc)
+
+
+def unix_time(seconds: int) -> str:
+    """Seconds since 1970 (Stripe's `created`) as RFC 3339 UTC, ms; up to the end of 9999."""
+    from chalicelib.domain.clock import to_rfc3339
+
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= _LATEST_UNIX:
+        raise TimeError(f"{shown(seconds)} is not a whole number of seconds from 0 (1970) to {_LATEST_UNIX} "
+                        f"(the end of {LATEST_YEAR})")
+    return to_rfc3339(datetime.fromtimestamp(seconds, timezone.utc))
 
 
 def period_of(moment: str) -> str:

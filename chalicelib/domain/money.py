@@ -17,8 +17,11 @@ _EXPONENTS = {
         "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
     **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
 }
-_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
-_DECIMAL = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+# Matched whole (`fullmatch`): `$` would also match before a trailing newline ("usd\n"), and
+# `\d` would take other scripts' digits ("١", which Decimal reads as 1).
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+_DECIMAL = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?")
+FINEST_EXPONENT = max(_EXPONENTS.values())
 
 
 class MoneyError(ValueError):
@@ -27,8 +30,8 @@ class MoneyError(ValueError):
 
 def normalise_currency(code: str) -> str:
     """`usd` → `USD` (Stripe sends lowercase codes; the API returns uppercase)."""
-    if not isinstance(code, str) or not _CURRENCY.match(code):
-        raise MoneyError(f"{code!r} is not a three-letter ISO 4217 currency code")
+    if not isinstance(code, str) or not _CURRENCY.fullmatch(code):
+        raise MoneyError(f"{shown(code)} is not a three-letter ISO 4217 currency code")
     return code.upper()
 
 
@@ -38,25 +41,49 @@ def exponent(currency: str) -> int:
 
 def to_minor_units(amount: str, currency: str) -> int:
     """`"19.99"` USD → 1999; `"500"` JPY → 500; `"1.250"` KWD → 1250; `"0.001"` USD → error."""
-    from decimal import Decimal, InvalidOperation  # on first use: not every request needs it
-
-    if not isinstance(amount, str) or not _DECIMAL.match(amount.strip()):
-        raise MoneyError(f"{amount!r} is not a decimal amount")
-    try:
-        scaled = Decimal(amount.strip()).scaleb(exponent(currency))
-    except InvalidOperation as e:  # pragma: no cover - the pattern above admits only decimals
-        raise MoneyError(f"{amount!r} is not a decimal amount") from e
+    scaled = _decimal(amount).scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
-        raise MoneyError(f"{amount!r} has more decimals than {normalise_currency(currency)} has")
+        raise MoneyError(f"{shown(amount)} has more decimals than {normalise_currency(currency)} has")
     return checked(int(scaled))
+
+
+def check_decimal_amount(amount: str) -> None:
+    """Refuses a decimal amount that no currency could take, for amounts whose currency is not
+    known yet: more decimals than the finest currency has (3), or beyond the bound even in a
+    currency whose major unit is its minor unit (JPY)."""
+    value = _decimal(amount)
+    finest = value.scaleb(FINEST_EXPONENT)
+    if finest != finest.to_integral_value():
+        raise MoneyError(f"{shown(amount)} has more decimals than any currency has")
+    checked(int(value))
+
+
+def _decimal(amount: str):
+    from decimal import Decimal  # on first use: not every request needs it
+
+    if not isinstance(amount, str) or not _DECIMAL.fullmatch(amount):
+        raise MoneyError(f"{shown(amount)} is not a decimal amount (ASCII digits, an optional '.' and decimals)")
+    return Decimal(amount)
 
 
 def checked(amount: int) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise MoneyError(f"{amount!r} is not an integer amount of minor units")
+        raise MoneyError(f"{shown(amount)} is not an integer amount of minor units")
     if abs(amount) > MAX_AMOUNT:
         raise MoneyError(f"{amount} is beyond the bound of 10^12 minor units")
     return amount
+
+
+def shown(value: object) -> str:
+    """A refused value as an error message quotes it: as JSON writes it (escapes make "١" and a
+    trailing newline visible), cut short, since a refused value may be a megabyte long."""
+    import json
+    from decimal import Decimal
+
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "an array"
+    text = format(value, "f") if isinstance(value, Decimal) else json.dumps(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def split_by_amounts(total: int, amounts: dict[str, int]) -> dict[str, int]:

@@ -8,30 +8,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
-from chalicelib.domain.clock import to_rfc3339
+from chalicelib.domain.ledger import unix_time
 from chalicelib.domain.money import MoneyError, checked, normalise_currency
 from chalicelib.errors import BadRequest, Unauthorized
+from chalicelib.webhooks.payload import text
 
 TOLERANCE_SECONDS = 300
+MAX_HEADER_CHARS = 2048  # a t, a few v1 (two while a secret is rolled) and Stripe's test-mode v0
+MAX_SIGNATURES = 8
+# Matched whole, in ASCII: `str.isdigit()` also takes "²", which `int()` then refuses.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
+_OTHER_SCHEME = re.compile(r"[a-z][a-z0-9_]{0,15}=[!-+\--~]{0,256}")  # printable ASCII but ","
+_SHAPE = "expected t=<unix seconds>,v1=<64 hex digits>[,v1=<64 hex digits>…]"
 
 
 def verify(raw_body: bytes, header: str | None, secrets: list[bytes], now: float | None = None) -> None:
     """Raises Unauthorized unless one `v1` signs `raw_body` with one of `secrets` within the tolerance."""
     if not header:
         raise Unauthorized("The Stripe-Signature header is missing.")
-    timestamp, signatures = None, []
-    for part in header.split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t":
-            timestamp = value
-        elif name == "v1":
-            signatures.append(value)
-    if timestamp is None or not timestamp.isdigit() or not signatures:
-        raise Unauthorized("The Stripe-Signature header is malformed.")
+    timestamp, signatures = _signature_header(header.strip(" \t"))
     if abs((time.time() if now is None else now) - int(timestamp)) > TOLERANCE_SECONDS:
         raise Unauthorized("The Stripe-Signature timestamp is outside the 300 s tolerance.")
     signed = timestamp.encode() + b"." + raw_body
@@ -43,6 +43,27 @@ def verify(raw_body: bytes, header: str | None, secrets: list[bytes], now: float
             matched |= hmac.compare_digest(signature.encode(), candidate.encode())
     if not matched:
         raise Unauthorized("No Stripe-Signature v1 value matches this body.")
+
+
+def _signature_header(header: str) -> tuple[str, list[str]]:
+    """`t=<unix>,v1=<hex>[,v1=<hex>…]`, parsed as Stripe sends it: one `t` in ASCII digits, each
+    `v1` 64 hex digits; other schemes (`v0`) are ignored but must be as plain."""
+    if len(header) > MAX_HEADER_CHARS:
+        raise Unauthorized(f"The Stripe-Signature header is longer than {MAX_HEADER_CHARS} characters.")
+    timestamp, signatures = None, []
+    for part in header.split(","):
+        name, _, value = part.partition("=")
+        if name == "t" and timestamp is None and _TIMESTAMP.fullmatch(value):
+            timestamp = value
+        elif name == "v1" and _SIGNATURE.fullmatch(value):
+            signatures.append(value.lower())
+        elif name in ("t", "v1") or not _OTHER_SCHEME.fullmatch(part):
+            raise Unauthorized(f"The Stripe-Signature header is malformed: {_SHAPE}.")
+    if timestamp is None or not signatures:
+        raise Unauthorized(f"The Stripe-Signature header lacks its {'t' if timestamp is None else 'v1'}: {_SHAPE}.")
+    if len(signatures) > MAX_SIGNATURES:
+        raise Unauthorized(f"The Stripe-Signature header has more than {MAX_SIGNATURES} v1 values.")
+    return timestamp, signatures
 
 
 @dataclass(frozen=True)
@@ -85,62 +106,72 @@ def parse(payload: object) -> Event:
     to refuse, not to guess at)."""
     try:
         return _parse(payload)
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except KeyError as e:
+        raise BadRequest(f"This Stripe event lacks the field {e}.") from e
+    except (TypeError, ValueError, AttributeError) as e:
         raise BadRequest(f"This Stripe event is not shaped as Stripe sends it: {e}.") from e
 
 
 def _parse(payload) -> Event:
-    event_id, kind = _text(payload["id"]), _text(payload["type"])
-    created = payload["created"]
-    if isinstance(created, bool) or not isinstance(created, int):
-        raise ValueError("'created' must be a unix time")
-    when = to_rfc3339(datetime.fromtimestamp(created, timezone.utc))
-    obj = payload["data"]["object"]
+    event_id, kind = text(payload["id"]), text(payload["type"])
+    when = _field(unix_time, payload, "created")
+    obj = _object(payload["data"], "data")["object"]
+    _object(obj, "data.object")
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if kind == "checkout.session.completed" and obj.get("payment_status") != "paid":
             return Event(event_id, kind, None)  # async payments report success later
-        return Event(event_id, kind, _sale(obj, obj.get("payment_intent") or obj["id"], obj["amount_total"], when))
+        return Event(event_id, kind, _sale(obj, obj.get("payment_intent") or obj["id"], "amount_total", when))
     if kind == "payment_intent.succeeded":
-        metadata = obj.get("metadata") or {}
+        metadata = _object(obj.get("metadata") or {}, "metadata")
         if not (metadata.get("production_id") or metadata.get("product_id")):
             return Event(event_id, kind, None)
-        amount = obj["amount_received"] if obj.get("amount_received") is not None else obj["amount"]
+        amount = "amount_received" if obj.get("amount_received") is not None else "amount"
         return Event(event_id, kind, _sale(obj, obj["id"], amount, when))
     if kind == "charge.refunded":
         return Event(event_id, kind, RefundTotal(
-            _reference(obj), _amount(obj["amount_refunded"]), normalise_currency(obj["currency"]), when))
+            _reference(obj), _field(_amount, obj, "amount_refunded"), _currency(obj), when))
     if kind == "charge.dispute.created" or (kind == "charge.dispute.closed" and obj.get("status") == "won"):
         return Event(event_id, kind, Dispute(
-            _reference(obj), _text(obj["id"]), kind == "charge.dispute.closed", _amount(obj["amount"]),
-            normalise_currency(obj["currency"]), when))
+            _reference(obj), text(obj["id"]), kind == "charge.dispute.closed", _field(_amount, obj, "amount"),
+            _currency(obj), when))
     return Event(event_id, kind, None)
 
 
-def _sale(obj: dict, reference, amount, when: str) -> Sale:
-    metadata = obj.get("metadata") or {}
+def _sale(obj: dict, reference, amount_field: str, when: str) -> Sale:
+    metadata = _object(obj.get("metadata") or {}, "metadata")
     production_id, product_id = metadata.get("production_id"), metadata.get("product_id")
-    return Sale(_text(reference), _amount(amount), normalise_currency(obj["currency"]), when,
-                _text(production_id) if production_id else None, _text(product_id) if product_id else None)
+    return Sale(text(reference), _field(_amount, obj, amount_field), _currency(obj), when,
+                text(production_id) if production_id else None, text(product_id) if product_id else None)
 
 
 def _reference(obj: dict) -> str:
     """Refunds and disputes attach to their sale by payment_intent. A charge made without one
     (the legacy Charges API) is kept under its charge id: held there, never dropped."""
     charge = obj["id"] if obj.get("object") == "charge" else obj.get("charge")
-    return _text(obj.get("payment_intent") or charge)
+    return text(obj.get("payment_intent") or charge)
+
+
+def _field(parse, obj: dict, name: str):
+    """`parse(obj[name])`, its refusal naming the field."""
+    try:
+        return parse(obj[name])
+    except ValueError as e:
+        raise ValueError(f"{name}: {e}") from e
+
+
+def _currency(obj: dict) -> str:
+    return _field(normalise_currency, obj, "currency")
+
+
+def _object(value, name: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} is not a JSON object")
+    return value
 
 
 def _amount(value) -> int:
-    try:
-        amount = checked(value)
-    except MoneyError as e:
-        raise ValueError(str(e)) from e
+    """An integer of minor units from 0 to 10^12: not a bool, a float or a string."""
+    amount = checked(value)
     if amount < 0:
-        raise ValueError("amounts are never negative")
+        raise MoneyError(f"{amount} is negative: Stripe's amounts never are")
     return amount
-
-
-def _text(value) -> str:
-    if not isinstance(value, str) or not value or len(value) > 255:
-        raise ValueError(f"{value!r} is not an id")
-    return value

@@ -348,3 +348,130 @@ def test_a_refund_of_a_charge_without_payment_intent_is_taken_not_refused(client
 
     assert reply.status == 200 and reply.json == {"outcome": "taken"}
     assert ledger(client, producer, production) == []  # held under the charge id: no sale to book it to
+
+
+# Hostile but signed: each is a 400 naming what is wrong, and stores nothing, not even the event's
+# dedupe marker (the same event id, delivered well-formed, is then taken).
+
+def _refused_and_forgotten(client, producer, production, admin, event: dict, says: str, body: bytes | None = None):
+    problem = assert_problem(post_stripe(client, event, body=body), 400)
+    assert says in problem["detail"], problem["detail"]
+    assert post_stripe(client, sale(production_id=production, event_id=event["id"])).json == {"outcome": "taken"}
+    # Only the well-formed sale: a refund or dispute held from the refused event would book with it.
+    assert ledger(client, producer, production) == [("sale", 2000)]
+    assert client.get("/sales/unmatched", token=admin).json["items"] == []
+
+
+def _refund(amount_refunded):
+    return stripe_event("charge.refunded", charge("pi_1", 2000, 0) | {"amount_refunded": amount_refunded})
+
+
+def _dispute(amount):
+    return stripe_event("charge.dispute.created", dispute("pi_1", "dp_1", 0) | {"amount": amount})
+
+
+def _intent(**amounts):
+    return stripe_event("payment_intent.succeeded", payment_intent("pi_1", 2000, product_id="prod_book") | amounts)
+
+
+def _checkout(amount_total):
+    return stripe_event("checkout.session.completed", checkout_session("pi_1", 0, product_id="prod_book")
+                        | {"amount_total": amount_total})
+
+
+@pytest.mark.parametrize("event, says", [
+    pytest.param(_checkout(10**12 + 1), "amount_total: 1000000000001 is beyond the bound", id="sale-over-bound"),
+    pytest.param(_checkout(10**40), "beyond the bound of 10^12", id="sale-10^40"),
+    pytest.param(_checkout(-1), "amount_total: -1 is negative", id="sale-negative"),
+    pytest.param(_checkout(True), "amount_total: true is not an integer", id="sale-bool"),
+    pytest.param(_checkout(2000.0), "amount_total: 2000.0 is not an integer", id="sale-float"),
+    pytest.param(_checkout("2000"), 'amount_total: "2000" is not an integer', id="sale-string"),
+    pytest.param(_checkout(None), "amount_total: null is not an integer", id="sale-null"),
+    pytest.param(_intent(amount_received=10**13), "amount_received: 10000000000000 is beyond", id="intent-received"),
+    pytest.param(_intent(amount_received=None, amount=-5), "amount: -5 is negative", id="intent-amount"),
+    pytest.param(_intent(amount_received=False), "amount_received: false", id="intent-bool"),
+    pytest.param(_refund(10**12 + 1), "amount_refunded: 1000000000001 is beyond", id="refund-over-bound"),
+    pytest.param(_refund(True), "amount_refunded: true", id="refund-bool"),
+    pytest.param(_refund(-1), "amount_refunded: -1 is negative", id="refund-negative"),
+    pytest.param(_refund(1.5), "amount_refunded: 1.5", id="refund-float"),
+    pytest.param(_dispute(10**15), "amount: 1000000000000000 is beyond", id="dispute-over-bound"),
+    pytest.param(_dispute(False), "amount: false", id="dispute-bool"),
+])
+def test_a_signed_amount_that_is_no_bounded_count_of_minor_units_is_400_and_stores_nothing(
+        client, producer, production, admin, event, says):
+    _refused_and_forgotten(client, producer, production, admin, event, says)
+
+
+@pytest.mark.parametrize("created, says", [
+    pytest.param(10**19, "10000000000000000000 is not a whole number of seconds", id="10^19"),
+    pytest.param(253402300800, "to 253402300799 (the end of 9999)", id="year-10000"),
+    pytest.param(-1, "-1 is not a whole number of seconds", id="before-1970"),
+    pytest.param(True, "created: true", id="bool"),
+    pytest.param(1.7e9, "created: 1700000000.0", id="float"),
+    pytest.param("1700000000", 'created: "1700000000"', id="string"),
+])
+def test_a_created_time_outside_1970_to_9999_is_400_and_stores_nothing(client, producer, production, admin,
+                                                                       created, says):
+    event = _refund(500)
+    event["created"] = created
+
+    _refused_and_forgotten(client, producer, production, admin, event, says)
+
+
+@pytest.mark.parametrize("make, currency", [
+    *((_checkout, c) for c in ["usd\n", "usd ", " usd", "us", "usdd", "ＵＳＤ", "üsd", "", 840, None]),
+    (_refund, "usd\n"), (_dispute, "usd\n"),
+])
+def test_a_currency_that_is_not_three_ascii_letters_is_400_and_stores_nothing(client, producer, production, admin,
+                                                                               make, currency):
+    event = make(2000)
+    event["data"]["object"]["currency"] = currency
+
+    _refused_and_forgotten(client, producer, production, admin, event, "currency: ")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("id", "evt\n1"), ("id", "evt\ud8001"), ("id", "x" * 256), ("id", 42), ("type", ""),
+])
+def test_an_event_id_or_type_that_no_store_could_keep_is_400(client, producer, production, admin, field, value):
+    event = sale(production_id=production)
+    event[field] = value
+
+    assert_problem(post_stripe(client, event), 400)
+    _nothing_stored(client, producer, production, admin)
+
+
+@pytest.mark.parametrize("header", [
+    pytest.param("t=\xb2,v1=" + "0" * 64, id="superscript-t"),
+    pytest.param("t=\u0661\u0667\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0660,v1=" + "0" * 64, id="arabic-t"),
+    pytest.param("t=1700000000\n,v1=" + "0" * 64, id="t-newline"),
+    pytest.param("t=1,t=2,v1=" + "0" * 64, id="two-t"),
+    pytest.param("t=" + "9" * 13 + ",v1=" + "0" * 64, id="long-t"),
+    pytest.param("t=,v1=" + "0" * 64, id="empty-t"),
+    pytest.param("v1=" + "0" * 64, id="no-t"),
+    pytest.param("t=1700000000", id="no-v1"),
+    pytest.param("t=1700000000,v1=" + "0" * 63, id="short-v1"),
+    pytest.param("t=1700000000,v1=" + "0" * 65, id="long-v1"),
+    pytest.param("t=1700000000,v1=" + "g" * 64, id="not-hex"),
+    pytest.param("t=1700000000,v1=" + "\u0660" * 64, id="arabic-hex"),
+    pytest.param("t=1700000000,,v1=" + "0" * 64, id="empty-part"),
+    pytest.param("t=1700000000,v1=" + "0" * 64 + ",\u2603=snow", id="non-latin-1"),
+    pytest.param("t=1700000000," + ",".join(["v1=" + "0" * 64] * 40), id="enormous"),
+    pytest.param("=", id="bare-equals"),
+])
+def test_a_stripe_signature_header_not_shaped_as_stripe_sends_it_is_401_and_stores_nothing(
+        client, producer, production, admin, header):
+    body = body_of(sale(production_id=production))
+
+    problem = assert_problem(post_stripe(client, {}, body=body, signature=header), 401)
+
+    assert "Stripe-Signature" in problem["detail"]
+    _nothing_stored(client, producer, production, admin)
+
+
+def test_a_signature_in_uppercase_hex_is_accepted(client, producer, production):
+    body = body_of(sale(production_id=production))
+    t, v1 = stripe_signature(body).split(",")
+
+    assert post_stripe(client, {}, body=body, signature=f"{t},{v1.upper().replace('V1=', 'v1=')}").status == 200
+    assert ledger(client, producer, production) == [("sale", 2000)]

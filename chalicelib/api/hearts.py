@@ -8,7 +8,7 @@ from pydantic import Field
 from chalicelib import services
 from chalicelib.api.cursors import Paging
 from chalicelib.api.members import find_member
-from chalicelib.api.records import Kind, Pagination, RecordPage, record_outs
+from chalicelib.api.records import PAGE_LIMIT, Kind, RecordPage, RecordPagination, record_outs
 from chalicelib.api.routing import Access, QueryParams, ResponseModel, Router
 from chalicelib.domain.ids import is_id
 from chalicelib.errors import Forbidden, NotFound
@@ -24,7 +24,7 @@ class HeartState(ResponseModel):
 class TrendingQuery(QueryParams):
     kind: Kind | None = None
     window: Literal["day", "week"] = Field(default="week", description="day: last 24 hours; week: last 7 days.")
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: int = Field(default=20, ge=1, le=100, description=PAGE_LIMIT)
     cursor: str | None = None
 
 
@@ -86,13 +86,12 @@ def _announce(record_id: str) -> None:
 
 
 @router.route("GET", "/members/{handle}/hearts", summary="Records a member hearted, most recent first",
-              access=Access.PUBLIC, query=Pagination, response=RecordPage)
+              access=Access.PUBLIC, query=RecordPagination, response=RecordPage)
 def member_hearts(ctx, handle: str):
     member = find_member(handle)
     query = ctx.query()
     paging = Paging(ctx, f"hearts|{member.id}", query.cursor)
-    record_ids, last = services.hearts().hearts_by(member.sub, query.limit, paging.after)
-    return RecordPage(items=_ready_records(ctx, record_ids), next_cursor=paging.next_cursor(last))
+    return _ready_page(ctx, paging, *services.hearts().hearts_by(member.sub, query.limit, paging.after))
 
 
 @router.route("GET", "/trending", summary="Ready records by hearts received in the window",
@@ -100,13 +99,18 @@ def member_hearts(ctx, handle: str):
 def trending(ctx):
     query = ctx.query()
     paging = Paging(ctx, f"trending|{query.window}|{query.kind}", query.cursor)
-    record_ids, last = services.hearts().trending(query.window, query.kind, query.limit, paging.after)
-    return RecordPage(items=_ready_records(ctx, record_ids), next_cursor=paging.next_cursor(last))
+    return _ready_page(ctx, paging, *services.hearts().trending(query.window, query.kind, query.limit, paging.after))
 
 
-def _ready_records(ctx, record_ids: list[str]):
-    """The ready ones among `record_ids`, in that order (one batch read)."""
+def _ready_page(ctx, paging: Paging, entries: list[tuple[str, str]], last: str | None) -> RecordPage:
+    """The ready records among `entries` (record id, position), in that order: one batch read,
+    and one more for long bodies. A page whose bodies are too long to serve at once ends early
+    and continues after the position of its last record."""
     from chalicelib.domain.records import READY
 
-    records = services.records().get_many(record_ids)
-    return record_outs(ctx, [records[i] for i in record_ids if i in records and records[i].status == READY])
+    found = services.records().get_many([record_id for record_id, _ in entries])
+    ready = [(found[i], position) for i, position in entries if i in found and found[i].status == READY]
+    served, taken = services.records().serve([record for record, _ in ready])
+    if taken < len(ready):
+        last = ready[taken - 1][1]
+    return RecordPage(items=record_outs(ctx, served), next_cursor=paging.next_cursor(last))

@@ -11,6 +11,7 @@ from chalicelib.api.cursors import Paging
 from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
 from chalicelib.domain.ids import is_id
+from chalicelib.domain.records import PAGE_BODY_BYTES
 from chalicelib.errors import FieldError, Forbidden, NotFound, ValidationFailed
 
 router = Router("records")
@@ -25,7 +26,7 @@ Description = Annotated[str, StringConstraints(max_length=5000), no_control_char
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
                 no_control_characters()]
 Tags = Annotated[list[Tag], Field(max_length=10)]
-TextBody = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+TextBody = Annotated[str, StringConstraints(min_length=1, max_length=100_000), no_control_characters(MULTILINE)]
 
 
 class FileDeclaration(RequestBody):
@@ -129,16 +130,25 @@ class RecordPage(ResponseModel):
     next_cursor: str | None
 
 
+PAGE_LIMIT = (f"The most records on the page. A page of long texts ends sooner (at {PAGE_BODY_BYTES // 2**20} MiB "
+              "of bodies, after one record at least), with a next_cursor to the rest.")
+
+
 class ListRecords(QueryParams):
     kind: Kind | None = None
     collaboration_id: str | None = None
     unremixed: bool | None = Field(default=None, description="true: only records nobody has remixed yet.")
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: int = Field(default=20, ge=1, le=100, description=PAGE_LIMIT)
     cursor: str | None = None
 
 
 class Pagination(QueryParams):
     limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+class RecordPagination(QueryParams):
+    limit: int = Field(default=20, ge=1, le=100, description=PAGE_LIMIT)
     cursor: str | None = None
 
 
@@ -325,7 +335,7 @@ def list_records(ctx):
 
 
 @router.route("GET", "/members/{handle}/records", summary="A member's ready records, newest first",
-              access=Access.PUBLIC, query=Pagination, response=RecordPage)
+              access=Access.PUBLIC, query=RecordPagination, response=RecordPage)
 def list_member_records(ctx, handle: str):
     from chalicelib.api.members import find_member
     from chalicelib.storage.records import Feed
@@ -381,7 +391,7 @@ def add_sources(ctx, record_id: str):
 
 
 @router.route("GET", "/records/{record_id}/remixes", summary="Direct remixes that are ready, newest first",
-              access=Access.PUBLIC, query=Pagination, response=RecordPage)
+              access=Access.PUBLIC, query=RecordPagination, response=RecordPage)
 def list_remixes(ctx, record_id: str):
     record = _visible_record(ctx, record_id)
     query = ctx.query()

@@ -13,6 +13,13 @@ UPLOAD_URL_TTL_SECONDS = 15 * 60
 UPLOAD_CLEANUP_MARGIN_SECONDS = 60 * 60
 MEDIA_URL_TTL_SECONDS = 15 * 60
 
+# The bodies one page of a list serves at most, in UTF-8 bytes. 100 bodies of 100,000 4-byte
+# characters are 40 MB, and a Lambda answers 6 MB at most; so a page stops early, holding fewer
+# records than asked (never none) and a cursor to the rest. In JSON the bodies take at most
+# twice this (line breaks and quotes are escaped), the rest of 100 records at their limits
+# about 2.5 MB.
+PAGE_BODY_BYTES = 1024 * 1024
+
 _UPLOAD_KEY = re.compile(r"^uploads/([0-9A-HJKMNP-TV-Z]{26})$")
 
 
@@ -29,6 +36,16 @@ def media_key(record_id: str) -> str:
 def record_id_from_upload_key(key: str) -> str | None:
     match = _UPLOAD_KEY.match(key)
     return match.group(1) if match else None
+
+
+def fitting_page(body_sizes: list[int | None]) -> int:
+    """How many of a page's records, in order, its body budget takes: at least one."""
+    total = 0
+    for n, size in enumerate(body_sizes):
+        total += size or 0
+        if n and total > PAGE_BODY_BYTES:
+            return n
+    return len(body_sizes)
 
 
 def feed_sort_key(created_at: str, record_id: str) -> str:
@@ -78,6 +95,9 @@ class Record:
     remix_count: int = 0
     remix_ids: tuple[str, ...] = ()  # direct remixes that were ever ready, oldest first, capped
     body: str | None = None
+    # The body's UTF-8 bytes, known even where the body itself was not read (storage reads a
+    # long body only where it is served).
+    body_size: int | None = None
     media: Media | None = None
     declared_file: DeclaredFile | None = None
     expires_at: int | None = field(default=None, compare=False)

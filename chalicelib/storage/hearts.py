@@ -87,10 +87,11 @@ class HeartRepository:
         keys = [HeartItem.key(r, sub) for r in dict.fromkeys(record_ids)]
         return {item.record_id for item in HeartItem.batch_get(keys)} if keys else set()
 
-    def hearts_by(self, sub: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
-        """Record ids this identity hearted, most recently hearted first."""
+    def hearts_by(self, sub: str, limit: int, after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        """(record id, position) of the records this identity hearted, most recently hearted
+        first, and the position the next page starts after (None: no more)."""
         page, last = newest_first_page(HeartItem.gsi1, f"HEARTS_BY#{sub}", HeartItem.gsi1sk, limit, after)
-        return [i.record_id for i in page], last
+        return [(i.record_id, i.gsi1sk) for i in page], last
 
     def recount(self, record_id: str, now: datetime, attempts: int = 5) -> None:
         """Sums the shards into the record's `heart_count` (and its owner's received count) and
@@ -152,12 +153,14 @@ class HeartRepository:
             if stale:
                 shard.update(actions=[HeartShardItem.hours[h].remove() for h in stale])
 
-    def trending(self, window: str, kind: str | None, limit: int, after: str | None) -> tuple[list[str], str | None]:
-        """Record ids by hearts inside the window, ties newest first (one Query)."""
+    def trending(self, window: str, kind: str | None, limit: int,
+                 after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        """(record id, position) by hearts inside the window, ties newest first (one Query), and
+        the position the next page starts after (None: no more)."""
         index, partition = (TrendItem.gsi2, f"TRENDING#{window}#{kind}") if kind else (TrendItem.gsi1, f"TRENDING#{window}")
         sort_key = TrendItem.gsi2sk if kind else TrendItem.gsi1sk
         page, last = newest_first_page(index, partition, sort_key, limit, after)
-        return [i.record_id for i in page], last
+        return [(i.record_id, getattr(i, sort_key.attr_name)) for i in page], last
 
     def trending_record_ids(self) -> set[str]:
         """Every record in a trending list (for the hourly roll-up that slides the windows)."""

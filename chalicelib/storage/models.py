@@ -87,7 +87,9 @@ class DeclaredFileAttribute(MapAttribute):
 
 
 class RecordItem(MainTableModel):
-    """`RECORD#<id>` / `RECORD`. Listed in gsi1..gsi5 while ready (see definitions)."""
+    """`RECORD#<id>` / `RECORD`. Listed in gsi1..gsi5 while ready (see definitions). A text
+    body too long to keep in the item is stored beside it in `RecordBodyItem`s, and
+    `body_bytes` says how long it is (see storage.records)."""
 
     SK = "RECORD"
 
@@ -111,6 +113,7 @@ class RecordItem(MainTableModel):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     body = UnicodeAttribute(null=True)
+    body_bytes = NumberAttribute(null=True)  # set while the body is stored beside the item
     media = MediaAttribute(null=True)
     declared_file = DeclaredFileAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # TTL: set while awaiting upload
@@ -135,6 +138,17 @@ class RecordItem(MainTableModel):
     @staticmethod
     def key(record_id: str) -> tuple[str, str]:
         return f"RECORD#{record_id}", RecordItem.SK
+
+
+class RecordBodyItem(MainTableModel):
+    """`RECORD#<id>` / `BODY#<nn>`: one piece of a long text body's UTF-8, in order. Written
+    with the record, deleted with its takedown; bodies never change."""
+
+    part = BinaryAttribute(legacy_encoding=False)
+
+    @staticmethod
+    def key(record_id: str, piece: int) -> tuple[str, str]:
+        return f"RECORD#{record_id}", f"BODY#{piece:02d}"
 
 
 class HeartItem(MainTableModel):
@@ -517,7 +531,7 @@ class CarriedBalancesItem(MainTableModel):
 
 
 ALL_MODELS: tuple[type[MainTableModel], ...] = (
-    MainTableModel, MemberItem, IdentityItem, RecordItem, HeartItem, HeartShardItem, TrendItem,
+    MainTableModel, MemberItem, IdentityItem, RecordItem, RecordBodyItem, HeartItem, HeartShardItem, TrendItem,
     RemixEdgeItem, LineageVersionItem,
     CollaborationItem, FeedMonthsItem,
     ProductionItem, ProductMappingItem, ContributionsItem, PeriodTotalsItem, LedgerEntryItem,

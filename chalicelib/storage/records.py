@@ -4,11 +4,21 @@ A status change, the counters it moves (member, collaboration, each source's `re
 and the listing keys are written in one transaction, so counts stay exact. Edge items (a
 source's `REMIX#<id>` entries) are written just before the transaction that links them: an
 edge whose remix does not cite the source (a creation that failed) is ignored on read.
+
+A text body of up to `INLINE_BODY_BYTES` lives in the record's item. A longer one (up to
+400,000 bytes: 100,000 characters of 4 bytes) would take the item past DynamoDB's 400 KB with
+the other fields at their limits, so it is stored beside it, in pieces of `BODY_CHUNK_BYTES`
+written in the record's creating transaction and deleted in its takedown's. With every other
+field at its limit in 4-byte characters (title 480 bytes, description 20,000, tags 1,200,
+50 sources, 100 remembered remixes, index keys) the item stays under 64 KB, whatever PATCH
+changes. The item's `body_bytes` tells a long body's size; reads that serve records fetch the
+pieces of a whole page in one BatchGetItem, reads that do not (lineage walks, source checks)
+never touch them.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
@@ -18,13 +28,13 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.hearts import SHARDS
 from chalicelib.domain.lineage import REMIX_IDS_CAP
 from chalicelib.domain.records import (
-    AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Media, Record, feed_sort_key, month_of,
+    AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Media, Record, feed_sort_key, fitting_page, month_of,
 )
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.connection import batch_get_raw, bind_models, cancellation_codes, write_transaction
 from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
-    MemberItem, RecordItem, RemixEdgeItem,
+    MemberItem, RecordBodyItem, RecordItem, RemixEdgeItem,
 )
 
 CONDITION_FAILED = "ConditionalCheckFailed"
@@ -32,6 +42,8 @@ ATTEMPTS = 5
 MONTHS_CACHE_SECONDS = 60
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 PARALLEL_BATCH_GETS = 8
+INLINE_BODY_BYTES = 32 * 1024
+BODY_CHUNK_BYTES = 256 * 1024
 
 
 class SourcesChanged(Exception):
@@ -64,14 +76,22 @@ class RecordRepository:
     # --- reads ---------------------------------------------------------------------------
 
     def get(self, record_id: str) -> Record | None:
-        try:
-            return _record(RecordItem.get(*RecordItem.key(record_id)))
-        except DoesNotExist:
-            return None
+        """A record with its body. A body gone by the time it is read was taken down since the
+        item was read: the item is read again, consistently."""
+        for attempt in range(ATTEMPTS):
+            try:
+                item = RecordItem.get(*RecordItem.key(record_id), consistent_read=attempt > 0)
+            except DoesNotExist:
+                return None
+            whole = self.with_bodies([_record(item)])
+            if whole:
+                return whole[0]
+        raise Conflict("The record kept changing while it was read; try again.")
 
     def get_many(self, record_ids, consistent: bool = False) -> dict[str, Record]:
         """One BatchGetItem per 100 ids; more than 100 are read by up to 8 such calls at once
-        (freezing a large lineage at release reads thousands)."""
+        (freezing a large lineage at release reads thousands). Bodies stored beside their item
+        are not read (`with_bodies` reads them)."""
         keys = [RecordItem.key(i) for i in dict.fromkeys(record_ids)]
         if len(keys) <= BATCH_GET_KEYS:
             return self._get_batch(keys, consistent)
@@ -89,6 +109,30 @@ class RecordRepository:
             return {}
         return {item.record_id: _record(item) for item in RecordItem.batch_get(keys, consistent_read=consistent)}
 
+    def with_bodies(self, records: list[Record]) -> list[Record]:
+        """`records` with their bodies: those stored beside their items are read in one
+        BatchGetItem, consistently, as they were written with the record. A record whose body is
+        gone was taken down since it was read, and is left out."""
+        beside = {r.id: _pieces(r.body_size) for r in records if r.body is None and r.body_size}
+        if not beside:
+            return records
+        found = batch_get_raw(self._settings, [RecordBodyItem.key(i, n) for i, pieces in beside.items()
+                                               for n in range(pieces)])
+        bodies = {}
+        for record_id, pieces in beside.items():
+            raw = [found.get(RecordBodyItem.key(record_id, n)) for n in range(pieces)]
+            if all(raw):
+                bodies[record_id] = b"".join(RecordBodyItem.from_raw_data(r).part for r in raw).decode()
+        return [replace(r, body=bodies[r.id]) if r.id in bodies else r
+                for r in records if r.id not in beside or r.id in bodies]
+
+    def serve(self, records: list[Record]) -> tuple[list[Record], int]:
+        """A page as served: its first records, as many as the page's body budget takes
+        (`domain.records.fitting_page`), with their bodies; and how many of `records` those were
+        (a next page continues after the last of them)."""
+        taken = fitting_page([r.body_size for r in records])
+        return self.with_bodies(records[:taken]), taken
+
     def lineage_version(self) -> int:
         try:
             return int(LineageVersionItem.get(*LineageVersionItem.key(), consistent_read=True).version)
@@ -101,6 +145,7 @@ class RecordRepository:
         """Stores a new record citing `links` (whose records, read beforehand, are `sources`)."""
         self._write_edges(record.id, links)
         item = _item(record)
+        pieces = _split(record.body) if _stored_beside(record) else []
 
         def fill(tx) -> None:
             tx.save(item, condition=RecordItem.pk.does_not_exist())
@@ -112,6 +157,8 @@ class RecordRepository:
                 tx.condition_check(CollaborationItem, *CollaborationItem.key(record.collaboration_id),
                                    condition=collaboration_exists)
             self._cite(tx, record, [sources[link.record_id] for link in links])
+            for n, piece in enumerate(pieces):  # last: failures are mapped by position
+                tx.save(RecordBodyItem(*RecordBodyItem.key(record.id, n), part=piece))
 
         try:
             write_transaction(self._settings, fill)
@@ -211,7 +258,8 @@ class RecordRepository:
                 RecordItem(*RecordItem.key(record.id)),
                 actions=[
                     RecordItem.status.set(REMOVED),
-                    RecordItem.body.remove(), RecordItem.media.remove(), RecordItem.expires_at.remove(),
+                    RecordItem.body.remove(), RecordItem.body_bytes.remove(), RecordItem.media.remove(),
+                    RecordItem.expires_at.remove(),
                     RecordItem.updated_at.set(now_rfc3339()),
                     *[getattr(RecordItem, f"gsi{n}{part}").remove() for n in range(1, 6) for part in ("pk", "sk")],
                 ],
@@ -224,6 +272,9 @@ class RecordRepository:
                               actions=[HeartShardItem.status.set(REMOVED)])
                 for source in sources.values():
                     self._uncount_remix(tx, source)
+            if _stored_beside(record):
+                for n in range(_pieces(record.body_size)):
+                    tx.delete(RecordBodyItem(*RecordBodyItem.key(record.id, n)))
 
         try:
             write_transaction(self._settings, fill)
@@ -243,7 +294,7 @@ class RecordRepository:
             if e.cause_response_code == "ConditionalCheckFailedException":
                 raise Conflict("This record has been removed; it can no longer be changed.") from e
             raise
-        return _record(item)
+        return replace(_record(item), body=record.body)  # bodies never change
 
     # --- the pieces of those transactions ------------------------------------------------
 
@@ -321,9 +372,11 @@ class RecordRepository:
             if len(found) > limit:
                 break
             after = None
-        page = found[:limit]
-        more = len(found) > limit
-        return [_record(i) for i in page], (feed_sort_key(page[-1].created_at, page[-1].record_id) if more else None)
+        page = [_record(i) for i in found[:limit]]
+        served, taken = self.serve(page)
+        if len(found) <= limit and taken == len(page):
+            return served, None
+        return served, feed_sort_key(page[taken - 1].created_at, page[taken - 1].id)
 
     def remixes(self, source_id: str, limit: int, after: str | None) -> tuple[list[Record], str | None]:
         """Direct remixes that are ready, newest first; continues after remix id `after`."""
@@ -342,7 +395,8 @@ class RecordRepository:
                 break
             start = edges[-1].sk
         page = found[:limit]
-        return page, (page[-1].id if len(found) > limit else None)
+        served, taken = self.serve(page)
+        return served, (page[taken - 1].id if len(found) > limit or taken < len(page) else None)
 
     def _plan(self, feed: Feed):
         kind_filter = (RecordItem.kind == feed.kind) if feed.kind else None
@@ -404,13 +458,30 @@ def _listing_actions(record: Record) -> list:
     return [getattr(RecordItem, name).set(value) for name, value in _listing_keys(record).items()]
 
 
+def _stored_beside(record: Record) -> bool:
+    size = len(record.body.encode()) if record.body is not None else record.body_size
+    return (size or 0) > INLINE_BODY_BYTES
+
+
+def _split(body: str) -> list[bytes]:
+    data = body.encode()
+    return [data[n:n + BODY_CHUNK_BYTES] for n in range(0, len(data), BODY_CHUNK_BYTES)]
+
+
+def _pieces(body_bytes: int | None) -> int:
+    """How many pieces a body of `body_bytes` stored beside its item was written in."""
+    return -(-(body_bytes or 0) // BODY_CHUNK_BYTES)
+
+
 def _item(record: Record) -> RecordItem:
+    beside = _stored_beside(record)
     item = RecordItem(
         *RecordItem.key(record.id), record_id=record.id, kind=record.kind, title=record.title,
         description=record.description, tags=list(record.tags), owner_id=record.owner_id,
         owner_handle=record.owner_handle, owner_sub=record.owner_sub, status=record.status,
         remixable=record.remixable, sources=list(record.sources), collaboration_id=record.collaboration_id,
-        created_at=record.created_at, updated_at=record.updated_at, body=record.body,
+        created_at=record.created_at, updated_at=record.updated_at, body=None if beside else record.body,
+        body_bytes=len(record.body.encode()) if beside else None,
         expires_at=record.expires_at, remix_ids=list(record.remix_ids),
         declared_file=DeclaredFileAttribute(**record.declared_file.__dict__) if record.declared_file else None,
     )
@@ -431,6 +502,7 @@ def _record(item: RecordItem) -> Record:
         sources=tuple(item.sources or ()), collaboration_id=item.collaboration_id,
         heart_count=int(item.heart_count or 0), remix_count=int(item.remix_count or 0),
         remix_ids=tuple(item.remix_ids or ()), body=item.body,
+        body_size=_int(item.body_bytes) if item.body is None else len(item.body.encode()),
         media=Media(
             content_type=media.content_type, size=int(media.size), sha256=media.sha256,
             width=_int(media.width), height=_int(media.height), duration_seconds=media.duration_seconds,

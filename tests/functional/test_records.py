@@ -284,6 +284,8 @@ PNG_FILE = {"filename": "a.png", "content_type": "image/png", "size": 100}
     ({"kind": "text", "title": "x"}, "body"),
     ({"kind": "text", "title": "x", "body": ""}, "body"),
     ({"kind": "text", "title": "x", "body": "b" * 100_001}, "body"),
+    ({"kind": "text", "title": "x", "body": "a\u0000b"}, "body"),
+    ({"kind": "text", "title": "x", "body": "bell\u0007"}, "body"),
     ({"kind": "text", "title": "x", "body": "b", "file": PNG_FILE}, "file"),
     ({"kind": "text", "title": "x", "body": "b", "owner": "bob"}, "owner"),
 ])
@@ -356,6 +358,15 @@ def test_take_down_leaves_a_tombstone_without_media(client, member, deliver, s3,
     assert client.get("/members/alice").json["record_count"] == 0
     assert_problem(client.patch(f"/records/{record_id}", token=alice, json_body={"title": "Back"}), 409)
     assert client.request("DELETE", f"/records/{record_id}", token=alice).status == 204
+
+
+def test_a_text_body_keeps_its_line_breaks_and_tabs(client, member):
+    alice = member("alice")
+    body = "Verse one,\r\n\tindented.\n\nVerse two."
+
+    record_id = create(client, alice, kind="text", body=body).json["record"]["id"]
+
+    assert client.get(f"/records/{record_id}").json["body"] == body
 
 
 def test_a_removed_text_record_loses_its_body(client, member):

@@ -253,15 +253,17 @@ class RoyaltyBook:
             st = s.statement
             rows[s.member_id].append([s.currency, st.opening, st.credits, st.closing, st.payable, st.payout,
                                       [list(_line_fields(line)) for line in s.lines]])
-        size = sum(len(json.dumps(r)) for r in rows.values())
-        buckets = max(1, -(-size // STATEMENT_BUCKET_BYTES))
-        grouped: list[dict[str, list]] = [{} for _ in range(buckets)]
-        for member_id, member_rows in rows.items():
-            grouped[bucket_of(member_id, buckets)][member_id] = member_rows
+        # Each member's rows are encoded once, and a bucket's JSON object is put together from them.
+        encoded = {member_id: f"{json.dumps(member_id)}:{json.dumps(member_rows, separators=(',', ':'))}"
+                   for member_id, member_rows in rows.items()}
+        buckets = max(1, -(-sum(map(len, encoded.values())) // STATEMENT_BUCKET_BYTES))
+        grouped: list[list[str]] = [[] for _ in range(buckets)]
+        for member_id, member_json in encoded.items():
+            grouped[bucket_of(member_id, buckets)].append(member_json)
         with StatementBucketItem.batch_write() as batch:
             for number, group in enumerate(grouped):
                 batch.save(StatementBucketItem(*StatementBucketItem.key(period, number),
-                                               statements=json.dumps(group, separators=(",", ":"))))
+                                               statements="{" + ",".join(group) + "}"))
         RunItem(*RunItem.key(period)).update(actions=[RunItem.statement_buckets.set(buckets)])
         carried = [f"{s.member_id}:{s.currency}={s.statement.next_opening}" for s in statements
                    if s.statement.next_opening]

@@ -2,31 +2,53 @@
 from __future__ import annotations
 
 import bench.__main__ as bench_main
-from bench.royalty_run import MAX_RATIO, Result, report
+from bench.royalty_run import LINEAGE_NODES, MAX_PEAK_BYTES, MAX_RUN_SECONDS, Result, report
 
 READS = {"GetItem": 3, "Query": 7}
 
 
 def result(**changes) -> Result:
-    values = {"reads_few": READS, "reads_many": READS, "nodes": 10, "contributions": 3,
-              "read_seconds": (1.0, 1.0, 1.0), "run_seconds": (1.1, 1.1, 1.1), "plain_read_seconds": (2.0, 2.0, 2.0)}
+    values = {"reads_few": READS, "reads_many": READS, "nodes": LINEAGE_NODES, "contributions": 10_000,
+              "run_seconds": (0.9, 0.85, 1.3, 0.95, 0.88), "peak_bytes": 200 * 2**20}
     return Result(**{**values, **changes})
 
 
-def test_a_run_passes_with_flat_reads_and_a_ratio_within_budget():
+def test_a_run_passes_with_flat_reads_within_a_second_and_half_a_gigabyte(capsys):
     assert result().passed
+    assert report(result()) is True
+
+    out = capsys.readouterr().out
+    assert "fastest of 5 0.85 s (median 0.90 s)   budget <= 1.0 s  PASS" in out
+    assert "200 MB   budget <= 512 MB  PASS" in out
 
 
 def test_reads_that_grow_with_sales_fail():
     assert not result(reads_many={"GetItem": 3, "Query": 107}).passed
 
 
-def test_a_run_slower_than_its_budget_times_the_reading_fails(capsys):
-    slow = result(run_seconds=(MAX_RATIO + 0.1,) * 3)
+def test_the_fastest_run_is_held_to_the_second_as_noise_only_adds_time(capsys):
+    assert result(run_seconds=(3.0, MAX_RUN_SECONDS, 2.0)).passed
+    slow = result(run_seconds=(MAX_RUN_SECONDS + 0.01, 1.5, 2.0))
 
     assert not slow.passed
     assert report(slow) is False
-    assert "FAIL" in capsys.readouterr().out
+    assert "budget <= 1.0 s  FAIL" in capsys.readouterr().out
+
+
+def test_a_run_over_its_memory_budget_fails(capsys):
+    heavy = result(peak_bytes=MAX_PEAK_BYTES + 1)
+
+    assert not heavy.passed
+    assert report(heavy) is False
+    assert "budget <= 512 MB  FAIL" in capsys.readouterr().out
+
+
+def test_a_lineage_smaller_than_the_scale_claimed_fails(capsys):
+    small = result(nodes=LINEAGE_NODES - 1)
+
+    assert not small.passed
+    assert report(small) is False
+    assert ">= 100,000 records: FAIL" in capsys.readouterr().out
 
 
 def test_the_benchmark_is_registered():

@@ -82,7 +82,7 @@ def shown(value: object) -> str:
 
     if isinstance(value, (dict, list)):
         return "an object" if isinstance(value, dict) else "an array"
-    text = format(value, "f") if isinstance(value, Decimal) else json.dumps(value)
+    text = format(value, "f") if isinstance(value, Decimal) else json.dumps(value, default=repr)
     return text if len(text) <= 40 else text[:39] + "…"
 
 

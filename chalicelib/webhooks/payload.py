@@ -17,7 +17,10 @@ from chalicelib.errors import BadRequest
 MAX_DEPTH = 64  # Stripe's and Shopify's bodies nest fewer than 10 levels
 MAX_EXPONENT = 308  # beyond a double's range no JSON reader agrees on the value
 MAX_INTEGER_DIGITS = 100
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+# Escapes are removed first, so that a string is `"[^"]*"`, a pattern that cannot backtrack: with
+# escapes in the pattern, an unterminated string (`"\"\"\"…`) takes quadratic time.
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
 _NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
 _OPENING = frozenset(b"[{")
 
@@ -53,7 +56,7 @@ def _depth_exceeds(raw: bytes, limit: int) -> bool:
     """The brackets outside strings, counted on the raw bytes: `json` would recurse once per
     level and fail with a RecursionError long before a deep body's end."""
     depth = 0
-    for byte in _STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET):
+    for byte in _STRING.sub(b"", _ESCAPE.sub(b"", raw)).translate(None, _NOT_A_BRACKET):
         depth += 1 if byte in _OPENING else -1
         if depth > limit:
             return True

@@ -1,13 +1,16 @@
 """The ledger's rules: any order and repetition of a purchase's events books the same entries."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.ledger import (
-    DISPUTE, DISPUTE_REVERSAL, REFUND, SALE, STRIPE_LINE, Booking, HeldRefund, Payment, Target, assign_line, booking_period,
-    next_period, period_of, record_dispute, record_refund_total, record_sale, record_shopify_refund,
+    DISPUTE, DISPUTE_REVERSAL, REFUND, SALE, STRIPE_LINE, Booking, HeldRefund, Payment, Target, TimeError, assign_line,
+    booking_period, next_period, period_of, record_dispute, record_refund_total, record_sale, record_shopify_refund,
+    unix_time, utc_time,
 )
+from chalicelib.domain.money import MoneyError
 
 PRODUCTION = Target("P", "USD")
 TIME = "2026-11-20T10:00:00.000Z"
@@ -20,6 +23,44 @@ def test_periods_are_utc_months_and_closed_ones_are_skipped():
     assert booking_period("2026-09", closed_through="2026-10") == "2026-11"
     assert booking_period("2026-11", closed_through="2026-10") == "2026-11"
     assert booking_period("2026-11", closed_through=None) == "2026-11"
+
+
+@pytest.mark.parametrize("moment, expected", [
+    ("2026-11-20T10:00:00-05:00", "2026-11-20T15:00:00.000Z"), ("2026-11-20T10:00:00.123456789Z", "2026-11-20T10:00:00.123Z"),
+    ("2026-11-20T10:00:00", "2026-11-20T10:00:00.000Z"), ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000Z"),
+    ("1970-01-01T01:00:00+01:00", "1970-01-01T00:00:00.000Z"), ("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"),
+])
+def test_store_times_become_utc_with_milliseconds(moment, expected):
+    assert utc_time(moment) == expected
+
+
+@pytest.mark.parametrize("moment", [
+    "0001-01-01T00:00:00+14:00",  # the year 0 in UTC: once an OverflowError
+    "9999-12-31T23:59:59-01:00", "1969-12-31T23:59:59Z", "1970-01-01T00:59:59+01:00",
+    "\u0662\u0660\u0662\u0666-11-20T10:00:00Z", "2026-11-20T10:00:00Z\n", "2026-11-20 10:00:00Z", "20261120T100000Z",
+    "2026-11-20", "2026-02-30T10:00:00Z", "2026-11-20T24:00:00Z", "2026-11-20T10:00:00+24:00", "", 1700000000, None,
+])
+def test_a_time_that_is_no_utc_time_of_1970_to_9999_is_refused(moment):
+    with pytest.raises(TimeError):
+        utc_time(moment)
+
+
+def test_unix_times_run_from_1970_to_the_last_second_of_9999():
+    assert unix_time(0) == "1970-01-01T00:00:00.000Z"
+    assert unix_time(253402300799) == "9999-12-31T23:59:59.000Z"
+    for seconds in (253402300800, 10**19, -1, True, 1.5, "1700000000", None):
+        with pytest.raises(TimeError):
+            unix_time(seconds)
+
+
+def test_a_refund_whose_lines_add_up_beyond_the_bound_books_nothing():
+    payment = Payment(reference="o")
+    record_sale(payment, "USD", {"1": (100, PRODUCTION), "2": (100, PRODUCTION)}, TIME)
+
+    for refund in (HeldRefund("r1", {"1": "6000000000.00", "2": "6000000000.00"}, [], TIME),
+                   HeldRefund("r2", {}, ["6000000000.00", "6000000000.00"], TIME)):
+        with pytest.raises(MoneyError, match="beyond the bound"):
+            record_shopify_refund(payment, refund)
 
 
 def test_a_refund_held_before_the_sale_is_booked_with_it():

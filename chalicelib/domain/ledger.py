@@ -238,7 +238,8 @@ def _route(payment: Payment, line_key: str, entry: Entry) -> Outcome:
 
 
 # ISO 8601 as the stores send it, in ASCII digits; an offset-less time is taken as UTC.
-_ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})?")
+_ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+                       r"(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 EARLIEST_YEAR, LATEST_YEAR = 1970, 9999
 _LATEST_UNIX = int(datetime(LATEST_YEAR, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp())
 
@@ -252,7 +253,7 @@ def utc_time(moment: str) -> str:
     from chalicelib.domain.clock import to_rfc3339
 
     if not isinstance(moment, str) or not _ISO_TIME.fullmatch(moment):
-        raise TimeError(f"{shown(moment)} is not an ISO 8601 time (YYYY-MM-DDThh:mm:ss with an offset)")
+        raise TimeError(f"{shown(moment)} is not an ISO 8601 time (YYYY-MM-DDThh:mm:ss, then Z or ±hh:mm)")
     try:
         parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     except ValueError as e:  # a 31st of February, an hour 25

@@ -13,10 +13,11 @@ scale fits in a second and in half a gigabyte.
    Each month's whole run (`run_period`: the reads, the split, the figures, the statements, the
    close) is timed on the wall clock; budget: the fastest of the five ≤ 1 s (as in
    `royalty_compute`: noise on a shared machine only adds time; the median is printed beside
-   it). Then a sixth month's run is measured for memory: the peak of `tracemalloc` over the run, i.e. the most
-   Python memory allocated since the run started and alive at one moment (it also counts what
-   the embedded moto server in this process allocates to answer the run, so it overstates the
-   function's own); budget ≤ 512 MB. Tracing slows the run, so that run is not timed.
+   it). Then a sixth month's run is measured for memory: the peak of `tracemalloc` over it,
+   the most Python memory allocated since the run started and alive at one moment, in this
+   process (what the emulator allocates counts too when it shares the process, which then
+   overstates the function's own); budget ≤ 512 MB. Tracing slows the run, so that run is not
+   timed.
 
 Runs in a fresh interpreter (`python -m bench.royalty_run`), as `record_round_trips`.
 """

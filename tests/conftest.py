@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import chalicelib.api.routes  # noqa: F401  (every router registered before a test reads the route table)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -48,7 +48,8 @@ PROBLEM_SCHEMA = {
 
 @lru_cache(maxsize=1)
 def document_json() -> str:
-    from chalicelib.api.routes import ROUTERS
+    """The document of every registered route (`import chalicelib.api.routes` registers them)."""
+    from chalicelib.api.routing import ROUTERS
 
     return json.dumps(build_document([spec for router in ROUTERS for spec in router.specs]))
 

@@ -1,7 +1,7 @@
-"""Every router of the API, in the order the OpenAPI document lists them."""
-from chalicelib.api import (
-    collaborations, hearts, members, productions, records, royalties, sales, system, webhooks,
-)
+"""Imports every resource module of the API, so that each router registers itself in the
+route table (`routing.ROUTERS`), in the order the OpenAPI document lists them."""
+from chalicelib.api import system, members, records, hearts, collaborations  # noqa: F401  (isort: skip)
+from chalicelib.api import productions, webhooks, sales, royalties  # noqa: F401
+from chalicelib.api.routing import ROUTERS
 
-ROUTERS = (system.router, members.router, records.router, hearts.router, collaborations.router,
-           productions.router, webhooks.router, sales.router, royalties.router)
+__all__ = ["ROUTERS"]

@@ -241,13 +241,20 @@ def problem_response(problem) -> Response:
     )
 
 
+# The route table: every router, in the order its module was first imported (`api/routes.py`
+# imports them all, in the order the OpenAPI document lists them).
+ROUTERS: list[Router] = []
+
+
 class Router:
-    """A Chalice blueprint plus the specs of its routes."""
+    """A Chalice blueprint plus the specs of its routes; each registers itself in ROUTERS."""
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
         self.blueprint = Blueprint(f"chalicelib.api.{tag}")
         self.specs: list[RouteSpec] = []
+        ROUTERS.append(self)
+
 
     def route(self, method: str, path: str, *, summary: str, access: Access, status: int = 200,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,

@@ -21,8 +21,12 @@ def run_fresh(module: str, *args: str) -> bool:
     of its own: no client made for an earlier benchmark's endpoint is reused, and whatever it
     stored (hundreds of MB, for the upload benchmark) goes when it exits.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=PROJECT_DIR, env=env).returncode == 0
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=PROJECT_DIR,
+                          env=_environment_without_endpoints()).returncode == 0
+
+
+def _environment_without_endpoints() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
 
 
 def percentile(values, p: float) -> float:
@@ -125,6 +129,49 @@ def served_app(handler: Callable[[type], type] | None = None):
             server.server.server_close()
     finally:
         aws.stop()
+
+
+@contextlib.contextmanager
+def dev_stack(start_limit_seconds: float = 120) -> Iterator[str]:
+    """`make dev` (`python -m local`) in a process of its own, on free loopback ports; yields its API
+    URL. Its output is read as it comes (its tail is written to stderr if the block raises) and it
+    is stopped as Ctrl-C stops it."""
+    import collections
+    import re
+    import signal
+    import threading
+
+    stack = subprocess.Popen([sys.executable, "-m", "local", "--host", LOOPBACK, "--port", "0",
+                              "--control-port", "0"], cwd=PROJECT_DIR, env=_environment_without_endpoints(),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    tail: collections.deque[str] = collections.deque(maxlen=200)
+    urls: list[str] = []
+    up = threading.Event()
+
+    def read() -> None:
+        for line in stack.stdout:
+            tail.append(line)
+            found = re.match(r"\s*API\s+(http://\S+)", line)
+            if found and not urls:
+                urls.append(found.group(1))
+                up.set()
+        up.set()  # it ended
+
+    threading.Thread(target=read, name="dev-stack-output", daemon=True).start()
+    try:
+        if not up.wait(start_limit_seconds) or not urls:
+            raise RuntimeError("python -m local did not start")
+        yield urls[0]
+    except BaseException:
+        sys.stderr.write("".join(tail)[-20_000:])
+        raise
+    finally:
+        stack.send_signal(signal.SIGINT)
+        try:
+            stack.wait(30)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+            stack.wait()
 
 
 def _quiet(base: type) -> type:

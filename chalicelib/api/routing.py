@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.errors import (
     BadRequest, FieldError, NotRegistered, PayloadTooLarge, Problem, UnsupportedMediaType,
-    Unauthorized, ValidationFailed, busy_problem, internal_error, to_problem,
+    Unauthorized, ValidationFailed, domain_problem, internal_error, to_problem,
 )
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -300,13 +300,8 @@ def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str,
     except Problem as problem:
         response = problem_response(to_problem(problem))
     except Exception as e:
-        busy = busy_problem(e)
-        if busy is None:
-            logger.exception("unhandled error", extra={"route": f"{spec.method} {spec.path}"})
-            response = problem_response(internal_error())
-        else:  # AWS still throttling or failing after the SDK's retries: try again later, not a bug
-            logger.warning("AWS busy after retries", exc_info=True, extra={"route": f"{spec.method} {spec.path}"})
-            response = problem_response(busy)
+        refused = domain_problem(e)
+        response = problem_response(to_problem(refused) if refused is not None else _unexpected(spec, e, logger))
     response.headers["X-Request-Id"] = request_id
     logger.info("request", extra={
         "route": f"{spec.method} {spec.path}", "status": response.status_code,
@@ -314,6 +309,19 @@ def dispatch(spec: RouteSpec, handler: Callable, request, path_params: dict[str,
     })
     flush_metrics()
     return response
+
+
+def _unexpected(spec: RouteSpec, error: Exception, logger):
+    from chalicelib.api.busy import busy_problem
+
+    route = f"{spec.method} {spec.path}"
+    busy = busy_problem(error)
+    if busy is None:
+        logger.exception("unhandled error", extra={"route": route})
+        return internal_error()
+    # AWS still throttling or failing after the SDK's retries: try again later, not a bug
+    logger.warning("AWS busy after retries", exc_info=True, extra={"route": route})
+    return busy
 
 
 def _authorize(ctx: RequestContext, spec: RouteSpec, authorization: str | None) -> None:

@@ -5,7 +5,8 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from pynamodb.exceptions import CancellationReason, GetError, TransactWriteError, VerboseClientError
 
-from chalicelib.errors import ServiceUnavailable, busy_problem, to_problem
+from chalicelib.api.busy import busy_problem
+from chalicelib.errors import ServiceUnavailable, to_problem
 
 
 def client_error(code: str, operation: str = "GetItem") -> ClientError:

@@ -45,15 +45,12 @@ def forget_endpoints() -> None:
 
 @contextlib.contextmanager
 def app_output_held_back() -> Iterator[None]:
-    """Keeps the app's JSON logs and metrics and moto's access log out of the figures.
+    """Keeps the app's JSON logs and metrics out of the figures.
 
     They are held in memory and written to stderr only if the block raises, for the diagnosis.
     Powertools binds its handler to the sys.stdout of the moment the logger is created, so the
     app's first request must happen inside this block.
     """
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     held = io.StringIO()
     try:
         with contextlib.redirect_stdout(held):

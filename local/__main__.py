@@ -1,6 +1,7 @@
-"""`make dev`: the whole service on this machine, in memory, in one process.
+"""`make dev`: the whole service on this machine, in memory.
 
-Starts moto's server on a free loopback port, creates every table, bucket, queue and bucket
+Starts moto's server on a free loopback port, in a child process that ends with this one
+(`local/moto_process.py`), creates every table, bucket, queue and bucket
 notification, serves the API with Chalice's local server (no autoreload, so in-memory state
 survives edits; restart to pick up code changes), and runs the event pump. Ctrl-C stops it all.
 Requests no route declares get API Gateway's own JSON 403 (`local/gateway.py`). The same
@@ -29,11 +30,7 @@ def main() -> int:
                              "a closed royalty period) through the public API once the stack is up")
     args = parser.parse_args()
 
-    import logging
-
     from local.aws import PROJECT_DIR, EmbeddedAws, use_endpoint
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
 
     aws = EmbeddedAws()
     endpoint = aws.start()

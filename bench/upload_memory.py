@@ -102,7 +102,7 @@ def process(small_id: str, big_id: str) -> dict:
     import resource
 
     import app  # noqa: F401  (what the deployed function imports first)
-    from chalicelib.jobs.uploads import process_object
+    from chalicelib.logic.uploads import process_object
 
     warm_up = process_object(f"uploads/{small_id}")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

@@ -5,13 +5,11 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib import services
-from chalicelib.api.cursors import Paging
 from chalicelib.api.fields import MULTILINE, UniqueItems, no_control_characters
-from chalicelib.api.records import Kind, Owner, Pagination
+from chalicelib.api.models import Kind, Owner, Page, Pagination, paginate
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
-from chalicelib.domain.ids import is_id
-from chalicelib.errors import FieldError, NotFound, ValidationFailed
+from chalicelib.errors import FieldError, ValidationFailed
+from chalicelib.logic import collaborations
 
 router = Router("collaborations")
 
@@ -24,6 +22,11 @@ class CreateCollaboration(RequestBody):
     kinds: Annotated[list[Kind], Field(max_length=6, description="Kinds of records invited; empty: any."),
                      UniqueItems()] = []
 
+    def unique_kinds(self) -> tuple[str, ...]:
+        if len(set(self.kinds)) != len(self.kinds):
+            raise ValidationFailed("A kind is listed twice.", errors=[FieldError("kinds", "list each kind once")])
+        return tuple(self.kinds)
+
 
 class CollaborationOut(ResponseModel):
     id: str
@@ -35,9 +38,8 @@ class CollaborationOut(ResponseModel):
     record_count: int = Field(description="Ready records in this collaboration.")
 
 
-class CollaborationPage(ResponseModel):
-    items: list[CollaborationOut]
-    next_cursor: str | None
+class CollaborationPage(Page[CollaborationOut]):
+    pass
 
 
 def _out(collaboration) -> CollaborationOut:
@@ -51,34 +53,18 @@ def _out(collaboration) -> CollaborationOut:
 @router.route("POST", "/collaborations", summary="Start a collaboration", access=Access.MEMBER, status=201,
               body=CreateCollaboration, response=CollaborationOut)
 def create_collaboration(ctx):
-    from chalicelib.domain.collaborations import Collaboration
-    from chalicelib.domain.ids import new_id_with_time
-
     request = ctx.body()
-    if len(set(request.kinds)) != len(request.kinds):
-        raise ValidationFailed("A kind is listed twice.", errors=[FieldError("kinds", "list each kind once")])
-    collaboration_id, now = new_id_with_time()
-    collaboration = Collaboration(
-        id=collaboration_id, title=request.title, brief=request.brief, kinds=tuple(request.kinds),
-        owner_id=ctx.identity.member_id, owner_handle=ctx.identity.handle, created_at=now,
-    )
-    services.collaborations().create(collaboration)
-    return _out(collaboration)
+    return _out(collaborations.start(ctx.identity, request.title, request.brief, request.unique_kinds()))
 
 
 @router.route("GET", "/collaborations", summary="Collaborations, newest first", access=Access.PUBLIC,
               query=Pagination, response=CollaborationPage)
 def list_collaborations(ctx):
-    query = ctx.query()
-    paging = Paging(ctx, "collaborations", query.cursor)
-    items, last = services.collaborations().list(query.limit, paging.after)
-    return CollaborationPage(items=[_out(c) for c in items], next_cursor=paging.next_cursor(last))
+    return paginate(ctx, CollaborationPage, "collaborations", ctx.query(), collaborations.newest_first,
+                    lambda items: [_out(c) for c in items])
 
 
 @router.route("GET", "/collaborations/{collaboration_id}", summary="A collaboration with its record count",
               access=Access.PUBLIC, response=CollaborationOut)
 def get_collaboration(ctx, collaboration_id: str):
-    collaboration = services.collaborations().get(collaboration_id) if is_id(collaboration_id) else None
-    if collaboration is None:
-        raise NotFound(f"No collaboration has the id '{collaboration_id}'.")
-    return _out(collaboration)
+    return _out(collaborations.find(collaboration_id))

@@ -8,8 +8,8 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
-from chalicelib.services import members
 from chalicelib.domain.members import HANDLE_RULE, is_valid_handle, normalize_handle
+from chalicelib.logic import members
 
 router = Router("members")
 
@@ -42,6 +42,12 @@ class UpdateMe(RequestBody):
     display_name: DisplayName = omittable("Leave it out to keep it; it cannot be null.")
     bio: Bio | None = Field(default=None, description="null clears the bio.")
 
+    def changes(self) -> dict:
+        changes = {} if self.display_name is None else {"display_name": self.display_name}
+        if "bio" in self.model_fields_set:
+            changes["bio"] = self.bio
+        return changes
+
 
 class Member(ResponseModel):
     id: str
@@ -73,41 +79,21 @@ def _me(profile) -> Me:
               access=Access.IDENTITY, status=201, body=RegisterMember, response=Me, errors=(409,))
 def register_member(ctx):
     request = ctx.body()
-    profile = members().register(ctx.principal.sub, request.handle, request.display_name, request.bio)
-    from chalicelib.observability import count
-
-    count("MemberRegistered")
-    return _me(profile)
+    return _me(members.register(ctx.principal.sub, request.handle, request.display_name, request.bio))
 
 
 @router.route("GET", "/me", summary="The caller's own profile", access=Access.MEMBER, response=Me)
 def get_me(ctx):
-    return _me(members().by_handle(ctx.identity.handle))
+    return _me(members.own_profile(ctx.identity))
 
 
 @router.route("PATCH", "/me", summary="Edit the caller's display name or bio",
               access=Access.MEMBER, body=UpdateMe, response=Me)
 def update_me(ctx):
-    request = ctx.body()
-    changes = {}
-    if request.display_name is not None:
-        changes["display_name"] = request.display_name
-    if "bio" in request.model_fields_set:
-        changes["bio"] = request.bio
-    return _me(members().update(ctx.identity.handle, **changes))
-
-
-def find_member(handle: str):
-    """The member a path's handle names, in any case; 404 for unknown or malformed handles."""
-    wanted = normalize_handle(handle)
-    if not is_valid_handle(wanted):
-        from chalicelib.errors import NotFound
-
-        raise NotFound(f"No member has the handle '{handle}'.")
-    return members().by_handle(wanted)
+    return _me(members.edit_profile(ctx.identity, **ctx.body().changes()))
 
 
 @router.route("GET", "/members/{handle}", summary="A member's public profile",
               access=Access.PUBLIC, response=Member, errors=(404,))
 def get_member(ctx, handle: str):
-    return _member(find_member(handle))
+    return _member(members.find_member(handle))

@@ -75,6 +75,49 @@ class DeclaredFile:
 
 
 @dataclass(frozen=True)
+class SourceLink:
+    """A record cited as a source, with the citing author's note."""
+
+    record_id: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A record as its author submits it, before it has an id: text carries a body, media a
+    declared file (what the upload must match)."""
+
+    kind: str
+    title: str
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    remixable: bool = True
+    sources: tuple[SourceLink, ...] = ()
+    collaboration_id: str | None = None
+    body: str | None = None
+    file: DeclaredFile | None = None
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    """Where and how the client sends a media record's bytes (a presigned S3 POST)."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Which list to read: at most one of owner, collaboration; kind and unremixed filter."""
+
+    kind: str | None = None
+    collaboration_id: str | None = None
+    unremixed: bool = False
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Record:
     id: str
     kind: str

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import services
-from chalicelib.domain.clock import utcnow
+from chalicelib.logic import hearts
 from chalicelib.observability import get_logger
 
 
@@ -18,7 +17,7 @@ def handle_batch(event: dict, context=None) -> dict:
     def recount(record) -> None:
         record_id = json.loads(record.body).get("record_id")
         if isinstance(record_id, str) and record_id not in done:
-            services.hearts().recount(record_id, utcnow())
+            hearts.recount(record_id)
             done.add(record_id)
 
     result = process_partial_response(event=event, record_handler=recount, processor=processor, context=context)
@@ -29,7 +28,4 @@ def handle_batch(event: dict, context=None) -> dict:
 
 def roll_up_trending() -> dict:
     """Every record in a trending list is summed again, so hearts older than the window drop out."""
-    record_ids = services.hearts().trending_record_ids()
-    if record_ids:
-        services.heart_events().changed(sorted(record_ids))
-    return {"records": len(record_ids)}
+    return {"records": hearts.roll_up_trending()}

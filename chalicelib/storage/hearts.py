@@ -9,10 +9,10 @@ from chalicelib.config import Settings
 from chalicelib.domain.clock import to_rfc3339
 from chalicelib.domain.hearts import SHARDS, WINDOW_HOURS, hour_of, score, shard_of, stale_hours, trend_sort_key
 from chalicelib.domain.records import READY
-from chalicelib.storage.connection import bind_models, cancellation_codes, newest_first_page, write_transaction
+from chalicelib.storage.connection import (
+    LostRace, bind_models, condition_failed, newest_first_page, retry, write_transaction,
+)
 from chalicelib.storage.models import HeartItem, HeartShardItem, MemberItem, RecordItem, TrendItem
-
-CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class NotHeartable(Exception):
@@ -44,24 +44,24 @@ class HeartRepository:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            codes = cancellation_codes(e)
-            if codes[:1] == [CONDITION_FAILED]:
+            if condition_failed(e, 0):
                 return False
-            if codes[1:2] == [CONDITION_FAILED]:
+            if condition_failed(e, 1):
                 raise NotHeartable(record_id) from e
             raise
         return True
 
     def unheart(self, record_id: str, sub: str, attempts: int = 3) -> bool:
         """Takes the heart and its count back out (of the hour it was counted in). False if none."""
-        for _ in range(attempts):
+
+        def attempt() -> bool:
             try:
                 heart = HeartItem.get(*HeartItem.key(record_id, sub), consistent_read=True)
             except DoesNotExist:
                 return False
             bucket = HeartShardItem.hours[heart.hour]
 
-            def fill(tx, heart=heart, bucket=bucket) -> None:
+            def fill(tx) -> None:
                 # The heart read is the heart deleted: a re-heart in between is read again.
                 tx.delete(heart, condition=HeartItem.hearted_at == heart.hearted_at)
                 tx.update(HeartShardItem(*HeartShardItem.key(record_id, shard_of(sub))),
@@ -70,11 +70,13 @@ class HeartRepository:
 
             try:
                 write_transaction(self._settings, fill)
-                return True
             except TransactWriteError as e:
-                if cancellation_codes(e)[:1] != [CONDITION_FAILED]:
-                    raise
-        return False
+                if condition_failed(e, 0):
+                    raise LostRace() from e
+                raise
+            return True
+
+        return retry(attempt, attempts, lambda: False)
 
     def state(self, record_id: str) -> tuple[int, str | None]:
         """The exact count now and the record's status as its counters know it (one batch read);
@@ -97,7 +99,8 @@ class HeartRepository:
         """Sums the shards into the record's `heart_count` (and its owner's received count) and
         places it in the trending lists. Conditioned on the change count it read, so a slower,
         older sum never overwrites a newer one and the owner's count moves by exact deltas."""
-        for _ in range(attempts):
+
+        def attempt() -> None:
             shards = self._shards(record_id)
             try:
                 record = RecordItem.get(*RecordItem.key(record_id), consistent_read=True)
@@ -113,16 +116,16 @@ class HeartRepository:
             if ops <= int(record.heart_ops or 0):
                 # The count is current; the windows may have moved on (the hourly roll-up).
                 write_transaction(self._settings, lambda tx: self._place_in_trending(tx, record, hours, now))
-                self._prune(shards, now)
-                return
-            try:
-                write_transaction(self._settings, lambda tx: self._publish(tx, record, count, ops, hours, now))
-            except TransactWriteError as e:
-                if cancellation_codes(e)[:1] == [CONDITION_FAILED]:
-                    continue  # another recount moved it first: sum again
-                raise
+            else:
+                try:
+                    write_transaction(self._settings, lambda tx: self._publish(tx, record, count, ops, hours, now))
+                except TransactWriteError as e:
+                    if condition_failed(e, 0):
+                        raise LostRace() from e  # another recount moved it first: sum again
+                    raise
             self._prune(shards, now)
-            return
+
+        retry(attempt, attempts, lambda: None)
 
     def _publish(self, tx, record: RecordItem, count: int, ops: int, hours: dict[str, int], now: datetime) -> None:
         seen_ops = record.heart_ops

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import to_rfc3339
-from chalicelib.domain.records import media_key, upload_key
+from chalicelib.domain.records import PresignedUpload, media_key, upload_key
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -36,7 +36,7 @@ class MediaStore:
         self._bucket = settings.media_bucket
         self._s3 = _client(settings.region)
 
-    def presigned_upload(self, record_id: str, content_type: str, max_bytes: int, ttl_seconds: int) -> dict:
+    def presigned_upload(self, record_id: str, content_type: str, max_bytes: int, ttl_seconds: int) -> PresignedUpload:
         """A presigned POST pinned to the record's key, the exact content type and 1..max bytes."""
         post = self._s3.generate_presigned_post(
             Bucket=self._bucket, Key=upload_key(record_id),
@@ -45,7 +45,7 @@ class MediaStore:
             ExpiresIn=ttl_seconds,
         )
         expires_at = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
-        return {"url": post["url"], "fields": post["fields"], "expires_at": to_rfc3339(expires_at)}
+        return PresignedUpload(url=post["url"], fields=post["fields"], expires_at=to_rfc3339(expires_at))
 
     def head_upload(self, record_id: str) -> StoredObject | None:
         from botocore.exceptions import ClientError

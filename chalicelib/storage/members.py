@@ -8,7 +8,7 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.members import Identity, MemberProfile
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.storage.connection import bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.connection import bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import IdentityItem, MemberItem
 
 _UNSET = object()
@@ -42,10 +42,9 @@ class MemberRepository:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            identity_taken, handle_taken = (cancellation_codes(e) + [None, None])[:2]
-            if identity_taken == "ConditionalCheckFailed":
+            if condition_failed(e, 0):
                 raise Conflict("This identity has already registered a member profile.") from e
-            if handle_taken == "ConditionalCheckFailed":
+            if condition_failed(e, 1):
                 raise Conflict(f"The handle '{handle}' is taken.") from e
             raise
         return _profile(profile)

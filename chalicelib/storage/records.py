@@ -17,8 +17,9 @@ never touch them.
 """
 from __future__ import annotations
 
+import itertools
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
@@ -28,42 +29,24 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.hearts import SHARDS
 from chalicelib.domain.lineage import REMIX_IDS_CAP
 from chalicelib.domain.records import (
-    AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Media, Record, feed_sort_key, fitting_page, month_of,
+    AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Feed, Media, Record, SourceLink, feed_sort_key,
+    fitting_page, month_of,
 )
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.storage.connection import batch_get_raw, bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.connection import (
+    LostRace, batch_get_raw, bind_models, condition_failed, retry, write_transaction,
+)
 from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
     MemberItem, RecordBodyItem, RecordItem, RemixEdgeItem,
 )
 
-CONDITION_FAILED = "ConditionalCheckFailed"
 ATTEMPTS = 5
 MONTHS_CACHE_SECONDS = 60
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 PARALLEL_BATCH_GETS = 8
 INLINE_BODY_BYTES = 32 * 1024
 BODY_CHUNK_BYTES = 256 * 1024
-
-
-class SourcesChanged(Exception):
-    """A source or the lineage moved between the read and the write: read again and retry."""
-
-
-@dataclass(frozen=True)
-class SourceLink:
-    record_id: str
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Feed:
-    """Which list to read: at most one of owner, collaboration; kind and unremixed filter."""
-
-    kind: str | None = None
-    collaboration_id: str | None = None
-    unremixed: bool = False
-    owner_id: str | None = None
 
 
 class RecordRepository:
@@ -78,15 +61,22 @@ class RecordRepository:
     def get(self, record_id: str) -> Record | None:
         """A record with its body. A body gone by the time it is read was taken down since the
         item was read: the item is read again, consistently."""
-        for attempt in range(ATTEMPTS):
+        reads = itertools.count()
+
+        def attempt() -> Record | None:
             try:
-                item = RecordItem.get(*RecordItem.key(record_id), consistent_read=attempt > 0)
+                item = RecordItem.get(*RecordItem.key(record_id), consistent_read=next(reads) > 0)
             except DoesNotExist:
                 return None
             whole = self.with_bodies([_record(item)])
-            if whole:
-                return whole[0]
-        raise Conflict("The record kept changing while it was read; try again.")
+            if not whole:
+                raise LostRace()
+            return whole[0]
+
+        def kept_changing():
+            raise Conflict("The record kept changing while it was read; try again.")
+
+        return retry(attempt, ATTEMPTS, kept_changing)
 
     def get_many(self, record_ids, consistent: bool = False) -> dict[str, Record]:
         """One BatchGetItem per 100 ids; more than 100 are read by up to 8 such calls at once
@@ -142,7 +132,8 @@ class RecordRepository:
     # --- creation and status changes -----------------------------------------------------
 
     def create(self, record: Record, links: list[SourceLink], sources: dict[str, Record]) -> None:
-        """Stores a new record citing `links` (whose records, read beforehand, are `sources`)."""
+        """Stores a new record citing `links` (whose records, read beforehand, are `sources`).
+        LostRace: a source changed since it was read (made unremixable, taken down)."""
         self._write_edges(record.id, links)
         item = _item(record)
         pieces = _split(record.body) if _stored_beside(record) else []
@@ -163,17 +154,17 @@ class RecordRepository:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            codes = cancellation_codes(e)
-            if record.collaboration_id and codes[1:2] == [CONDITION_FAILED]:
+            if record.collaboration_id and condition_failed(e, 1):
                 raise NotFound(f"No collaboration has the id '{record.collaboration_id}'.") from e
-            if CONDITION_FAILED in codes:
-                raise SourcesChanged() from e
+            if condition_failed(e):
+                raise LostRace() from e
             raise
         self._mark_month(record.kind, month_of(record.created_at))
 
     def add_sources(self, record: Record, links: list[SourceLink], sources: dict[str, Record],
                     lineage_version: int) -> Record:
-        """Cites more sources from an existing record, serialised by the lineage version."""
+        """Cites more sources from an existing record, serialised by the lineage version.
+        LostRace: the record, a source or the lineage changed since they were read."""
         self._write_edges(record.id, links)
         new_ids = [link.record_id for link in links]
 
@@ -191,15 +182,16 @@ class RecordRepository:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            if CONDITION_FAILED in cancellation_codes(e):
-                raise SourcesChanged() from e
+            if condition_failed(e):
+                raise LostRace() from e
             raise
         return self.get(record.id)
 
     def mark_ready(self, record_id: str, media: Media) -> bool:
         """awaiting_upload → ready: listed, counted, and counted by its sources. False if it is
         not awaiting its upload any more (done already, or taken down)."""
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> bool:
             record = self._get_consistent(record_id)
             if record is None or record.status != AWAITING_UPLOAD:
                 return False
@@ -222,11 +214,16 @@ class RecordRepository:
 
             try:
                 write_transaction(self._settings, fill)
-                return True
             except TransactWriteError as e:
-                if CONDITION_FAILED not in cancellation_codes(e):
-                    raise
-        raise Conflict("The record or its sources kept changing; the upload will be retried.")
+                if condition_failed(e):
+                    raise LostRace() from e
+                raise
+            return True
+
+        def kept_changing():
+            raise Conflict("The record or its sources kept changing; the upload will be retried.")
+
+        return retry(attempt, ATTEMPTS, kept_changing)
 
     def _get_consistent(self, record_id: str) -> Record | None:
         try:
@@ -243,14 +240,15 @@ class RecordRepository:
                 condition=RecordItem.status == AWAITING_UPLOAD,
             )
         except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(e):
                 return False
             raise
         return True
 
-    def remove(self, record: Record) -> bool:
+    def remove(self, record: Record) -> None:
         """Takedown: a tombstone that keeps title and lineage, drops body, media and listings.
-        A ready record stops counting for its owner, collaboration and sources."""
+        A ready record stops counting for its owner, collaboration and sources. LostRace: the
+        record or a source changed since it was read (the caller reads it again)."""
         sources = self.get_many(record.sources) if record.status == READY else {}
 
         def fill(tx) -> None:
@@ -279,10 +277,9 @@ class RecordRepository:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            if CONDITION_FAILED in cancellation_codes(e):
-                return False  # the record or a source changed meanwhile: the caller re-reads
+            if condition_failed(e):
+                raise LostRace() from e
             raise
-        return True
 
     def update_details(self, record: Record, changes: dict) -> Record:
         item = RecordItem(*RecordItem.key(record.id))
@@ -291,7 +288,7 @@ class RecordRepository:
         try:
             item.update(actions=actions, condition=RecordItem.status != REMOVED)
         except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(e):
                 raise Conflict("This record has been removed; it can no longer be changed.") from e
             raise
         return replace(_record(item), body=record.body)  # bodies never change

@@ -1,0 +1,114 @@
+"""Response and query models more than one resource module uses, and the one paging helper."""
+from __future__ import annotations
+
+from typing import Callable, Generic, Literal, TypeVar
+
+from pydantic import Field
+
+from chalicelib.api.routing import QueryParams, ResponseModel
+from chalicelib.domain.media import KINDS
+from chalicelib.domain.records import PAGE_BODY_BYTES, STATUSES
+
+T = TypeVar("T")
+
+Kind = Literal[KINDS]
+Status = Literal[STATUSES]
+
+
+class Owner(ResponseModel):
+    id: str
+    handle: str
+
+
+class Money(ResponseModel):
+    amount: int = Field(description="Integer minor units.")
+    currency: str
+
+
+class Pagination(QueryParams):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+class Page(ResponseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass it back as `cursor` for the next page; null at the end.")
+
+
+def paginate(ctx, page: type[Page], scope: str, query, fetch: Callable, present: Callable[[list], list]) -> Page:
+    """One page of a list: `fetch(limit, after)` reads it (items and the position after the
+    last, or None at the end), `present(items)` turns the items into the page's models. `scope`
+    names the list and its filters, so a cursor of one list is refused by another."""
+    from chalicelib.api.cursors import Paging
+
+    paging = Paging(ctx, scope, query.cursor)
+    items, last = fetch(query.limit, paging.after)
+    return page(items=present(items), next_cursor=paging.next_cursor(last))
+
+
+def viewer(ctx) -> str | None:
+    """The caller's identity (`sub`) for reads that show what it hearts; None without a token."""
+    return ctx.principal.sub if ctx.principal else None
+
+
+class MediaOut(ResponseModel):
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
+
+
+class RecordOut(ResponseModel):
+    id: str
+    kind: Kind
+    title: str
+    description: str | None
+    tags: list[str]
+    owner: Owner
+    status: Status
+    rejection_reason: str | None
+    remixable: bool
+    sources: list[str]
+    collaboration_id: str | None
+    heart_count: int
+    remix_count: int
+    created_at: str
+    updated_at: str
+    body: str | None = Field(description="Text records; null once removed.")
+    media: MediaOut | None = Field(description="Ready media records.")
+    media_url: str | None = Field(default=None, description="Presigned GET, valid 15 minutes (ready media).")
+    hearted_by_me: bool | None = Field(default=None, description="Whether the caller hearts it; null without a token.")
+
+
+class RecordPage(Page[RecordOut]):
+    pass
+
+
+PAGE_LIMIT = (f"The most records on the page. A page of long texts ends sooner (at {PAGE_BODY_BYTES // 2**20} MiB "
+              "of bodies, after one record at least), with a next_cursor to the rest.")
+
+
+class RecordPagination(QueryParams):
+    limit: int = Field(default=20, ge=1, le=100, description=PAGE_LIMIT)
+    cursor: str | None = None
+
+
+def record_out(view) -> RecordOut:
+    """A `logic.records.RecordView` as answered."""
+    record = view.record
+    return RecordOut(
+        id=record.id, kind=record.kind, title=record.title, description=record.description,
+        tags=list(record.tags), owner=Owner(id=record.owner_id, handle=record.owner_handle),
+        status=record.status, rejection_reason=record.rejection_reason, remixable=record.remixable,
+        sources=list(record.sources), collaboration_id=record.collaboration_id,
+        heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
+        updated_at=record.updated_at, body=record.body,
+        media=MediaOut(**record.media.__dict__) if record.media else None, media_url=view.media_url,
+        hearted_by_me=view.hearted_by_me,
+    )
+
+
+def record_outs(views: list) -> list[RecordOut]:
+    return [record_out(view) for view in views]

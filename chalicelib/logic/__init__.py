@@ -1,0 +1,1 @@
+"""Use cases: one function each, coordinating the domain rules and the repositories."""

@@ -1,0 +1,31 @@
+"""Member profiles: register one, read and edit your own, find anyone's by handle."""
+from __future__ import annotations
+
+from chalicelib import services
+from chalicelib.domain.members import Identity, MemberProfile, is_valid_handle, normalize_handle
+from chalicelib.errors import NotFound
+
+
+def register(sub: str, handle: str, display_name: str, bio: str | None) -> MemberProfile:
+    from chalicelib.observability import count
+
+    profile = services.members().register(sub, handle, display_name, bio)
+    count("MemberRegistered")
+    return profile
+
+
+def own_profile(identity: Identity) -> MemberProfile:
+    return services.members().by_handle(identity.handle)
+
+
+def edit_profile(identity: Identity, **changes) -> MemberProfile:
+    """`changes`: `display_name` and/or `bio` (None clears the bio); those left out are kept."""
+    return services.members().update(identity.handle, **changes)
+
+
+def find_member(handle: str) -> MemberProfile:
+    """The member a handle names, in any case; 404 for unknown or malformed handles."""
+    wanted = normalize_handle(handle)
+    if not is_valid_handle(wanted):
+        raise NotFound(f"No member has the handle '{handle}'.")
+    return services.members().by_handle(wanted)

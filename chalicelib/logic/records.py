@@ -1,0 +1,243 @@
+"""Records: publish (text inline, media through a presigned upload), cite more sources, edit,
+take down; read one, the feeds, a record's remixes and lineage; and how a caller sees records
+(`RecordView`: the media URL, and whether the caller hearts each one of a page).
+
+Reads take `viewer`, the caller's identity (`sub`), or None without a token.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from chalicelib import services
+from chalicelib.domain.ids import is_id
+from chalicelib.domain.members import Identity
+from chalicelib.domain.records import (
+    AWAITING_UPLOAD, MEDIA_URL_TTL_SECONDS, READY, REMOVED, UPLOAD_CLEANUP_MARGIN_SECONDS, UPLOAD_URL_TTL_SECONDS, Draft,
+    Feed, PresignedUpload, Record, SourceLink,
+)
+from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation, ValidationFailed
+from chalicelib.storage.connection import retry
+
+ATTEMPTS = 5  # reads and writes of one change, when what it read keeps changing under it
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record as its caller sees it: `media_url` a presigned GET (ready media records),
+    `hearted_by_me` whether the caller hearts it (None without a caller)."""
+
+    record: Record
+    media_url: str | None = None
+    hearted_by_me: bool | None = None
+
+
+def views(viewer: str | None, records: list[Record]) -> list[RecordView]:
+    """Records as served: with media URLs and, for a caller, `hearted_by_me` from one
+    BatchGetItem for the whole page."""
+    hearted = services.hearts().hearted(viewer, [r.id for r in records]) if viewer and records else set()
+    return [RecordView(r, _media_url(r), (r.id in hearted) if viewer else None) for r in records]
+
+
+def _media_url(record: Record) -> str | None:
+    if record.status != READY or record.media is None:
+        return None
+    return services.media().media_url(record.id, record.media.content_type, MEDIA_URL_TTL_SECONDS)
+
+
+# --- one record ---------------------------------------------------------------------------
+
+def visible(viewer: str | None, record_id: str) -> Record:
+    """The record, if the caller may see it (see `Record.visible_to`); 404 otherwise."""
+    record = services.records().get(record_id) if is_id(record_id) else None
+    if record is None or not record.visible_to(viewer, int(time.time())):
+        raise NotFound(f"No record has the id '{record_id}'.")
+    return record
+
+
+def owned(sub: str, record_id: str) -> Record:
+    """The record, if the caller owns it: 404 if they cannot see it, 403 if it is not theirs."""
+    record = visible(sub, record_id)
+    if not record.is_owned_by(sub):
+        raise Forbidden("Only the record's owner may change it.")
+    return record
+
+
+def view(viewer: str | None, record_id: str) -> RecordView:
+    return views(viewer, [visible(viewer, record_id)])[0]
+
+
+# --- changes ------------------------------------------------------------------------------
+
+def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUpload | None]:
+    """Stores a record citing its sources: a text record is ready at once; a media record awaits
+    its upload, and the answer says where to send it."""
+    from chalicelib.domain.ids import new_id_with_time
+    from chalicelib.domain.media import MAX_BYTES
+    from chalicelib.observability import count
+
+    errors = _draft_errors(draft)
+    if errors:
+        raise ValidationFailed(f"The body has {len(errors)} invalid field(s).", errors=errors)
+    if draft.collaboration_id is not None:
+        _check_collaboration(draft.collaboration_id, draft.kind)
+
+    record_id, now = new_id_with_time()
+    is_text = draft.kind == "text"
+    record = Record(
+        id=record_id, kind=draft.kind, title=draft.title, owner_id=identity.member_id,
+        owner_handle=identity.handle, owner_sub=identity.sub, status=READY if is_text else AWAITING_UPLOAD,
+        created_at=now, updated_at=now, description=draft.description, tags=draft.tags,
+        remixable=draft.remixable, collaboration_id=draft.collaboration_id, body=draft.body,
+        declared_file=draft.file, sources=tuple(s.record_id for s in draft.sources),
+        expires_at=None if is_text else int(time.time()) + UPLOAD_URL_TTL_SECONDS + UPLOAD_CLEANUP_MARGIN_SECONDS,
+    )
+    links = list(draft.sources)
+    _link_sources(record.id, links, lambda found: services.records().create(record, links, found))
+    count("RecordCreated")
+    upload = None if is_text else services.media().presigned_upload(
+        record.id, draft.file.content_type, MAX_BYTES[record.kind], UPLOAD_URL_TTL_SECONDS)
+    return views(None, [record])[0], upload
+
+
+def _draft_errors(draft: Draft) -> list[FieldError]:
+    return _media_errors(draft) + _repeated_sources(draft.sources)
+
+
+def _media_errors(draft: Draft) -> list[FieldError]:
+    from chalicelib.domain.media import MAX_BYTES, allowed_content_types
+
+    if draft.kind == "text":
+        errors = [] if draft.body is not None else [FieldError("body", "text records need a body")]
+        if draft.file is not None:
+            errors.append(FieldError("file", "text records have no upload"))
+        return errors
+    errors = [] if draft.file is not None else [FieldError("file", f"{draft.kind} records need a file")]
+    if draft.body is not None:
+        errors.append(FieldError("body", "only text records have a body"))
+    if draft.file is not None:
+        allowed = allowed_content_types(draft.kind)
+        if draft.file.content_type not in allowed:
+            errors.append(FieldError("file.content_type", f"{draft.kind} accepts {', '.join(sorted(allowed))}"))
+        if draft.file.size > MAX_BYTES[draft.kind]:
+            errors.append(FieldError("file.size", f"{draft.kind} uploads are at most {MAX_BYTES[draft.kind]} bytes"))
+    return errors
+
+
+def _repeated_sources(links) -> list[FieldError]:
+    seen, errors = set(), []
+    for n, link in enumerate(links):
+        if link.record_id in seen:
+            errors.append(FieldError(f"sources.{n}.record_id", "this source is already cited"))
+        seen.add(link.record_id)
+    return errors
+
+
+def _check_collaboration(collaboration_id: str, kind: str) -> None:
+    from chalicelib.logic.collaborations import find
+
+    collaboration = find(collaboration_id)
+    if collaboration.kinds and kind not in collaboration.kinds:
+        raise RuleViolation(f"This collaboration invites {', '.join(collaboration.kinds)} records, not {kind}.")
+
+
+def cite(record: Record, links: list[SourceLink]) -> RecordView:
+    """Adds sources to an owned record (422 if that would close a cycle)."""
+    from chalicelib.domain.lineage import MAX_SOURCES, find_cycle
+
+    errors = _repeated_sources(links)
+    already = set(record.sources)
+    errors += [FieldError(f"sources.{n}.record_id", "this source is already cited")
+               for n, link in enumerate(links) if link.record_id in already]
+    if len(record.sources) + len(links) > MAX_SOURCES:
+        errors.append(FieldError("sources", f"a record cites at most {MAX_SOURCES} sources"))
+    if errors:
+        raise ValidationFailed(f"The body has {len(errors)} invalid field(s).", errors=errors)
+    if record.status == REMOVED:
+        raise Conflict("This record has been removed; it can no longer be changed.")
+
+    repository = services.records()
+
+    def write(found: dict[str, Record]) -> Record:
+        # Read under the lineage version the write is conditioned on: if another addition
+        # commits first, the write fails and this runs again against the new lineage.
+        version = repository.lineage_version()
+        current = repository.get(record.id)
+        if any(link.record_id in current.sources for link in links):
+            raise ValidationFailed("A source is already cited.", errors=[FieldError("sources", "already cited")])
+        cycle = find_cycle(current.id, [link.record_id for link in links],
+                           lambda ids: repository.get_many(ids, consistent=True))
+        if cycle:
+            raise RuleViolation("Citing these sources would make the record build on itself: "
+                                + " builds on ".join(cycle) + ".", extensions={"cycle": cycle})
+        return repository.add_sources(current, links, found, version)
+
+    return views(None, [_link_sources(record.id, links, write)])[0]
+
+
+def _link_sources(remix_id: str, links: list[SourceLink], write):
+    """Reads the cited records, applies the source rules, then `write(found)`s; a source that
+    changed between the read and the write (made unremixable, taken down) is read again."""
+    from chalicelib.domain.lineage import check_sources
+
+    ids = [link.record_id for link in links]
+
+    def attempt():
+        found = services.records().get_many(i for i in ids if is_id(i)) if ids else {}
+        check_sources(remix_id, ids, found)
+        return write(found)
+
+    def kept_changing():
+        raise Conflict("The cited records kept changing while this record was saved; try again.")
+
+    return retry(attempt, ATTEMPTS, kept_changing)
+
+
+def edit(record: Record, changes: dict) -> RecordView:
+    """`changes`: title, description (None clears it), tags, remixable; others are kept."""
+    updated = services.records().update_details(record, changes) if changes else record
+    return views(None, [updated])[0]
+
+
+def take_down(record: Record) -> None:
+    """Status `removed`, a tombstone that stays in lineage; its media are deleted."""
+    repository = services.records()
+    unread = [record]  # the first attempt takes down the record as the owner check read it
+
+    def attempt() -> None:
+        current = unread.pop() if unread else repository.get(record.id)
+        if current.status != REMOVED:
+            repository.remove(current)  # LostRace: it or a source moved meanwhile (e.g. became ready)
+
+    def kept_changing():
+        raise Conflict("The record kept changing while it was being taken down; try again.")
+
+    retry(attempt, ATTEMPTS, kept_changing)
+    if record.kind != "text":
+        services.media().delete_media(record.id)
+        services.media().delete_upload(record.id)
+
+
+# --- lists --------------------------------------------------------------------------------
+
+def feed_page(viewer: str | None, feed: Feed, limit: int, after: str | None) -> tuple[list[RecordView], str | None]:
+    """Ready records of a feed, newest first, after position `after`; and the position after
+    the page (None: no more)."""
+    if feed.collaboration_id is not None and not is_id(feed.collaboration_id):
+        return [], None
+    records, last = services.records().list(feed, limit, after)
+    return views(viewer, records), last
+
+
+def remixes(viewer: str | None, record: Record, limit: int,
+            after: str | None) -> tuple[list[RecordView], str | None]:
+    """Direct remixes of `record` that are ready, newest first."""
+    found, last = services.records().remixes(record.id, limit, after)
+    return views(viewer, found), last
+
+
+def lineage(start: Record, direction: str, depth: int):
+    """What `start` builds on (`ancestors`) or what builds on it (`descendants`), `depth` levels."""
+    from chalicelib.domain.lineage import walk
+
+    return walk(start, direction, depth, services.records().get_many)

@@ -199,8 +199,10 @@ def edit(record: Record, changes: dict) -> RecordView:
     return views(None, [updated])[0]
 
 
-def take_down(record: Record) -> None:
-    """Status `removed`, a tombstone that stays in lineage; its media are deleted."""
+def take_down(sub: str, record_id: str) -> None:
+    """The owner takes a record down: status `removed`, a tombstone that stays in lineage; its
+    media are deleted."""
+    record = owned(sub, record_id)
     repository = services.records()
     unread = [record]  # the first attempt takes down the record as the owner check read it
 

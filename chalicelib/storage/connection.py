@@ -6,8 +6,12 @@ Endpoints are not configured here: botocore reads the standard `AWS_ENDPOINT_URL
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable, TypeVar
 
 from chalicelib.config import Settings
+
+CONDITION_FAILED = "ConditionalCheckFailed"  # a transaction item's cancellation code
+T = TypeVar("T")
 
 _bound: Settings | None = None
 
@@ -76,6 +80,34 @@ def add_new(tx, items: list) -> None:
 def cancellation_codes(error) -> list[str | None]:
     """One code per transaction item, in order (`ConditionalCheckFailed`, `None`, ...)."""
     return [r.code if r else None for r in (error.cancellation_reasons or [])]
+
+
+def condition_failed(error: Exception, *items: int) -> bool:
+    """Whether a write was refused by its condition: a put, update or delete (PynamoDB's
+    PutError, UpdateError, DeleteError), or a transaction in which an item failed its condition
+    (with `items`: one of the items at those positions)."""
+    from pynamodb.exceptions import TransactWriteError
+
+    if isinstance(error, TransactWriteError):
+        codes = cancellation_codes(error)
+        positions = items or range(len(codes))
+        return any(n < len(codes) and codes[n] == CONDITION_FAILED for n in positions)
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class LostRace(Exception):
+    """An attempt read a state that changed before its conditional write: read again."""
+
+
+def retry(attempt: Callable[[], T], attempts: int, exhausted: Callable[[], T]) -> T:
+    """`attempt()` until it returns without raising LostRace, at most `attempts` times; then
+    `exhausted()` answers (a fallback value, or an exception it raises)."""
+    for _ in range(attempts):
+        try:
+            return attempt()
+        except LostRace:
+            continue
+    return exhausted()
 
 
 def batch_get_raw(settings: Settings, keys: list[tuple[str, str]], consistent: bool = True) -> dict[tuple[str, str], dict]:

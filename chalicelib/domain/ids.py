@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 def new_id() -> str:
@@ -14,7 +14,7 @@ def new_id() -> str:
 
 def is_id(value: str) -> bool:
     """True for a well-formed id. A malformed id in a path is answered like an unknown one."""
-    return bool(_ULID.match(value))
+    return isinstance(value, str) and _ULID.fullmatch(value) is not None  # fullmatch: `$` admits a final "\n"
 
 
 def new_id_with_time() -> tuple[str, str]:

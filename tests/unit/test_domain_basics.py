@@ -25,6 +25,7 @@ def test_malformed_ids_are_recognised():
     assert not is_id("not-an-id")
     assert not is_id(new_id().lower())
     assert not is_id(new_id() + "0")
+    assert not is_id(new_id() + "\n")
 
 
 def test_handles_are_lowercased_before_they_are_checked():

@@ -8,6 +8,7 @@ PyJWT is imported on first use: it pulls in `cryptography`, which /health does n
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,6 +21,8 @@ CLOCK_LEEWAY_SECONDS = 60
 JWKS_REFETCH_COOLDOWN_SECONDS = 30
 PRODUCER = "producer"
 ADMIN = "admin"
+_SUBJECT = re.compile(r"[!-\"$-~]{1,128}")  # printable ASCII but '#'
+MAX_GROUPS = 25
 
 
 @dataclass(frozen=True)
@@ -128,9 +131,14 @@ def _principal_from(claims: dict) -> Principal:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.strip():
         raise Unauthorized("The token has no subject.")
+    # Cognito's subjects are UUIDs; a subject is part of storage keys, so it is bounded and
+    # keeps to printable ASCII without the keys' separator.
+    if not _SUBJECT.fullmatch(sub):
+        raise Unauthorized("The token's subject must be 1-128 printable ASCII characters without '#'.")
     groups = claims.get("cognito:groups", [])
-    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-        raise Unauthorized("The token's 'cognito:groups' claim must be a list of strings.")
+    if not isinstance(groups, list) or len(groups) > MAX_GROUPS or not all(
+            isinstance(g, str) and len(g) <= 128 for g in groups):
+        raise Unauthorized(f"The token's 'cognito:groups' claim must be a list of at most {MAX_GROUPS} names.")
     return Principal(sub=sub, groups=frozenset(groups))
 
 

@@ -232,3 +232,17 @@ def test_unknown_kids_do_not_refetch_the_key_set_during_the_cooldown(jwks, deplo
             authenticate(bearer(jwks.sign(f"made-up-{n}", key=jwks.keys["k1"])), deployed)
 
     assert jwks.fetches == 1
+
+
+@pytest.mark.parametrize("sub", ["x" * 129, "alice#admin", "ålice", "al ice", "alice\n"])
+def test_a_subject_that_cannot_be_part_of_a_storage_key_is_refused(sub):
+    token = jwt.encode({"sub": sub, "iss": "remixery-local", "exp": int(time.time()) + 60},
+                       LOCAL_SETTINGS.dev_jwt_secret.get_secret_value())
+
+    with pytest.raises(Unauthorized):
+        authenticate(bearer(token), LOCAL_SETTINGS)
+
+
+def test_a_token_with_too_many_groups_is_refused():
+    with pytest.raises(Unauthorized):
+        authenticate(bearer(mint("alice", groups=[f"g{n}" for n in range(26)])), LOCAL_SETTINGS)

@@ -208,6 +208,8 @@ def take_down(sub: str, record_id: str) -> None:
 
     def attempt() -> None:
         current = unread.pop() if unread else repository.get(record.id)
+        if current is None:  # an upload that never came, expired by its TTL meanwhile
+            raise NotFound(f"No record has the id '{record_id}'.")
         if current.status != REMOVED:
             repository.remove(current)  # LostRace: it or a source moved meanwhile (e.g. became ready)
 

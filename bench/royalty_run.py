@@ -191,7 +191,7 @@ def _seed_sales(production_id: str, period: str, count: int, amount: int) -> Non
 
 def _run(period: str) -> None:
     from chalicelib import services
-    from chalicelib.jobs.royalties import run_period
+    from chalicelib.logic.royalties import run_period
 
     run_period(period)
     if services.royalties().get_run(period).status != "closed":

@@ -6,17 +6,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib import services
-from chalicelib.api.cursors import Paging
 from chalicelib.api.fields import Period
-from chalicelib.api.productions import Money, visible_production
-from chalicelib.api.records import Owner, Pagination
+from chalicelib.api.models import Money, Owner, Page, Pagination, paginate
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router, csv_response, json_response
-from chalicelib.errors import NotFound
+from chalicelib.domain.productions import STATUSES
+from chalicelib.domain.royalties import RUN_STATUSES, VIAS
+from chalicelib.logic import royalties, splits
 
 router = Router("royalties")
 
-Via = Literal["contribution", "lineage"]
+Via = Literal[VIAS]
 
 
 class StartRun(RequestBody):
@@ -38,7 +37,7 @@ class RunProduction(ResponseModel):
 
 class RunOut(ResponseModel):
     period: str
-    status: Literal["running", "closed"]
+    status: Literal[RUN_STATUSES]
     started_at: str
     finished_at: str | None
     progress: Progress
@@ -55,9 +54,8 @@ class StatementSummary(ResponseModel):
     payout: int
 
 
-class StatementPage(ResponseModel):
-    items: list[StatementSummary]
-    next_cursor: str | None
+class StatementPage(Page[StatementSummary]):
+    pass
 
 
 class StatementLine(ResponseModel):
@@ -104,7 +102,7 @@ class MemberSplit(ResponseModel):
 
 class Splits(ResponseModel):
     production_id: str
-    status: Literal["draft", "released"]
+    status: Literal[STATUSES]
     frozen: bool = Field(description="True once released: the lineage as it was at release. Drafts: a preview "
                                      "over today's lineage.")
     pool: Money = Field(description="The contributor pool from today's net.")
@@ -114,56 +112,70 @@ class Splits(ResponseModel):
     members: list[MemberSplit]
 
 
-def _run_out(run) -> RunOut:
-    figures = services.royalties().run_figures(run.period)
+def run_out(view) -> RunOut:
+    """A `logic.royalties.RunView` as answered."""
+    run = view.run
     return RunOut(
         period=run.period, status=run.status, started_at=run.started_at, finished_at=run.finished_at,
         progress=Progress(productions_done=run.productions_done, productions_total=run.productions_total),
         productions=[RunProduction(production_id=f.production_id, currency=f.currency, net=f.net, pool=f.pool,
-                                   credited=f.credited) for f in figures],
+                                   credited=f.credited) for f in view.figures],
+    )
+
+
+def statement_summaries(rows: list) -> list[StatementSummary]:
+    return [StatementSummary(period=r.period, currency=r.currency, opening=r.opening, credits=r.credits,
+                             closing=r.closing, payable=r.payable, payout=r.payout) for r in rows]
+
+
+def statement_out(row) -> Statement:
+    return Statement(
+        currency=row.currency, opening=row.opening, credits=row.credits, closing=row.closing, payable=row.payable,
+        payout=row.payout,
+        lines=[StatementLine(production_id=line.production_id, production_title=line.production_title,
+                             record_id=line.record_id, record_title=line.record_title, via=line.via,
+                             amount=line.amount) for line in row.lines])
+
+
+def splits_out(found) -> Splits:
+    """A `logic.splits.ProductionSplit` as answered."""
+    production = found.production
+    return Splits(
+        production_id=production.id, status=production.status, frozen=not production.is_draft,
+        pool=Money(amount=found.pool, currency=production.currency),
+        contributor_share_bps=production.contributor_share_bps, upstream_share_bps=production.upstream_share_bps,
+        records=[RecordSplit(record_id=r.record_id, title=r.title, owner=Owner(id=r.owner_id, handle=r.owner_handle),
+                             weight=r.weight, contribution=r.contribution, lineage=r.lineage, amount=r.amount)
+                 for r in found.records],
+        members=[MemberSplit(member=Owner(id=m.member_id, handle=m.handle), amount=m.amount) for m in found.members],
     )
 
 
 @router.route("POST", "/royalty-runs", summary="Start the run that closes a period (202; 200 if it exists)",
               access=Access.ADMIN, status=202, also=(200,), body=StartRun, response=RunOut, errors=(409, 422, 503))
 def start_royalty_run(ctx):
-    from chalicelib.jobs.royalties import start_run
-
-    request = ctx.body()
-    run, started = start_run(request.period)
-    return json_response(_run_out(run), 202 if started else 200)
+    view, started = royalties.request_run(ctx.body().period)
+    return json_response(run_out(view), 202 if started else 200)
 
 
 @router.route("GET", "/royalty-runs/{period}", summary="A royalty run, its progress and figures",
               access=Access.ADMIN, response=RunOut, path_params={"period": Period})
 def get_royalty_run(ctx, period: str):
-    run = services.royalties().get_run(period)
-    if run is None:
-        raise NotFound(f"No royalty run for '{period}'.")
-    return _run_out(run)
+    return run_out(royalties.view(period))
 
 
 @router.route("GET", "/me/statements", summary="My statements, newest first", access=Access.MEMBER,
               query=Pagination, response=StatementPage)
 def list_statements(ctx):
-    query = ctx.query()
-    paging = Paging(ctx, "statements", query.cursor)
-    items, last = services.royalties().statements(ctx.identity.member_id, query.limit, paging.after)
-    return StatementPage(items=[StatementSummary(
-        period=i.period, currency=i.currency, opening=i.opening, credits=i.credits, closing=i.closing,
-        payable=i.payable, payout=i.payout) for i in items], next_cursor=paging.next_cursor(last))
+    member_id = ctx.identity.member_id
+    return paginate(ctx, StatementPage, "statements", ctx.query(),
+                    lambda limit, after: royalties.statements_page(member_id, limit, after), statement_summaries)
 
 
 @router.route("GET", "/me/statements/{period}", summary="My statements of a period (JSON, or text/csv lines)",
               access=Access.MEMBER, response=PeriodStatements, path_params={"period": Period})
 def get_statements(ctx, period: str):
-    found = services.royalties().statements_of(ctx.identity.member_id, period)
-    statements = [Statement(
-        currency=row.currency, opening=row.opening, credits=row.credits, closing=row.closing, payable=row.payable,
-        payout=row.payout,
-        lines=[StatementLine(production_id=line.production_id, production_title=line.production_title,
-                             record_id=line.record_id, record_title=line.record_title, via=line.via,
-                             amount=line.amount) for line in row.lines]) for row in found]
+    statements = [statement_out(row) for row in royalties.statements_of(ctx.identity.member_id, period)]
     if "text/csv" in (ctx.headers.get("accept") or ""):
         return csv_response(["currency", *CSV_LINE_FIELDS], [
             [statement.currency, *(getattr(line, f) for f in CSV_LINE_FIELDS)]
@@ -174,31 +186,4 @@ def get_statements(ctx, period: str):
 @router.route("GET", "/productions/{production_id}/splits", summary="How the pool to date splits, lineage included",
               access=Access.PUBLIC, response=Splits)
 def get_splits(ctx, production_id: str):
-    from chalicelib.api.productions import lineage_now
-    from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, contributor_pool, split
-
-    production = visible_production(ctx, production_id)
-    repository = services.productions()
-    lineage = lineage_now(production) if production.is_draft else repository.frozen_lineage(production)
-    weights = {c.record_id: c.weight for c in repository.contributions(production)}
-    pool = contributor_pool(production.totals.net, production.contributor_share_bps)
-    amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
-                    production.upstream_share_bps)
-    records, members = [], {}
-    for record_id in sorted({record_id for record_id, _ in amounts} | set(weights)):
-        node = lineage.get(record_id)
-        if node is None:
-            continue
-        kept, passed_up = amounts.get((record_id, CONTRIBUTION), 0), amounts.get((record_id, LINEAGE), 0)
-        owner = Owner(id=node.owner_id, handle=node.owner_handle)
-        records.append(RecordSplit(record_id=record_id, title=node.title, owner=owner, weight=weights.get(record_id),
-                                   contribution=kept, lineage=passed_up, amount=kept + passed_up))
-        members.setdefault(node.owner_id, [owner, 0])[1] += kept + passed_up
-    records.sort(key=lambda r: (-r.amount, r.record_id))
-    return Splits(
-        production_id=production.id, status=production.status, frozen=not production.is_draft,
-        pool=Money(amount=pool, currency=production.currency), contributor_share_bps=production.contributor_share_bps,
-        upstream_share_bps=production.upstream_share_bps, records=records,
-        members=[MemberSplit(member=owner, amount=amount)
-                 for owner, amount in sorted(members.values(), key=lambda m: (-m[1], m[0].id))],
-    )
+    return splits_out(splits.production_split(ctx.principal, production_id))

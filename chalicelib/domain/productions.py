@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.royalties import Totals
+from chalicelib.domain.royalties import Totals, contributor_pool
 
 DRAFT, RELEASED = "draft", "released"
+STATUSES = (DRAFT, RELEASED)
+FORMATS = ("book", "album", "film", "event", "merch", "other")
 MAX_CONTRIBUTIONS = 10_000
 MAX_PRODUCTS = 20
 DEFAULT_CONTRIBUTOR_SHARE_BPS = 5000
@@ -44,6 +46,11 @@ class Production:
     def is_draft(self) -> bool:
         return self.status == DRAFT
 
+    @property
+    def contributor_pool(self) -> int:
+        """The pool from today's net."""
+        return contributor_pool(self.totals.net, self.contributor_share_bps)
+
     def changed(self, **changes) -> "Production":
         return replace(self, **changes)
 
@@ -52,3 +59,28 @@ class Production:
 class Contribution:
     record_id: str
     weight: int
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A booked entry as its production's ledger lists it."""
+
+    id: str
+    kind: str
+    amount: int  # signed: sales and won reversals add to net; refunds, disputes and costs take from it
+    currency: str
+    period: str  # the royalty period it counts in
+    event_time: str
+    booked_at: str
+    provider: str | None
+    external_id: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class BookedCost:
+    amount: int
+    currency: str
+    period: str
+    description: str
+    booked_at: str

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 CONTRIBUTION = "contribution"
 LINEAGE = "lineage"
+VIAS = (CONTRIBUTION, LINEAGE)
+RUNNING, CLOSED = "running", "closed"
+RUN_STATUSES = (RUNNING, CLOSED)
 MAX_DEPTH = 8  # level 8 keeps all it holds: nothing reaches level 9
 BPS = 10_000  # basis points in a whole
 
@@ -39,6 +43,11 @@ class Totals:
             return NotImplemented
         return Totals(self.sales + other.sales, self.refunds + other.refunds, self.disputes + other.disputes,
                       self.dispute_reversals + other.dispute_reversals, self.costs + other.costs)
+
+
+def previous_month(moment: datetime) -> str:
+    """The period (`YYYY-MM`) before the month of `moment`."""
+    return f"{moment.year - (moment.month == 1):04d}-{(moment.month - 2) % 12 + 1:02d}"
 
 
 def contributor_pool(net: int, contributor_share_bps: int) -> int:
@@ -164,6 +173,64 @@ def settle(opening: int, credits: int, min_payout: int) -> Statement:
     payable = closing >= min_payout
     return Statement(opening=opening, credits=credits, closing=closing, payable=payable,
                      payout=closing if payable else 0, next_opening=0 if payable else closing)
+
+
+@dataclass(frozen=True)
+class Run:
+    period: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    productions_total: int | None
+    productions_done: int
+
+
+@dataclass(frozen=True)
+class ProductionFigures:
+    """What a run closed for one production: net(T), pool(T) and what the period credited."""
+
+    production_id: str
+    currency: str
+    net: int
+    pool: int
+    credited: int
+
+
+@dataclass(frozen=True)
+class Line:
+    """One credit on a member's statement."""
+
+    production_id: str
+    production_title: str
+    record_id: str
+    record_title: str
+    via: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class MemberStatement:
+    """A statement as a run writes it."""
+
+    member_id: str
+    period: str
+    currency: str
+    statement: Statement
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """A statement as a member reads it."""
+
+    period: str
+    currency: str
+    opening: int
+    credits: int
+    closing: int
+    payable: bool
+    payout: int
+    lines: tuple[Line, ...]
 
 
 def _check_bps(bps: int) -> None:

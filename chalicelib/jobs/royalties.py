@@ -1,57 +1,11 @@
-"""The royalty run: closes a period for every production and credits members, in the
-background (the API and the monthly schedule only queue it; a crash is retried from the queue).
-
-It reads per-period totals, contribution lists, the lineage frozen at release and the split
-of the previous close — never individual sales — so its reads do not grow with sales.
-"""
+"""The royalty run function (SQS: one period per message) and the monthly schedule that
+queues last month's run; the work is `logic.royalties`'."""
 from __future__ import annotations
 
-import gc
 import json
-from collections import defaultdict
-from contextlib import contextmanager
-from datetime import datetime
 
-from chalicelib import services
-from chalicelib.domain.clock import utcnow
-from chalicelib.domain.royalties import Totals, contributor_pool, credits, settle, split
-from chalicelib.errors import Conflict, RuleViolation, ServiceUnavailable
+from chalicelib.logic import royalties
 from chalicelib.observability import get_logger
-
-
-def previous_month(moment: datetime) -> str:
-    return f"{moment.year - (moment.month == 1):04d}-{(moment.month - 2) % 12 + 1:02d}"
-
-
-def start_run(period: str, now: datetime | None = None):
-    """Queues the run of `period`; returns (run, started). A period runs once: an existing run is
-    returned as it stands. Periods close in order, so one at or before the last close, or any
-    while another runs, cannot start (Conflict): accepting a run and claiming the periods for it
-    are one conditional write, so concurrent starts cannot both pass."""
-    book = services.royalties()
-    if period >= (now or utcnow()).strftime("%Y-%m"):
-        raise RuleViolation(f"{period} has not ended yet; a period can be run from the first day after it.")
-    run, started = book.begin_closing(period)
-    if not started:
-        return run, False
-    try:
-        services.royalty_queue().send(period)
-    except Exception as e:
-        if book.forget_run(period):
-            raise ServiceUnavailable("The run could not be queued; try again shortly.") from e
-        get_logger().warning("the run's message failed to send, yet the run has begun", extra={"period": period})
-    return run, True
-
-
-def start_scheduled(now: datetime | None = None) -> dict:
-    """The monthly schedule: queues last month's run unless it or a later period is closed."""
-    period = previous_month(now or utcnow())
-    try:
-        run, started = start_run(period, now)
-    except (Conflict, RuleViolation) as skipped:
-        get_logger().info("scheduled royalty run skipped", extra={"period": period, "reason": skipped.detail})
-        return {"period": period, "started": False}
-    return {"period": period, "started": started, "status": run.status}
 
 
 def handle_batch(event: dict, context=None) -> dict:
@@ -60,7 +14,7 @@ def handle_batch(event: dict, context=None) -> dict:
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     def run(record) -> None:
-        run_period(json.loads(record.body)["period"])
+        royalties.run_period(json.loads(record.body)["period"])
 
     result = process_partial_response(event=event, record_handler=run, processor=processor, context=context)
     for _, error, _ in processor.exceptions:
@@ -68,83 +22,6 @@ def handle_batch(event: dict, context=None) -> dict:
     return result
 
 
-def run_period(period: str) -> None:
-    """Closes `period` (and any earlier open one) for every production. Safe to repeat: every
-    write is determined by what was read, and the period is marked closed last."""
-    book, productions = services.royalties(), services.productions()
-    run = book.get_run(period)
-    if run is None or run.status != "running":
-        get_logger().warning("no running royalty run for this period", extra={"period": period})
-        return
-    closed_through, closing = book.period_state()
-    if closing != period:
-        # Closed already (a delivery again after a crash before the run's last write): writing
-        # its figures again could overwrite a later close's.
-        if closed_through and closed_through >= period:
-            book.mark_run_closed(period)
-        else:
-            get_logger().error("a running royalty run that does not hold the periods", extra={"period": period})
-        return
-    with gc_paused():
-        everything = productions.all_productions()
-        if not book.take_up(period, len(everything)):
-            get_logger().warning("the royalty run was withdrawn before it began", extra={"period": period})
-            return
-        lines: dict[tuple[str, str], list] = defaultdict(list)
-        for done, production in enumerate(everything):
-            book.close_production(production.id, period)
-            if not production.is_draft:
-                _run_production(book, productions, production, period, lines)
-            book.set_progress(period, done + 1, len(everything))
-        book.save_statements(period, _statements(book, period, lines))
-        book.finish_closing(period)
-        book.mark_run_closed(period)
-
-
-@contextmanager
-def gc_paused():
-    """A run holds ~10^5 long-lived objects (the frozen lineage, the splits) and makes no
-    reference cycles; the cyclic collector would rescan them all at every collection, which
-    doubles the run's time. Plain reference counting still frees everything."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _run_production(book, productions, production, period: str, lines) -> None:
-    from chalicelib.storage.royalties import Line
-
-    # Read after closing: whatever was booked up to `period` is in, and nothing more can be.
-    totals = sum((t for p, t in productions.period_totals(production.id).items() if p <= period), Totals())
-    pool = contributor_pool(totals.net, production.contributor_share_bps)
-    lineage = productions.frozen_lineage(production)
-    weights = {c.record_id: c.weight for c in productions.contributions(production)}
-    amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
-                    production.upstream_share_bps)
-    previous = book.previous_split(production.id, period)
-    book.save_figures(period, production.id, production.currency, totals.net, pool, pool - sum(previous.values()),
-                      amounts)
-    for (record_id, via), amount in credits(amounts, previous).items():
-        node = lineage[record_id]
-        lines[(node.owner_id, production.currency)].append(
-            Line(production.id, production.title, record_id, node.title, via, amount))
-
-
-def _statements(book, period: str, lines) -> list:
-    """Every member with a credit or a carried balance gets a statement per currency."""
-    from chalicelib.config import get_settings
-    from chalicelib.storage.royalties import MemberStatement
-
-    carried = book.carried_before(period)
-    minimum = get_settings().min_payout
-    statements = []
-    for member_id, currency in sorted(set(lines) | set(carried)):
-        member_lines = sorted(lines.get((member_id, currency), []),
-                              key=lambda line: (line.production_id, line.record_id, line.via))
-        statement = settle(carried.get((member_id, currency), 0), sum(line.amount for line in member_lines), minimum)
-        statements.append(MemberStatement(member_id, period, currency, statement, tuple(member_lines)))
-    return statements
+def start_scheduled() -> dict:
+    """Day 1 of a month: queues the run of the month before (skipped once it or a later one closed)."""
+    return royalties.start_scheduled()

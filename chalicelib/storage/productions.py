@@ -16,18 +16,21 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import is_id
-from chalicelib.domain.ledger import COST, Entry
+from chalicelib.domain.ledger import COST, SIGN, Entry
 from chalicelib.domain.lineage import FrozenNode
-from chalicelib.domain.productions import DRAFT, RELEASED, Contribution, Product, Production
+from chalicelib.domain.productions import (
+    DRAFT, RELEASED, BookedCost, Contribution, LedgerEntry, Product, Production,
+)
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
-from chalicelib.storage.connection import bind_models, cancellation_codes, newest_first_page, write_transaction
-from chalicelib.storage.ledger import Posting, add_postings, posting, read_closed_through
+from chalicelib.storage.connection import (
+    CONDITION_FAILED, LostRace, bind_models, condition_failed, newest_first_page, retry, write_transaction,
+)
+from chalicelib.storage.ledger import add_postings, posting, read_closed_through
 from chalicelib.storage.models import (
     ContributionsItem, LedgerEntryItem, LineageSnapshotItem, PeriodTotalsItem, ProductionItem, ProductMappingItem,
 )
 
-CONDITION_FAILED = "ConditionalCheckFailed"
 RELEASED_LIST = "RELEASED"
 ALL_LIST = "PRODUCTIONS"
 CHUNK = 5_000  # contributions per item: ~35 bytes each stays far below DynamoDB's 400 KB
@@ -183,32 +186,36 @@ class ProductionRepository:
         """Every production, drafts too: a royalty run closes periods for all of them."""
         return [_production(i) for i in ProductionItem.gsi2.query(ALL_LIST)]
 
-    def add_cost(self, production: Production, amount: int, description: str, incurred_on: str) -> dict:
-        """Books a recoupable cost in its period (or the first open one): returns the entry."""
+    def add_cost(self, production: Production, amount: int, description: str, incurred_on: str) -> BookedCost:
+        """Books a recoupable cost in its period, or the first open one: a run closing the period
+        between the read of the periods and the write refuses the write, and it reads them again."""
         entry = Entry(COST, amount, production.currency, f"{incurred_on}T00:00:00.000Z", "")
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> BookedCost:
             cost = posting(production.id, entry, read_closed_through(self._settings), description=description)
             booked_at = now_rfc3339()
             try:
                 write_transaction(self._settings, lambda tx: add_postings(tx, [cost], booked_at))
-                return _cost_out(cost, booked_at)
             except TransactWriteError as e:
-                if CONDITION_FAILED not in cancellation_codes(e):
-                    raise
-        raise ServiceUnavailable("A royalty run is closing this period; try again shortly.")
+                if condition_failed(e):
+                    raise LostRace from e
+                raise
+            return BookedCost(cost.entry.amount, cost.entry.currency, cost.period, description, booked_at)
+
+        return retry(attempt, ATTEMPTS, _still_closing)
 
     def list_released(self, limit: int, after: str | None) -> tuple[list[Production], str | None]:
         page, last = newest_first_page(ProductionItem.gsi1, RELEASED_LIST, ProductionItem.gsi1sk, limit, after)
         return [_production(i) for i in page], last
 
-    def ledger(self, production_id: str, limit: int, after: str | None) -> tuple[list[LedgerEntryItem], str | None]:
+    def ledger(self, production_id: str, limit: int, after: str | None) -> tuple[list[LedgerEntry], str | None]:
         # Ledger keys sort together, before the periods and the production on the same partition.
         condition = (LedgerEntryItem.sk > after) if after else LedgerEntryItem.sk.startswith("LEDGER#")
         items = [i for i in LedgerEntryItem.query(ProductionItem.key(production_id)[0], condition, limit=limit + 1,
                                                   page_size=limit + 1, consistent_read=True)
                  if i.sk.startswith("LEDGER#")]
         page = items[:limit]
-        return page, (page[-1].sk if len(items) > limit else None)
+        return [_entry(i) for i in page], (page[-1].sk if len(items) > limit else None)
 
     def period_totals(self, production_id: str) -> dict[str, Totals]:
         """What the production booked per period (`YYYY-MM`)."""
@@ -244,9 +251,13 @@ def _cancelled(error: TransactWriteError, new_products, changed: str) -> Excepti
     return Conflict(f"Another production already sells the {named}.")
 
 
-def _cost_out(cost: Posting, booked_at: str) -> dict:
-    return {"kind": COST, "amount": cost.entry.amount, "currency": cost.entry.currency, "period": cost.period,
-            "description": cost.description, "booked_at": booked_at}
+def _still_closing() -> BookedCost:
+    raise ServiceUnavailable("A royalty run is closing this period; try again shortly.")
+
+
+def _entry(item: LedgerEntryItem) -> LedgerEntry:
+    return LedgerEntry(item.entry_id, item.kind, SIGN[item.kind] * int(item.amount), item.currency, item.period,
+                       item.event_time, item.booked_at, item.provider, item.external_id, item.description)
 
 
 def _item(production: Production) -> ProductionItem:

@@ -11,68 +11,27 @@ import hashlib
 import itertools
 import json
 from collections import defaultdict
-from dataclasses import dataclass
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
-from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, Statement
+from chalicelib.domain.royalties import (
+    CLOSED, CONTRIBUTION, LINEAGE, RUNNING, Key, Line, MemberStatement, ProductionFigures, Run, StatementRow,
+)
 from chalicelib.errors import Conflict
-from chalicelib.storage.connection import batch_get_raw, bind_models, cancellation_codes, write_transaction
+from chalicelib.storage.connection import batch_get_raw, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
     CarriedBalancesItem, PeriodsItem, ProductionItem, RunItem, RunProductionItem, SplitItem,
     StatementBucketItem,
 )
 
-RUNNING, CLOSED = "running", "closed"
-CONDITION_FAILED = "ConditionalCheckFailed"
 BALANCES_CHUNK = 5_000  # carried balances per item: ~45 bytes each
 STATEMENT_BUCKET_BYTES = 150_000  # buckets average this; hashing spreads them, well below 400 KB
 SPLIT_CHUNK = 8_000  # amounts per item: ~40 bytes each
 _VIA = {CONTRIBUTION: "c", LINEAGE: "l"}
 _VIA_NAME = {v: k for k, v in _VIA.items()}
-
-Key = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Run:
-    period: str
-    status: str
-    started_at: str
-    finished_at: str | None
-    productions_total: int | None
-    productions_done: int
-
-
-@dataclass(frozen=True)
-class ProductionFigures:
-    production_id: str
-    currency: str
-    net: int
-    pool: int
-    credited: int
-
-
-@dataclass(frozen=True)
-class Line:
-    production_id: str
-    production_title: str
-    record_id: str
-    record_title: str
-    via: str
-    amount: int
-
-
-@dataclass(frozen=True)
-class MemberStatement:
-    member_id: str
-    period: str
-    currency: str
-    statement: Statement
-    lines: tuple[Line, ...]
 
 
 class RoyaltyBook:
@@ -109,11 +68,10 @@ class RoyaltyBook:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            stored, periods = (list(e.cancellation_reasons or []) + [None, None])[:2]
-            if stored and stored.code == CONDITION_FAILED:
-                return _run(RunItem.from_raw_data(stored.raw_item)), False
-            if periods and periods.code == CONDITION_FAILED:
-                state = PeriodsItem.from_raw_data(periods.raw_item)
+            if condition_failed(e, 0):
+                return _run(RunItem.from_raw_data(e.cancellation_reasons[0].raw_item)), False
+            if condition_failed(e, 1):
+                state = PeriodsItem.from_raw_data(e.cancellation_reasons[1].raw_item)
                 if state.closing:
                     raise Conflict(f"The run for {state.closing} is in progress; start {period} when it has "
                                    f"closed.") from e
@@ -134,7 +92,7 @@ class RoyaltyBook:
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
-            if CONDITION_FAILED not in cancellation_codes(e):
+            if not condition_failed(e):
                 raise
             return False
         return True
@@ -146,7 +104,7 @@ class RoyaltyBook:
             RunItem(*RunItem.key(period)).update(actions=[RunItem.productions_total.set(total)],
                                                  condition=RunItem.status == RUNNING)
         except UpdateError as e:
-            if _condition_failed(e):
+            if condition_failed(e):
                 return False
             raise
         return True
@@ -161,7 +119,7 @@ class RoyaltyBook:
                 & (PeriodsItem.closed_through.does_not_exist() | (PeriodsItem.closed_through < period)))
         except UpdateError as e:
             closed_through, _ = self.period_state()
-            if not _condition_failed(e) or not closed_through or closed_through < period:
+            if not condition_failed(e) or not closed_through or closed_through < period:
                 raise
 
     def close_production(self, production_id: str, period: str) -> None:
@@ -187,7 +145,7 @@ class RoyaltyBook:
                 actions=[RunItem.status.set(CLOSED), RunItem.finished_at.set(now_rfc3339())],
                 condition=RunItem.status == RUNNING)
         except UpdateError as e:
-            if not _condition_failed(e):
+            if not condition_failed(e):
                 raise
 
     def run_figures(self, period: str) -> list[ProductionFigures]:
@@ -305,18 +263,6 @@ class RoyaltyBook:
         return page, (f"{page[-1].period}#{page[-1].currency}" if len(listed) > limit else None)
 
 
-@dataclass(frozen=True)
-class StatementRow:
-    period: str
-    currency: str
-    opening: int
-    credits: int
-    closing: int
-    payable: bool
-    payout: int
-    lines: tuple[Line, ...]
-
-
 def bucket_of(member_id: str, buckets: int) -> int:
     return int(hashlib.sha256(member_id.encode()).hexdigest()[:8], 16) % buckets
 
@@ -342,8 +288,4 @@ def _run(item: RunItem) -> Run:
     return Run(item.period, item.status, item.started_at, item.finished_at,
                int(item.productions_total) if item.productions_total is not None else None,
                int(item.productions_done or 0))
-
-
-def _condition_failed(error) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 

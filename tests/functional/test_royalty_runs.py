@@ -203,7 +203,7 @@ def test_a_draft_split_is_a_preview_over_todays_lineage(client, member):
 
 
 def test_a_run_killed_midway_and_rerun_gives_the_same_cents(client, world, admin, deliver, monkeypatch):
-    from chalicelib.jobs.royalties import run_period
+    from chalicelib.logic.royalties import run_period
     from chalicelib.storage.models import CarriedBalancesItem
 
     sell(client, world)
@@ -266,7 +266,7 @@ def test_a_removed_record_still_credits_its_owner(client, world, admin, deliver)
 
 
 def test_the_monthly_schedule_queues_last_month_once(client, world, admin, deliver):
-    from chalicelib.jobs.royalties import start_scheduled
+    from chalicelib.logic.royalties import start_scheduled
 
     first_of_october = datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc)
 
@@ -286,7 +286,7 @@ def test_a_run_delivered_again_after_a_later_close_leaves_the_later_close_alone(
     and October ran before the queue delivered September again: the redelivery only marks
     September's run closed. Writing September's figures again would credit its pool twice and
     move "closed through" back to September, under October's entries."""
-    from chalicelib.jobs.royalties import run_period
+    from chalicelib.logic.royalties import run_period
     from chalicelib.storage.royalties import RoyaltyBook
 
     sell(client, world)

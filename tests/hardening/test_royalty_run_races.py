@@ -148,7 +148,7 @@ def test_an_earlier_period_started_while_a_later_run_waits_in_the_queue_is_refus
 
 
 def test_the_monthly_schedule_racing_api_starts_claims_the_periods_as_they_do(sold, deliver):
-    from chalicelib.jobs.royalties import start_scheduled
+    from chalicelib.logic.royalties import start_scheduled
 
     first_of_november = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
     outcomes = _race(sold, [SEPTEMBER, SEPTEMBER, SEPTEMBER, OCTOBER],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalicelib.jobs.royalties import previous_month
+from chalicelib.domain.royalties import previous_month
 
 
 def test_the_schedule_runs_the_month_before():

@@ -1,0 +1,64 @@
+"""A production's split in the open: who gets what of its pool to date, lineage included.
+Released productions split over the lineage frozen at release; drafts preview today's."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import services
+from chalicelib.domain.productions import Production
+from chalicelib.logic.productions import lineage_now, visible
+
+
+@dataclass(frozen=True)
+class RecordShare:
+    record_id: str
+    title: str
+    owner_id: str
+    owner_handle: str
+    weight: int | None  # None: reached through lineage only
+    contribution: int  # what it keeps of its own contribution share
+    lineage: int  # what reaches it from the records that build on it
+
+    @property
+    def amount(self) -> int:
+        return self.contribution + self.lineage
+
+
+@dataclass(frozen=True)
+class MemberShare:
+    member_id: str
+    handle: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class ProductionSplit:
+    production: Production
+    pool: int
+    records: list[RecordShare]  # largest amount first
+    members: list[MemberShare]  # largest amount first
+
+
+def production_split(principal, production_id: str) -> ProductionSplit:
+    from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, split
+
+    production = visible(principal, production_id)
+    repository = services.productions()
+    lineage = lineage_now(production) if production.is_draft else repository.frozen_lineage(production)
+    weights = {c.record_id: c.weight for c in repository.contributions(production)}
+    pool = production.contributor_pool
+    amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
+                    production.upstream_share_bps)
+    records, members = [], {}
+    for record_id in sorted({record_id for record_id, _ in amounts} | set(weights)):
+        node = lineage.get(record_id)
+        if node is None:
+            continue
+        share = RecordShare(record_id, node.title, node.owner_id, node.owner_handle, weights.get(record_id),
+                            amounts.get((record_id, CONTRIBUTION), 0), amounts.get((record_id, LINEAGE), 0))
+        records.append(share)
+        members.setdefault(node.owner_id, [node.owner_handle, 0])[1] += share.amount
+    records.sort(key=lambda r: (-r.amount, r.record_id))
+    return ProductionSplit(production, pool, records, [
+        MemberShare(member_id, handle, amount)
+        for member_id, (handle, amount) in sorted(members.items(), key=lambda m: (-m[1][1], m[0]))])

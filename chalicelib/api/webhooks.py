@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from chalicelib import services
 from chalicelib.api.routing import MAX_BODY_BYTES, Access, ResponseModel, Router
+from chalicelib.domain.sales import OUTCOMES
 from chalicelib.errors import PayloadTooLarge
 
 router = Router("webhooks")
 
 
 class DeliveryOut(ResponseModel):
-    outcome: Literal["taken", "duplicate", "ignored"]
+    outcome: Literal[OUTCOMES]
 
 
 def _raw_body(ctx) -> bytes:
@@ -25,19 +25,19 @@ def _raw_body(ctx) -> bytes:
 @router.route("POST", "/webhooks/stripe", summary="Stripe events (signed with Stripe-Signature)",
               access=Access.PUBLIC, response=DeliveryOut, errors=(400, 401, 413, 503))
 def stripe_webhook(ctx):
+    from chalicelib.logic import sales
     from chalicelib.webhooks import payload, stripe
     from chalicelib.webhooks.secrets import signing_secrets
 
     stripe.verify(ctx.raw_body, ctx.headers.get("stripe-signature"), signing_secrets("stripe", ctx.settings))
-    event = stripe.parse(payload.load(_raw_body(ctx)))
-    if event.change is None:
-        return DeliveryOut(outcome="ignored")
-    return DeliveryOut(outcome=services.sales().take_stripe(event))
+    delivery = stripe.parse(payload.load(_raw_body(ctx)))
+    return DeliveryOut(outcome=sales.book(delivery))
 
 
 @router.route("POST", "/webhooks/shopify", summary="Shopify webhooks (signed with X-Shopify-Hmac-Sha256)",
               access=Access.PUBLIC, response=DeliveryOut, errors=(400, 401, 413, 503))
 def shopify_webhook(ctx):
+    from chalicelib.logic import sales
     from chalicelib.webhooks import payload, shopify
     from chalicelib.webhooks.secrets import signing_secrets
 
@@ -45,7 +45,5 @@ def shopify_webhook(ctx):
     raw = _raw_body(ctx)
     webhook_id = shopify.header_text("X-Shopify-Webhook-Id", ctx.headers.get("x-shopify-webhook-id"))
     topic = shopify.header_text("X-Shopify-Topic", ctx.headers.get("x-shopify-topic"))
-    change = shopify.parse(topic, payload.load(raw))
-    if change is None:
-        return DeliveryOut(outcome="ignored")
-    return DeliveryOut(outcome=services.sales().take_shopify(webhook_id, topic, change))
+    delivery = shopify.parse(webhook_id, topic, payload.load(raw))
+    return DeliveryOut(outcome=sales.book(delivery))

@@ -19,13 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from chalicelib.domain.money import MoneyError, checked, shown, split_by_amounts, to_minor_units
+from chalicelib.domain.sales import COST, CURRENCY_MISMATCH, DISPUTE, DISPUTE_REVERSAL, NO_PRODUCTION, REFUND, SALE
 
-SALE, REFUND, DISPUTE, DISPUTE_REVERSAL, COST = "sale", "refund", "dispute", "dispute_reversal", "cost"
 SIGN = {SALE: 1, REFUND: -1, DISPUTE: -1, DISPUTE_REVERSAL: 1, COST: -1}
 # The field of `royalties.Totals` (and of the stored totals) that each kind adds to.
 TOTAL_OF_KIND = {SALE: "sales", REFUND: "refunds", DISPUTE: "disputes", DISPUTE_REVERSAL: "dispute_reversals",
                  COST: "costs"}
-NO_PRODUCTION, CURRENCY_MISMATCH = "no_production", "currency_mismatch"
 STRIPE_LINE = ""  # a Stripe payment is one sale: its single line
 
 
@@ -83,12 +82,92 @@ class Line:
 
 @dataclass
 class HeldRefund:
-    """A Shopify refund that came before its order: converted when the order's currency is known."""
+    """A Shopify refund, its amounts kept as decimal strings until they meet the order's currency
+    (the refund may come before its order: then it is held)."""
 
     refund_id: str
     line_subtotals: dict[str, str]  # line item id → decimal string
     transactions_total: list[str]  # successful refund transactions (decimal strings)
     event_time: str
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    key: str  # STRIPE_LINE for a Stripe payment; Shopify: the line item id
+    amount: int
+    production_id: str | None = None  # the production the store names
+    product_id: str | None = None  # else the store product that a production sells
+
+
+@dataclass(frozen=True)
+class Sale:
+    currency: str
+    event_time: str
+    lines: tuple[SaleLine, ...]
+
+
+@dataclass(frozen=True)
+class RefundTotal:
+    cumulative: int  # Stripe's amount_refunded: everything refunded so far
+    currency: str
+    event_time: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    dispute_id: str
+    won: bool  # False: the dispute opened; True: it closed in the seller's favour
+    amount: int
+    currency: str
+    event_time: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A store delivery that moves money, in the ledger's terms: a sale, a Stripe refund total
+    or dispute, or a Shopify refund (`HeldRefund`) of the purchase `reference`."""
+
+    provider: str
+    delivery_id: str  # Stripe: the event id; Shopify: X-Shopify-Webhook-Id
+    event_type: str
+    reference: str  # Stripe: the payment_intent (or session id); Shopify: the order id
+    movement: Sale | RefundTotal | Dispute | HeldRefund
+
+    @property
+    def production_ids(self) -> tuple[str, ...]:
+        """The productions the delivery names itself."""
+        return tuple(dict.fromkeys(line.production_id for line in self._lines if line.production_id))
+
+    @property
+    def product_ids(self) -> tuple[str, ...]:
+        """The store products whose productions the delivery's lines go to."""
+        return tuple(dict.fromkeys(line.product_id for line in self._lines if line.product_id))
+
+    @property
+    def _lines(self) -> tuple[SaleLine, ...]:
+        return self.movement.lines if isinstance(self.movement, Sale) else ()
+
+
+@dataclass(frozen=True)
+class UnmatchedSale:
+    """Money no production took, as kept for an admin to assign."""
+
+    id: str
+    provider: str
+    external_id: str
+    kind: str
+    amount: int
+    currency: str
+    reason: str
+    event_time: str
+    received_at: str
+    assigned_to: str | None
+    payment_reference: str  # the purchase it belongs to
+    line: str  # the purchase's line
+
+    @property
+    def entry(self) -> Entry:
+        return Entry(self.kind, self.amount, self.currency, self.event_time, self.external_id)
 
 
 @dataclass
@@ -170,6 +249,15 @@ def assign_line(payment: Payment, line_key: str, target: Target) -> Outcome:
     return outcome
 
 
+def record_assignment(payment: Payment, sale: UnmatchedSale, target: Target) -> Outcome:
+    """An admin assigned an unmatched entry to `target`: it books there, and a sale's line books
+    what it held there too."""
+    outcome = Outcome(bookings=[Booking(sale.entry, target.production_id)])
+    if sale.kind == SALE:
+        outcome += assign_line(payment, sale.line, target)
+    return outcome
+
+
 def record_refund_total(payment: Payment, cumulative: int, currency: str, event_time: str) -> Outcome:
     """Stripe's `amount_refunded` is cumulative: the entry is the increase over what was taken,
     so a repeated or late (smaller) report books nothing."""
@@ -199,7 +287,10 @@ def record_shopify_refund(payment: Payment, refund: HeldRefund) -> Outcome:
     if not payment.has_sale:
         payment.held_refunds.append(refund)
         return Outcome()
-    return _book_shopify_refund(payment, refund)
+    try:
+        return _book_shopify_refund(payment, refund)
+    except MoneyError as e:
+        raise MoneyError(f"refund {refund.refund_id} does not fit its order's currency: {e}") from e
 
 
 def _book_shopify_refund(payment: Payment, refund: HeldRefund) -> Outcome:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Callable
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -29,19 +29,13 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import is_id, new_id
-from chalicelib.domain.ledger import (
-    SALE, STRIPE_LINE, Booking, Entry, Outcome, Payment, Target, Unmatched, assign_line, record_dispute,
-    record_refund_total, record_sale, record_shopify_refund,
-)
-from chalicelib.domain.money import MoneyError
-from chalicelib.errors import BadRequest, Conflict, NotFound, RuleViolation, ServiceUnavailable
-from chalicelib.observability import get_logger
+from chalicelib.domain.ledger import Delivery, Outcome, Payment, Target, Unmatched, UnmatchedSale
+from chalicelib.domain.sales import DUPLICATE, TAKEN
+from chalicelib.errors import ServiceUnavailable
 from chalicelib.storage.connection import (
-    add_new, batch_get_raw, bind_models, cancellation_codes, newest_first_page, write_transaction,
+    LostRace, add_new, batch_get_raw, bind_models, condition_failed, newest_first_page, retry, write_transaction,
 )
-from chalicelib.storage.ledger import (
-    add_postings, add_totals, closed_through, entry_items, posting, totals_updates,
-)
+from chalicelib.storage.ledger import add_postings, add_totals, closed_through, entry_items, posting, totals_updates
 from chalicelib.storage.models import (
     DeliveryItem, LedgerEntryItem, PaymentItem, PeriodsItem, ProductionItem, ProductMappingItem, UnmatchedSaleItem,
 )
@@ -49,35 +43,9 @@ from chalicelib.storage.models import (
 ATTEMPTS = 6
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 MARKER_AND_PURCHASE = 2  # the items every delivery's transaction writes besides its bookings
-CONDITION_FAILED = "ConditionalCheckFailed"
 UNMATCHED_LIST = "UNMATCHED"
-TAKEN, DUPLICATE = "taken", "duplicate"
 
 Key = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Delivery:
-    provider: str
-    delivery_id: str  # Stripe: the event id; Shopify: X-Shopify-Webhook-Id
-    event_type: str
-    reference: str  # the purchase it concerns
-    production_ids: tuple[str, ...] = ()  # productions named by the event itself
-    product_ids: tuple[str, ...] = ()  # store products to map to productions
-
-
-@dataclass(frozen=True)
-class UnmatchedSale:
-    id: str
-    provider: str
-    external_id: str
-    kind: str
-    amount: int
-    currency: str
-    reason: str
-    event_time: str
-    received_at: str
-    assigned_to: str | None
 
 
 class SalesBook:
@@ -86,29 +54,24 @@ class SalesBook:
         bind_models(settings)
 
     def take(self, delivery: Delivery, apply: Callable[[Payment, dict[str, Target]], Outcome]) -> str:
-        """Applies one delivery to its purchase and books the outcome. `apply` gets the purchase's
-        state and the targets found (by production id and by product id) and changes the state."""
+        """Applies one delivery to its purchase and books the outcome: TAKEN, or DUPLICATE when
+        it was taken before. `apply` gets the purchase's state and the targets found (by
+        production id and by product id), changes the state and says what to book."""
         payment_key = PaymentItem.key(delivery.provider, delivery.reference)
         delivery_key = DeliveryItem.key(delivery.provider, delivery.delivery_id)
         target_keys = {ProductionItem.key(p): p for p in delivery.production_ids if is_id(p)}
         target_keys |= {ProductMappingItem.key(delivery.provider, p): p for p in delivery.product_ids}
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> str:
             found = batch_get_raw(self._settings, [delivery_key, PeriodsItem.key(), payment_key, *target_keys])
             if delivery_key in found:
                 pending = DeliveryItem.from_raw_data(found[delivery_key]).pending
                 if pending:
                     self._write_pending(delivery_key, _unpacked(pending))
                 return DUPLICATE
-            raw_payment = found.get(payment_key)
-            version = int(PaymentItem.from_raw_data(raw_payment).version) if raw_payment else 0
-            payment = (Payment.from_dict(json.loads(PaymentItem.from_raw_data(raw_payment).state)) if raw_payment
-                       else Payment(reference=delivery.reference))
+            payment, version = _payment(found.get(payment_key), delivery.reference)
             targets = {name: _target(key, found[key]) for key, name in target_keys.items() if key in found}
             outcome = apply(payment, targets)
-            for refund_id in outcome.refused:
-                get_logger().error("held refund refused: finer than its order's currency",
-                                   extra={"provider": delivery.provider, "reference": delivery.reference,
-                                          "refund_id": refund_id})
             now = now_rfc3339()
             closed = closed_through(found.get(PeriodsItem.key()))
             postings = [posting(b.production_id, b.entry, closed, provider=delivery.provider,
@@ -129,16 +92,19 @@ class SalesBook:
             try:
                 write_transaction(self._settings, fill)
             except TransactWriteError as e:
-                codes = cancellation_codes(e)
-                if codes and codes[0] == CONDITION_FAILED:
+                if condition_failed(e, 0):
                     return DUPLICATE  # its twin was taken between our read and our write
-                if CONDITION_FAILED not in codes:
-                    raise
-                continue
+                if condition_failed(e):
+                    raise LostRace() from e
+                raise
             if apart:
                 self._write_pending(delivery_key, created)
             return TAKEN
-        raise ServiceUnavailable("This purchase is changing too fast right now; deliver it again shortly.")
+
+        def changing_too_fast() -> str:
+            raise ServiceUnavailable("This purchase is changing too fast right now; deliver it again shortly.")
+
+        return retry(attempt, ATTEMPTS, changing_too_fast)
 
     def _write_pending(self, delivery_key: Key, created: list) -> None:
         """Writes a large delivery's entries and unmatched sales (see the module's doc)."""
@@ -147,122 +113,65 @@ class SalesBook:
                 write_transaction(self._settings,
                                   lambda tx, chunk=created[start:start + MAX_TRANSACTION_ITEMS]: add_new(tx, chunk))
             except TransactWriteError as e:
-                if CONDITION_FAILED not in cancellation_codes(e):
+                if not condition_failed(e):
                     raise  # a chunk is all or nothing: one that exists was written whole before
         DeliveryItem(*delivery_key).update(actions=[DeliveryItem.pending.remove()])
-
-    def take_stripe(self, event) -> str:
-        """A parsed Stripe event (`webhooks.stripe.Event`) with a money movement."""
-        from chalicelib.webhooks.stripe import Dispute, RefundTotal, Sale
-
-        change = event.change
-        if isinstance(change, Sale):
-            named = change.production_id or change.product_id
-
-            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
-                return record_sale(payment, change.currency, {STRIPE_LINE: (change.amount, targets.get(named))},
-                                   change.event_time)
-
-            delivery = Delivery("stripe", event.id, event.type, change.reference,
-                                production_ids=(change.production_id,) if change.production_id else (),
-                                product_ids=() if change.production_id or not change.product_id
-                                else (change.product_id,))
-        elif isinstance(change, RefundTotal):
-            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
-                return record_refund_total(payment, change.cumulative, change.currency, change.event_time)
-
-            delivery = Delivery("stripe", event.id, event.type, change.reference)
-        else:
-            assert isinstance(change, Dispute)
-
-            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
-                return record_dispute(payment, change.dispute_id, change.won, change.amount, change.currency,
-                                      change.event_time)
-
-            delivery = Delivery("stripe", event.id, event.type, change.reference)
-        return self.take(delivery, apply)
-
-    def take_shopify(self, webhook_id: str, topic: str, change) -> str:
-        """A parsed Shopify webhook (`webhooks.shopify.OrderPaid` or `Refund`)."""
-        from chalicelib.webhooks.shopify import OrderPaid
-
-        if isinstance(change, OrderPaid):
-            def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:
-                lines = {line.line_id: (line.amount, targets.get(line.product_id) if line.product_id else None)
-                         for line in change.lines}
-                return record_sale(payment, change.currency, lines, change.event_time)
-
-            products = tuple(dict.fromkeys(line.product_id for line in change.lines if line.product_id))
-            return self.take(Delivery("shopify", webhook_id, topic, change.order_id, product_ids=products), apply)
-
-        def apply_refund(payment: Payment, targets: dict[str, Target]) -> Outcome:
-            return record_shopify_refund(payment, change.refund)
-
-        try:
-            return self.take(Delivery("shopify", webhook_id, topic, change.order_id), apply_refund)
-        except MoneyError as e:
-            raise BadRequest(f"This refund does not fit its order's currency: {e}.") from e
 
     def unmatched(self, limit: int, after: str | None) -> tuple[list[UnmatchedSale], str | None]:
         page, last = newest_first_page(UnmatchedSaleItem.gsi1, UNMATCHED_LIST, UnmatchedSaleItem.gsi1sk, limit, after)
         return [_unmatched_sale(i) for i in page], last
 
-    def assign(self, unmatched_id: str, production_id: str) -> UnmatchedSale:
-        """Books an unmatched sale (and whatever its purchase held for it) to a production."""
-        for _ in range(ATTEMPTS):
-            item = self._unmatched_item(unmatched_id)
-            if item.assigned_to:
-                raise Conflict(f"This sale was already assigned to production '{item.assigned_to}'.")
-            try:
-                production = ProductionItem.get(*ProductionItem.key(production_id), consistent_read=True)
-            except DoesNotExist:
-                raise NotFound(f"No production has the id '{production_id}'.") from None
-            if production.currency != item.currency:
-                raise RuleViolation(
-                    f"This sale is in {item.currency}; production '{production_id}' sells in {production.currency}.")
-            target = Target(production_id, production.currency)
-            payment_key = PaymentItem.key(item.provider, item.payment_reference)
-            found = batch_get_raw(self._settings, [payment_key, PeriodsItem.key()])
-            raw_payment = found[payment_key]
-            version = int(PaymentItem.from_raw_data(raw_payment).version)
-            payment = Payment.from_dict(json.loads(PaymentItem.from_raw_data(raw_payment).state))
-            entry = Entry(item.kind, int(item.amount), item.currency, item.event_time, item.external_id)
-            outcome = Outcome(bookings=[Booking(entry, production_id)])
-            if item.kind == SALE:
-                outcome += assign_line(payment, item.line, target)
-            closed = closed_through(found.get(PeriodsItem.key()))
-            now = now_rfc3339()
-
-            def fill(tx) -> None:
-                tx.update(UnmatchedSaleItem(*UnmatchedSaleItem.key(unmatched_id)),
-                          actions=[UnmatchedSaleItem.assigned_to.set(production_id),
-                                   UnmatchedSaleItem.gsi1pk.remove(), UnmatchedSaleItem.gsi1sk.remove()],
-                          condition=UnmatchedSaleItem.assigned_to.does_not_exist())
-                _save_payment(tx, payment, payment_key, version)
-                add_postings(tx, [posting(b.production_id, b.entry, closed, provider=item.provider)
-                                  for b in outcome.bookings], now)
-                add_new(tx, [_unmatched_item(item.provider, item.payment_reference, u, now)
-                              for u in outcome.unmatched])
-
-            try:
-                write_transaction(self._settings, fill)
-                item.assigned_to = production_id
-                return _unmatched_sale(item)
-            except TransactWriteError as e:
-                if CONDITION_FAILED not in cancellation_codes(e):
-                    raise
-        raise ServiceUnavailable("This sale is changing too fast right now; try again shortly.")
-
-    def find_unmatched(self, unmatched_id: str) -> UnmatchedSale:
-        return _unmatched_sale(self._unmatched_item(unmatched_id))
-
-    def _unmatched_item(self, unmatched_id: str) -> UnmatchedSaleItem:
+    def unmatched_sale(self, unmatched_id: str) -> UnmatchedSale | None:
+        if not is_id(unmatched_id):
+            return None
         try:
-            if is_id(unmatched_id):
-                return UnmatchedSaleItem.get(*UnmatchedSaleItem.key(unmatched_id), consistent_read=True)
+            return _unmatched_sale(UnmatchedSaleItem.get(*UnmatchedSaleItem.key(unmatched_id), consistent_read=True))
         except DoesNotExist:
-            pass
-        raise NotFound(f"No unmatched sale has the id '{unmatched_id}'.")
+            return None
+
+    def target(self, production_id: str) -> Target | None:
+        """The production a sale may be assigned to; None when no production has that id."""
+        try:
+            item = ProductionItem.get(*ProductionItem.key(production_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return Target(item.production_id, item.currency)
+
+    def assign(self, sale: UnmatchedSale, target: Target, apply: Callable[[Payment], Outcome]) -> UnmatchedSale:
+        """Books an unmatched sale to `target`, with what `apply` makes of its purchase's state.
+        LostRace: the sale, its purchase, the production or the periods changed since read."""
+        payment_key = PaymentItem.key(sale.provider, sale.payment_reference)
+        found = batch_get_raw(self._settings, [payment_key, PeriodsItem.key()])
+        payment, version = _payment(found[payment_key], sale.payment_reference)
+        outcome = apply(payment)
+        closed = closed_through(found.get(PeriodsItem.key()))
+        now = now_rfc3339()
+
+        def fill(tx) -> None:
+            tx.update(UnmatchedSaleItem(*UnmatchedSaleItem.key(sale.id)),
+                      actions=[UnmatchedSaleItem.assigned_to.set(target.production_id),
+                               UnmatchedSaleItem.gsi1pk.remove(), UnmatchedSaleItem.gsi1sk.remove()],
+                      condition=UnmatchedSaleItem.assigned_to.does_not_exist())
+            _save_payment(tx, payment, payment_key, version)
+            add_postings(tx, [posting(b.production_id, b.entry, closed, provider=sale.provider)
+                              for b in outcome.bookings], now)
+            add_new(tx, [_unmatched_item(sale.provider, sale.payment_reference, u, now) for u in outcome.unmatched])
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if condition_failed(e):
+                raise LostRace() from e
+            raise
+        return replace(sale, assigned_to=target.production_id)
+
+
+def _payment(raw: dict | None, reference: str) -> tuple[Payment, int]:
+    """A purchase's state and its version (0: none stored yet)."""
+    if not raw:
+        return Payment(reference=reference), 0
+    item = PaymentItem.from_raw_data(raw)
+    return Payment.from_dict(json.loads(item.state)), int(item.version)
 
 
 def _target(key: Key, raw: dict) -> Target:
@@ -306,5 +215,6 @@ def _unmatched_sale(item: UnmatchedSaleItem) -> UnmatchedSale:
     return UnmatchedSale(
         id=item.unmatched_id, provider=item.provider, external_id=item.external_id, kind=item.kind,
         amount=int(item.amount), currency=item.currency, reason=item.reason, event_time=item.event_time,
-        received_at=item.received_at, assigned_to=item.assigned_to,
+        received_at=item.received_at, assigned_to=item.assigned_to, payment_reference=item.payment_reference,
+        line=item.line,
     )

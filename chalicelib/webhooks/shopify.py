@@ -12,10 +12,10 @@ import hashlib
 import hmac
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 
-from chalicelib.domain.ledger import HeldRefund, utc_time
+from chalicelib.domain.ledger import Delivery, HeldRefund, Sale, SaleLine, utc_time
+from chalicelib.domain.sales import SHOPIFY
 from chalicelib.domain.money import (
     MAX_AMOUNT, MoneyError, check_decimal_amount, checked, normalise_currency, shown, to_minor_units,
 )
@@ -51,44 +51,25 @@ def header_text(name: str, value: str | None) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class OrderLine:
-    line_id: str
-    product_id: str | None
-    amount: int  # price × quantity − total_discount, in minor units
-
-
-@dataclass(frozen=True)
-class OrderPaid:
-    order_id: str
-    currency: str
-    event_time: str
-    lines: tuple[OrderLine, ...]
-
-
-@dataclass(frozen=True)
-class Refund:
-    order_id: str
-    refund: HeldRefund
-
-
-def parse(topic: str, payload: dict) -> OrderPaid | Refund | None:
+def parse(webhook_id: str, topic: str, payload: dict) -> Delivery | None:
     """The topic's money movement; None for topics that move none here."""
     try:
         if topic == "orders/paid":
-            return _order(payload)
-        if topic == "refunds/create":
-            return _refund(payload)
-        return None
+            order_id, movement = _order(payload)
+        elif topic == "refunds/create":
+            order_id, movement = _refund(payload)
+        else:
+            return None
     except KeyError as e:
         raise BadRequest(f"This Shopify {topic} payload lacks the field {e}.") from e
     except (TypeError, ValueError, AttributeError) as e:
         raise BadRequest(f"This Shopify {topic} payload is not shaped as Shopify sends it: {e}.") from e
+    return Delivery(SHOPIFY, webhook_id, topic, order_id, movement)
 
 
-def _order(order: dict) -> OrderPaid:
+def _order(order: dict) -> tuple[str, Sale]:
     currency = _field(normalise_currency, order, "currency")
-    lines: dict[str, OrderLine] = {}
+    lines: dict[str, SaleLine] = {}
     for item in _objects(order, "line_items"):
         line_id = _field(_id, item, "id")
         if line_id in lines:  # 7 and "7" name the same line: its sale would be booked twice
@@ -99,10 +80,11 @@ def _order(order: dict) -> OrderPaid:
         raise ValueError("an order has line items")
     with _about("the order's total"):
         checked(sum(line.amount for line in lines.values()))
-    return OrderPaid(_field(_id, order, "id"), currency, _time(order), tuple(lines.values()))
+    return _field(_id, order, "id"), Sale(currency, _time(order), tuple(lines.values()))
 
 
-def _line(line_id: str, item: dict, currency: str) -> OrderLine:
+def _line(line_id: str, item: dict, currency: str) -> SaleLine:
+    """price × quantity − total_discount, in minor units, for the product's production."""
     quantity = item["quantity"]
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_AMOUNT:
         raise ValueError(f"quantity {shown(quantity)} is not a whole number from 1 to 10^12")
@@ -112,10 +94,10 @@ def _line(line_id: str, item: dict, currency: str) -> OrderLine:
     if discount > gross:
         raise ValueError(f"total_discount {shown(item['total_discount'])} is more than price × quantity")
     product = item.get("product_id")
-    return OrderLine(line_id, None if product is None else _field(_id, item, "product_id"), gross - discount)
+    return SaleLine(line_id, gross - discount, product_id=None if product is None else _field(_id, item, "product_id"))
 
 
-def _refund(refund: dict) -> Refund:
+def _refund(refund: dict) -> tuple[str, HeldRefund]:
     """Kept as decimal strings until the order's currency is known (the refund may come first);
     checked now for what no currency could take."""
     subtotals: dict[str, str] = {}
@@ -130,8 +112,8 @@ def _refund(refund: dict) -> Refund:
     with _about("the refund's total"):
         _sum(*subtotals.values())
         _sum(*transactions)
-    return Refund(_field(_id, refund, "order_id"),
-                  HeldRefund(_field(_id, refund, "id"), subtotals, transactions, _time(refund)))
+    order_id = _field(_id, refund, "order_id")
+    return order_id, HeldRefund(_field(_id, refund, "id"), subtotals, transactions, _time(refund))
 
 
 def _time(obj: dict) -> str:

@@ -10,9 +10,9 @@ import hashlib
 import hmac
 import re
 import time
-from dataclasses import dataclass
 
-from chalicelib.domain.ledger import unix_time
+from chalicelib.domain.ledger import STRIPE_LINE, Delivery, Dispute, RefundTotal, Sale, SaleLine, unix_time
+from chalicelib.domain.sales import STRIPE
 from chalicelib.domain.money import MoneyError, checked, normalise_currency
 from chalicelib.errors import BadRequest, Unauthorized
 from chalicelib.webhooks.payload import text
@@ -66,44 +66,9 @@ def _signature_header(header: str) -> tuple[str, list[str]]:
     return timestamp, signatures
 
 
-@dataclass(frozen=True)
-class Sale:
-    reference: str  # payment_intent, or the checkout session id when that is null
-    amount: int
-    currency: str
-    event_time: str
-    production_id: str | None
-    product_id: str | None
-
-
-@dataclass(frozen=True)
-class RefundTotal:
-    reference: str
-    cumulative: int  # Stripe's amount_refunded: everything refunded so far
-    currency: str
-    event_time: str
-
-
-@dataclass(frozen=True)
-class Dispute:
-    reference: str
-    dispute_id: str
-    won: bool  # False: the dispute opened; True: it closed in the seller's favour
-    amount: int
-    currency: str
-    event_time: str
-
-
-@dataclass(frozen=True)
-class Event:
-    id: str
-    type: str
-    change: Sale | RefundTotal | Dispute | None  # None: an event that moves no money here
-
-
-def parse(payload: object) -> Event:
-    """The event's money movement; a malformed event is a 400 (it was signed, so it is ours
-    to refuse, not to guess at)."""
+def parse(payload: object) -> Delivery | None:
+    """The event's money movement; None for an event that moves no money here. A malformed
+    event is a 400 (it was signed, so it is ours to refuse, not to guess at)."""
     try:
         return _parse(payload)
     except KeyError as e:
@@ -112,36 +77,39 @@ def parse(payload: object) -> Event:
         raise BadRequest(f"This Stripe event is not shaped as Stripe sends it: {e}.") from e
 
 
-def _parse(payload) -> Event:
+def _parse(payload) -> Delivery | None:
     event_id, kind = text(payload["id"]), text(payload["type"])
     when = _field(unix_time, payload, "created")
     obj = _object(payload["data"], "data")["object"]
     _object(obj, "data.object")
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if kind == "checkout.session.completed" and obj.get("payment_status") != "paid":
-            return Event(event_id, kind, None)  # async payments report success later
-        return Event(event_id, kind, _sale(obj, obj.get("payment_intent") or obj["id"], "amount_total", when))
+            return None  # async payments report success later
+        reference = text(obj.get("payment_intent") or obj["id"])
+        return Delivery(STRIPE, event_id, kind, reference, _sale(obj, "amount_total", when))
     if kind == "payment_intent.succeeded":
         metadata = _object(obj.get("metadata") or {}, "metadata")
         if not (metadata.get("production_id") or metadata.get("product_id")):
-            return Event(event_id, kind, None)
+            return None
         amount = "amount_received" if obj.get("amount_received") is not None else "amount"
-        return Event(event_id, kind, _sale(obj, obj["id"], amount, when))
+        return Delivery(STRIPE, event_id, kind, text(obj["id"]), _sale(obj, amount, when))
     if kind == "charge.refunded":
-        return Event(event_id, kind, RefundTotal(
-            _reference(obj), _field(_amount, obj, "amount_refunded"), _currency(obj), when))
+        return Delivery(STRIPE, event_id, kind, _reference(obj),
+                        RefundTotal(_field(_amount, obj, "amount_refunded"), _currency(obj), when))
     if kind == "charge.dispute.created" or (kind == "charge.dispute.closed" and obj.get("status") == "won"):
-        return Event(event_id, kind, Dispute(
-            _reference(obj), text(obj["id"]), kind == "charge.dispute.closed", _field(_amount, obj, "amount"),
-            _currency(obj), when))
-    return Event(event_id, kind, None)
+        return Delivery(STRIPE, event_id, kind, _reference(obj), Dispute(
+            text(obj["id"]), kind == "charge.dispute.closed", _field(_amount, obj, "amount"), _currency(obj), when))
+    return None
 
 
-def _sale(obj: dict, reference, amount_field: str, when: str) -> Sale:
+def _sale(obj: dict, amount_field: str, when: str) -> Sale:
+    """One line, to the production the metadata names, else to its product's production."""
     metadata = _object(obj.get("metadata") or {}, "metadata")
     production_id, product_id = metadata.get("production_id"), metadata.get("product_id")
-    return Sale(text(reference), _field(_amount, obj, amount_field), _currency(obj), when,
-                text(production_id) if production_id else None, text(product_id) if product_id else None)
+    amount, currency = _field(_amount, obj, amount_field), _currency(obj)
+    production_id, product_id = (text(production_id) if production_id else None,
+                                 text(product_id) if product_id else None)
+    return Sale(currency, when, (SaleLine(STRIPE_LINE, amount, production_id, None if production_id else product_id),))
 
 
 def _reference(obj: dict) -> str:

@@ -182,7 +182,8 @@ def test_a_refund_finer_than_its_orders_currency_is_400(client, producer):
     album = make_production(client, producer, currency="JPY")
     post_shopify(client, "orders/paid", shopify_order(9101, [(1, 1001, "1500", 1, "0")], currency="JPY"))
 
-    assert_problem(post_shopify(client, "refunds/create", shopify_refund(96, 9101, {1: "0.50"})), 400)
+    problem = assert_problem(post_shopify(client, "refunds/create", shopify_refund(96, 9101, {1: "0.50"})), 400)
+    assert "refund 96 does not fit its order's currency" in problem["detail"] and "JPY" in problem["detail"]
     assert entries(client, producer, album) == [("sale", "9101:1", 1500)]
 
 

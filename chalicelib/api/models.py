@@ -6,6 +6,7 @@ from typing import Callable, Generic, Literal, TypeVar
 from pydantic import Field
 
 from chalicelib.api.routing import QueryParams, ResponseModel
+from chalicelib.domain.licences import LICENCE_IDS
 from chalicelib.domain.media import KINDS
 from chalicelib.domain.records import PAGE_BODY_BYTES, STATUSES
 
@@ -13,6 +14,7 @@ T = TypeVar("T")
 
 Kind = Literal[KINDS]
 Status = Literal[STATUSES]
+LicenceId = Literal[LICENCE_IDS]
 
 
 class Owner(ResponseModel):
@@ -69,7 +71,8 @@ class RecordOut(ResponseModel):
     owner: Owner
     status: Status
     rejection_reason: str | None
-    remixable: bool
+    licence: LicenceId = Field(description="See GET /licences.")
+    remixable: bool = Field(description="Always false under a no-derivatives licence.")
     sources: list[str]
     collaboration_id: str | None
     heart_count: int
@@ -101,7 +104,8 @@ def record_out(view) -> RecordOut:
     return RecordOut(
         id=record.id, kind=record.kind, title=record.title, description=record.description,
         tags=list(record.tags), owner=Owner(id=record.owner_id, handle=record.owner_handle),
-        status=record.status, rejection_reason=record.rejection_reason, remixable=record.remixable,
+        status=record.status, rejection_reason=record.rejection_reason, licence=record.licence,
+        remixable=record.remixable,
         sources=list(record.sources), collaboration_id=record.collaboration_id,
         heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
         updated_at=record.updated_at, body=record.body,

@@ -11,10 +11,11 @@ from pydantic import Field, StringConstraints
 
 from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.models import (
-    PAGE_LIMIT, Kind, RecordOut, RecordPage, RecordPagination, Status, paginate, record_out, record_outs, viewer,
+    PAGE_LIMIT, Kind, LicenceId, RecordOut, RecordPage, RecordPagination, Status, paginate, record_out, record_outs, viewer,
 )
 from chalicelib.api.models import Owner, Pagination  # noqa: F401 (productions, royalties, sales import them here)
 from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
+from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.records import DeclaredFile, Draft, Feed, SourceLink
 from chalicelib.logic import members, records
 
@@ -42,6 +43,7 @@ class SourceIn(RequestBody):
 
 
 Sources = Annotated[list[SourceIn], Field(max_length=50, description="What this record builds on; each once.")]
+LICENCE = ("See GET /licences. Each source's licence must allow it (422 naming the `rule` and the `source_id`).")
 
 
 class CreateRecord(RequestBody):
@@ -49,7 +51,9 @@ class CreateRecord(RequestBody):
     title: Title
     description: Description | None = None
     tags: Tags = []
-    remixable: bool = True
+    licence: LicenceId = Field(default=DEFAULT_LICENCE, description=LICENCE)
+    remixable: bool = Field(default=True, description="Default true, but false under a no-derivatives licence "
+                                                      "(where true is a 422).")
     sources: Sources = []
     collaboration_id: str | None = None
     body: TextBody | None = Field(default=None, description="Text records only.")
@@ -58,7 +62,8 @@ class CreateRecord(RequestBody):
     def draft(self) -> Draft:
         declared = self.file and DeclaredFile(self.file.filename, self.file.content_type.lower(), self.file.size)
         return Draft(kind=self.kind, title=self.title, description=self.description, tags=tuple(self.tags),
-                     remixable=self.remixable, sources=tuple(_links(self.sources)),
+                     licence=self.licence, remixable=self.remixable if "remixable" in self.model_fields_set else None,
+                     sources=tuple(_links(self.sources)),
                      collaboration_id=self.collaboration_id, body=self.body, file=declared)
 
 
@@ -76,7 +81,11 @@ class UpdateRecord(RequestBody):
     title: Title = omittable()
     description: Description | None = Field(default=None, description="null clears it.")
     tags: Tags = omittable()
-    remixable: bool = omittable()
+    remixable: bool = omittable("Never true under a no-derivatives licence (422).")
+    licence: LicenceId = omittable(
+        "The record's own sources must allow it (422), and so must the remixes citing it (409); once a "
+        "remix cites it, only a licence that grants at least as much (409). A no-derivatives licence "
+        "sets remixable to false.")
 
     def changes(self) -> dict:
         return {name: list(getattr(self, name)) if name == "tags" else getattr(self, name)
@@ -116,8 +125,8 @@ def get_record(ctx, record_id: str):
     return record_out(records.view(viewer(ctx), record_id))
 
 
-@router.route("PATCH", "/records/{record_id}", summary="Edit title, description, tags or remixable",
-              access=Access.MEMBER, body=UpdateRecord, response=RecordOut, errors=(409,))
+@router.route("PATCH", "/records/{record_id}", summary="Edit title, description, tags, remixable or licence",
+              access=Access.MEMBER, body=UpdateRecord, response=RecordOut, errors=(409, 422))
 def update_record(ctx, record_id: str):
     record = records.owned(ctx.principal.sub, record_id)
     return record_out(records.edit(record, ctx.body().changes()))

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from chalicelib.domain.licences import first_breach
 from chalicelib.domain.records import READY, REMOVED, Record
-from chalicelib.errors import NotFound, RuleViolation
+from chalicelib.errors import FieldError, NotFound, RuleViolation
 
 MAX_SOURCES = 50
 MAX_DEPTH = 10
@@ -20,8 +21,10 @@ MAX_LINEAGE_NODES = 1000
 Fetch = Callable[[Iterable[str]], dict[str, Record]]
 
 
-def check_sources(remix_id: str, source_ids: list[str], found: dict[str, Record]) -> None:
-    """The contract's source rules, after duplicates and counts were refused as bad input."""
+def check_sources(remix_id: str, remix_licence: str, source_ids: list[str], found: dict[str, Record]) -> None:
+    """The contract's source rules, after duplicates and counts were refused as bad input.
+    `source_ids` in the request's order: a licence rule names the first source that breaks it,
+    and its field (`sources.<n>.record_id`) its place in the request."""
     missing = [s for s in source_ids if s not in found]
     if missing:
         raise NotFound(f"No record has the id '{missing[0]}'.")
@@ -31,7 +34,14 @@ def check_sources(remix_id: str, source_ids: list[str], found: dict[str, Record]
         source = found[source_id]
         if source.status != READY:
             raise RuleViolation(f"Source '{source_id}' is {source.status}; only ready records can be remixed.")
-        if not source.remixable:
+    breach = first_breach(remix_licence, [(s, found[s].licence) for s in source_ids])
+    if breach:  # before "not remixable": a no-derivatives source is never remixable, the rule says why
+        raise RuleViolation(
+            f"This record ({remix_licence}) cannot cite '{breach.source_id}': {breach.message}.",
+            errors=[FieldError(f"sources.{breach.position}.record_id", breach.message)],
+            extensions={"rule": breach.rule, "source_id": breach.source_id})
+    for source_id in source_ids:
+        if not found[source_id].remixable:
             raise RuleViolation(f"Source '{source_id}' is not remixable: its owner does not allow remixes.")
 
 

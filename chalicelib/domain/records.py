@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chalicelib.domain.licences import DEFAULT_LICENCE
+
 AWAITING_UPLOAD, READY, REJECTED, REMOVED = "awaiting_upload", "ready", "rejected", "removed"
 STATUSES = (AWAITING_UPLOAD, READY, REJECTED, REMOVED)
 
@@ -85,13 +87,15 @@ class SourceLink:
 @dataclass(frozen=True)
 class Draft:
     """A record as its author submits it, before it has an id: text carries a body, media a
-    declared file (what the upload must match)."""
+    declared file (what the upload must match). `remixable` None: not said (true, unless the
+    licence forbids derivatives)."""
 
     kind: str
     title: str
     description: str | None = None
     tags: tuple[str, ...] = ()
-    remixable: bool = True
+    licence: str = DEFAULT_LICENCE
+    remixable: bool | None = None
     sources: tuple[SourceLink, ...] = ()
     collaboration_id: str | None = None
     body: str | None = None
@@ -131,6 +135,7 @@ class Record:
     description: str | None = None
     tags: tuple[str, ...] = ()
     rejection_reason: str | None = None
+    licence: str = DEFAULT_LICENCE
     remixable: bool = True
     sources: tuple[str, ...] = ()
     collaboration_id: str | None = None

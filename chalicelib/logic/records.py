@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from chalicelib import services
 from chalicelib.domain.ids import is_id
+from chalicelib.domain.licences import allows_derivatives
 from chalicelib.domain.members import Identity
 from chalicelib.domain.records import (
     AWAITING_UPLOAD, MEDIA_URL_TTL_SECONDS, READY, REMOVED, UPLOAD_CLEANUP_MARGIN_SECONDS, UPLOAD_URL_TTL_SECONDS, Draft,
     Feed, PresignedUpload, Record, SourceLink,
 )
 from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation, ValidationFailed
-from chalicelib.storage.connection import retry
+from chalicelib.storage.connection import LostRace, retry
 
 ATTEMPTS = 5  # reads and writes of one change, when what it read keeps changing under it
 
@@ -79,6 +80,7 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
     errors = _draft_errors(draft)
     if errors:
         raise ValidationFailed(f"The body has {len(errors)} invalid field(s).", errors=errors)
+    _check_remixable(draft.licence, draft.remixable)
     if draft.collaboration_id is not None:
         _check_collaboration(draft.collaboration_id, draft.kind)
 
@@ -88,12 +90,13 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
         id=record_id, kind=draft.kind, title=draft.title, owner_id=identity.member_id,
         owner_handle=identity.handle, owner_sub=identity.sub, status=READY if is_text else AWAITING_UPLOAD,
         created_at=now, updated_at=now, description=draft.description, tags=draft.tags,
-        remixable=draft.remixable, collaboration_id=draft.collaboration_id, body=draft.body,
+        licence=draft.licence, remixable=allows_derivatives(draft.licence) if draft.remixable is None else draft.remixable,
+        collaboration_id=draft.collaboration_id, body=draft.body,
         declared_file=draft.file, sources=tuple(s.record_id for s in draft.sources),
         expires_at=None if is_text else int(time.time()) + UPLOAD_URL_TTL_SECONDS + UPLOAD_CLEANUP_MARGIN_SECONDS,
     )
     links = list(draft.sources)
-    _link_sources(record.id, links, lambda found: services.records().create(record, links, found))
+    _link_sources(record.id, lambda: record.licence, links, lambda found: services.records().create(record, links, found))
     count("RecordCreated")
     upload = None if is_text else services.media().presigned_upload(
         record.id, draft.file.content_type, MAX_BYTES[record.kind], UPLOAD_URL_TTL_SECONDS)
@@ -102,6 +105,12 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
 
 def _draft_errors(draft: Draft) -> list[FieldError]:
     return _media_errors(draft) + _repeated_sources(draft.sources)
+
+
+def _check_remixable(licence: str, remixable: bool | None) -> None:
+    if remixable and not allows_derivatives(licence):
+        raise RuleViolation(f"A record under {licence} cannot be remixable: the licence forbids derivatives.",
+                            errors=[FieldError("remixable", f"{licence} forbids derivatives")])
 
 
 def _media_errors(draft: Draft) -> list[FieldError]:
@@ -157,12 +166,16 @@ def cite(record: Record, links: list[SourceLink]) -> RecordView:
         raise Conflict("This record has been removed; it can no longer be changed.")
 
     repository = services.records()
+    checked = [record]  # the record whose licence the sources were checked against
 
     def write(found: dict[str, Record]) -> Record:
-        # Read under the lineage version the write is conditioned on: if another addition
-        # commits first, the write fails and this runs again against the new lineage.
+        # Read under the lineage version the write is conditioned on: if another addition or a
+        # licence change commits first, the write fails and this runs again against the new lineage.
         version = repository.lineage_version()
         current = repository.get(record.id)
+        if current.licence != checked[0].licence:
+            checked[0] = current
+            raise LostRace()  # its licence changed since the sources were checked: check again
         if any(link.record_id in current.sources for link in links):
             raise ValidationFailed("A source is already cited.", errors=[FieldError("sources", "already cited")])
         cycle = find_cycle(current.id, [link.record_id for link in links],
@@ -172,19 +185,20 @@ def cite(record: Record, links: list[SourceLink]) -> RecordView:
                                 + " builds on ".join(cycle) + ".", extensions={"cycle": cycle})
         return repository.add_sources(current, links, found, version)
 
-    return views(None, [_link_sources(record.id, links, write)])[0]
+    return views(None, [_link_sources(record.id, lambda: checked[0].licence, links, write)])[0]
 
 
-def _link_sources(remix_id: str, links: list[SourceLink], write):
-    """Reads the cited records, applies the source rules, then `write(found)`s; a source that
-    changed between the read and the write (made unremixable, taken down) is read again."""
+def _link_sources(remix_id: str, licence, links: list[SourceLink], write):
+    """Reads the cited records, applies the source rules for a remix under `licence()`, then
+    `write(found)`s; a source that changed between the read and the write (made unremixable,
+    relicensed, taken down) is read again."""
     from chalicelib.domain.lineage import check_sources
 
     ids = [link.record_id for link in links]
 
     def attempt():
         found = services.records().get_many(i for i in ids if is_id(i)) if ids else {}
-        check_sources(remix_id, ids, found)
+        check_sources(remix_id, licence(), ids, found)
         return write(found)
 
     def kept_changing():
@@ -194,9 +208,61 @@ def _link_sources(remix_id: str, links: list[SourceLink], write):
 
 
 def edit(record: Record, changes: dict) -> RecordView:
-    """`changes`: title, description (None clears it), tags, remixable; others are kept."""
-    updated = services.records().update_details(record, changes) if changes else record
-    return views(None, [updated])[0]
+    """`changes`: title, description (None clears it), tags, remixable, licence; others are
+    kept. A record under a no-derivatives licence is never remixable; a change of licence must
+    keep the rules with the record's sources and with the remixes citing it (`_relicense`)."""
+    repository = services.records()
+    unread = [record]  # the first attempt changes the record as the owner check read it
+
+    def attempt() -> Record:
+        current = unread.pop() if unread else repository.get(record.id)
+        if current is None:  # an upload that never came, expired by its TTL meanwhile
+            raise NotFound(f"No record has the id '{record.id}'.")
+        licence = changes.get("licence", current.licence)
+        _check_remixable(licence, changes.get("remixable"))
+        if licence == current.licence:
+            return repository.update_details(current, {k: v for k, v in changes.items() if k != "licence"})
+        return _relicense(current, licence, changes)
+
+    def kept_changing():
+        raise Conflict("The record kept changing while it was edited; try again.")
+
+    return views(None, [retry(attempt, ATTEMPTS, kept_changing) if changes else record])[0]
+
+
+def _relicense(record: Record, licence: str, changes: dict) -> Record:
+    """The record under `licence`, if its own sources still allow it (422) and so does every
+    remix citing it that is awaiting upload or ready (409), and, once such a remix cites it, if
+    `licence` grants at least what the old one did (409): what was granted stays granted.
+    The frozen lineages of proposals (which freeze licences too) are not built yet."""
+    from chalicelib.domain.licences import first_breach, grants_at_least
+    from chalicelib.storage.records import MAX_CITING
+
+    repository = services.records()
+    version = repository.lineage_version()  # everything below is read under it (see `relicense`)
+    sources = repository.get_many(record.sources, consistent=True)
+    breach = first_breach(licence, [(s, sources[s].licence) for s in record.sources if s in sources])
+    if breach:
+        raise RuleViolation(f"Under {licence} this record could not cite '{breach.source_id}': {breach.message}.",
+                            errors=[FieldError("licence", breach.message)],
+                            extensions={"rule": breach.rule, "source_id": breach.source_id})
+    citing = repository.citing(record.id)
+    if citing is None:
+        raise Conflict(f"More than {MAX_CITING} records cite this record; its licence can no longer be changed.")
+    live = sorted((r for r in citing if r.status in (AWAITING_UPLOAD, READY)), key=lambda r: r.id)
+    for remix in live:
+        breach = first_breach(remix.licence, [(record.id, licence)])
+        if breach:
+            raise Conflict(f"Remix '{remix.id}' ({remix.licence}) cites this record, and under {licence} it could "
+                           f"not ({breach.rule}): {breach.message}.",
+                           extensions={"rule": breach.rule, "remix_id": remix.id})
+    if live and not grants_at_least(licence, record.licence):
+        raise Conflict(f"Remix '{live[0].id}' cites this record under {record.licence}; {licence} would take back "
+                       f"some of what it granted, so only a licence that grants at least as much is possible.",
+                       extensions={"remix_id": live[0].id})
+    if not allows_derivatives(licence):
+        changes = {**changes, "remixable": False}
+    return repository.relicense(record, changes, version)
 
 
 def take_down(sub: str, record_id: str) -> None:

@@ -103,6 +103,7 @@ class RecordItem(MainTableModel):
     owner_sub = UnicodeAttribute()
     status = UnicodeAttribute()
     rejection_reason = UnicodeAttribute(null=True)
+    licence = UnicodeAttribute(null=True)  # absent on records stored before licences: `remixery`
     remixable = BooleanAttribute(default=True)
     sources = ListAttribute(of=UnicodeAttribute, default=list)
     collaboration_id = UnicodeAttribute(null=True)

@@ -27,6 +27,7 @@ from pynamodb.expressions.condition import size
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.hearts import SHARDS
+from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.lineage import REMIX_IDS_CAP
 from chalicelib.domain.records import (
     AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Feed, Media, Record, SourceLink, feed_sort_key,
@@ -42,6 +43,9 @@ from chalicelib.storage.models import (
 )
 
 ATTEMPTS = 5
+# Remixes a licence change reads to check that they may still cite the record; a record cited
+# by more (edges of creations that failed count too) keeps its licence (see `citing`).
+MAX_CITING = 1000
 MONTHS_CACHE_SECONDS = 60
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 PARALLEL_BATCH_GETS = 8
@@ -169,10 +173,7 @@ class RecordRepository:
         new_ids = [link.record_id for link in links]
 
         def fill(tx) -> None:
-            version = LineageVersionItem.version
-            tx.update(LineageVersionItem(*LineageVersionItem.key()), actions=[version.add(1)],
-                      condition=(version == lineage_version) | version.does_not_exist()
-                      if lineage_version == 0 else version == lineage_version)
+            _bump_lineage_version(tx, lineage_version)
             tx.update(RecordItem(*RecordItem.key(record.id)),
                       actions=[RecordItem.sources.set(RecordItem.sources.append(new_ids)),
                                RecordItem.updated_at.set(now_rfc3339())],
@@ -282,16 +283,58 @@ class RecordRepository:
             raise
 
     def update_details(self, record: Record, changes: dict) -> Record:
+        """Sets `changes` on a record whose licence is still the one they were checked against.
+        Conflict: it was removed; LostRace: its licence changed meanwhile."""
         item = RecordItem(*RecordItem.key(record.id))
         actions = [RecordItem.updated_at.set(now_rfc3339())]
         actions += [getattr(RecordItem, name).set(value) for name, value in changes.items()]
         try:
-            item.update(actions=actions, condition=RecordItem.status != REMOVED)
+            item.update(actions=actions, condition=(RecordItem.status != REMOVED) & _licence_is(record.licence))
         except UpdateError as e:
             if condition_failed(e):
-                raise Conflict("This record has been removed; it can no longer be changed.") from e
+                raise self._lost_or_removed(record) from e
             raise
         return replace(_record(item), body=record.body)  # bodies never change
+
+    def relicense(self, record: Record, changes: dict, lineage_version: int) -> Record:
+        """`update_details` for a change of licence, serialised by the lineage version with
+        every other licence change and every addition of sources: what its check read (the
+        record's sources, the remixes citing it) is what the licences are when it is written.
+        LostRace: the record or the lineage changed since they were read."""
+        actions = [RecordItem.updated_at.set(now_rfc3339())]
+        actions += [getattr(RecordItem, name).set(value) for name, value in changes.items()]
+
+        def fill(tx) -> None:
+            _bump_lineage_version(tx, lineage_version)
+            tx.update(RecordItem(*RecordItem.key(record.id)), actions=actions,
+                      condition=(RecordItem.status != REMOVED) & _licence_is(record.licence)
+                      & (size(RecordItem.sources) == len(record.sources)))
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if condition_failed(e, 0):
+                raise LostRace() from e
+            if condition_failed(e):
+                raise self._lost_or_removed(record) from e
+            raise
+        return self.get(record.id)
+
+    def _lost_or_removed(self, record: Record) -> Exception:
+        current = self._get_consistent(record.id)
+        if current is None or current.status == REMOVED:
+            return Conflict("This record has been removed; it can no longer be changed.")
+        return LostRace()
+
+    def citing(self, source_id: str) -> list[Record] | None:
+        """Every record that cites `source_id`, whatever its status, read from its remix edges;
+        None when there are more than `MAX_CITING` edges."""
+        edges = list(RemixEdgeItem.query(f"RECORD#{source_id}", range_key_condition=RemixEdgeItem.sk.startswith("REMIX#"),
+                                         limit=MAX_CITING + 1, page_size=MAX_CITING + 1))
+        if len(edges) > MAX_CITING:
+            return None
+        remixes = self.get_many((e.remix_id for e in edges), consistent=True)
+        return [r for r in remixes.values() if source_id in r.sources]
 
     # --- the pieces of those transactions ------------------------------------------------
 
@@ -305,9 +348,10 @@ class RecordRepository:
                   actions=[MemberItem.record_count.add(delta)])
 
     def _cite(self, tx, remix: Record, sources: list[Record]) -> None:
-        """Each source must still be ready and remixable; a ready remix is counted at once."""
-        allowed = (RecordItem.status == READY) & (RecordItem.remixable == True)  # noqa: E712
+        """Each source must still be ready, remixable and under the licence the rules were
+        checked against; a ready remix is counted at once."""
         for source in sources:
+            allowed = (RecordItem.status == READY) & (RecordItem.remixable == True) & _licence_is(source.licence)  # noqa: E712
             if remix.status == READY:
                 self._count_remix(tx, source, remix.id, condition=allowed)
             else:
@@ -425,6 +469,18 @@ class RecordRepository:
         return sorted((m for m in wanted if m < month), reverse=True)
 
 
+def _bump_lineage_version(tx, read: int) -> None:
+    """The lineage version moves on from `read`, the value the change's checks were made under."""
+    version = LineageVersionItem.version
+    tx.update(LineageVersionItem(*LineageVersionItem.key()), actions=[version.add(1)],
+              condition=(version == read) | version.does_not_exist() if read == 0 else version == read)
+
+
+def _licence_is(licence: str):
+    condition = RecordItem.licence == licence
+    return condition | RecordItem.licence.does_not_exist() if licence == DEFAULT_LICENCE else condition
+
+
 def _open_heart_shards(tx, record: Record) -> None:
     """A record that becomes ready gets its heart counters (see domain.hearts)."""
     for shard in range(SHARDS):
@@ -476,7 +532,7 @@ def _item(record: Record) -> RecordItem:
         *RecordItem.key(record.id), record_id=record.id, kind=record.kind, title=record.title,
         description=record.description, tags=list(record.tags), owner_id=record.owner_id,
         owner_handle=record.owner_handle, owner_sub=record.owner_sub, status=record.status,
-        remixable=record.remixable, sources=list(record.sources), collaboration_id=record.collaboration_id,
+        licence=record.licence, remixable=record.remixable, sources=list(record.sources), collaboration_id=record.collaboration_id,
         created_at=record.created_at, updated_at=record.updated_at, body=None if beside else record.body,
         body_bytes=len(record.body.encode()) if beside else None,
         expires_at=record.expires_at, remix_ids=list(record.remix_ids),
@@ -495,7 +551,8 @@ def _record(item: RecordItem) -> Record:
         id=item.record_id, kind=item.kind, title=item.title, owner_id=item.owner_id,
         owner_handle=item.owner_handle, owner_sub=item.owner_sub, status=item.status,
         created_at=item.created_at, updated_at=item.updated_at, description=item.description,
-        tags=tuple(item.tags or ()), rejection_reason=item.rejection_reason, remixable=item.remixable,
+        tags=tuple(item.tags or ()), rejection_reason=item.rejection_reason,
+        licence=item.licence or DEFAULT_LICENCE, remixable=item.remixable,
         sources=tuple(item.sources or ()), collaboration_id=item.collaboration_id,
         heart_count=int(item.heart_count or 0), remix_count=int(item.remix_count or 0),
         remix_ids=tuple(item.remix_ids or ()), body=item.body,

@@ -72,6 +72,7 @@ DRAFT_CHANGE = only(200, "producer", "admin", other_producer=404)
 
 MATRIX: dict[str, Row] = {
     "GET /health": Row(public(200)),
+    "GET /licences": Row(public(200)),
     "GET /openapi.json": Row(public(200)),
 
     "POST /members": Row(registered(409),  # one profile per identity; every principal has one

@@ -66,7 +66,8 @@ def _isolate_dynamodb_requests() -> None:
 def _serialize_attribute_values_directly() -> None:
     """moto's response serializer looks every one of an AttributeValue's ten members up by name,
     alias and transformer, present or not: two thirds of what a feed page cost moto. Here only the
-    members a value has are serialized, each as moto does, so the wire form is the same."""
+    members a value has are serialized, each as moto does (a string as it is), so the wire form
+    is the same."""
     from moto.core.serialize import BaseJSONSerializer
 
     generic = BaseJSONSerializer._serialize_type_structure
@@ -76,6 +77,9 @@ def _serialize_attribute_values_directly() -> None:
             return generic(self, serialized, value, shape, key)
         wrapper = {}
         for member, member_value in value.items():
+            if type(member_value) is str and member in ("S", "N"):
+                wrapper[member] = member_value
+                continue
             member_shape = shape.members.get(member)
             if member_shape is not None and member_value is not None:
                 self._serialize(wrapper, member_value, member_shape, member)

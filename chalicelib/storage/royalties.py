@@ -210,7 +210,7 @@ class RoyaltyBook:
         for s in statements:
             st = s.statement
             rows[s.member_id].append([s.currency, st.opening, st.credits, st.closing, st.payable, st.payout,
-                                      [list(_line_fields(line)) for line in s.lines]])
+                                      [list(line) for line in s.lines]])
         # Each member's rows are encoded once, and a bucket's JSON object is put together from them.
         encoded = {member_id: f"{json.dumps(member_id)}:{json.dumps(member_rows, separators=(',', ':'))}"
                    for member_id, member_rows in rows.items()}
@@ -278,10 +278,6 @@ def _rows(member_id: str, period: str, raw: dict | None) -> list[StatementRow]:
     return [StatementRow(period, currency, opening, credits, closing, payable, payout,
                          tuple(Line(*fields) for fields in lines))
             for currency, opening, credits, closing, payable, payout, lines in member_rows]
-
-
-def _line_fields(line: Line) -> tuple:
-    return (line.production_id, line.production_title, line.record_id, line.record_title, line.via, line.amount)
 
 
 def _run(item: RunItem) -> Run:

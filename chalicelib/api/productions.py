@@ -12,6 +12,7 @@ from chalicelib.api.models import Money, Owner, Page, Pagination, paginate
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.money import MAX_AMOUNT
 from chalicelib.domain.productions import FORMATS, MAX_CONTRIBUTIONS, MAX_PRODUCTS, STATUSES, Contribution, Product
+from chalicelib.domain.sales import COST, PROVIDERS, STORE_KINDS
 from chalicelib.logic import productions
 
 router = Router("productions")
@@ -25,7 +26,7 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"),
 
 
 class ProductIn(RequestBody):
-    provider: Literal["stripe", "shopify"]
+    provider: Literal[PROVIDERS]
     product_id: Annotated[str, StringConstraints(min_length=1, max_length=255), no_control_characters()]
 
 
@@ -141,7 +142,7 @@ class ContributionList(ResponseModel):
 
 class LedgerEntryOut(ResponseModel):
     id: str
-    kind: Literal["sale", "refund", "dispute", "dispute_reversal", "cost"]
+    kind: Literal[(*STORE_KINDS, COST)]
     amount: Money = Field(description="Signed: sales and won reversals add to net; refunds, disputes and "
                                       "costs take from it.")
     period: str = Field(description="The royalty period (YYYY-MM) it counts in.")
@@ -157,7 +158,7 @@ class LedgerPage(Page[LedgerEntryOut]):
 
 
 class CostOut(ResponseModel):
-    kind: Literal["cost"]
+    kind: Literal[COST]
     amount: Money
     period: str
     description: str
@@ -256,7 +257,7 @@ def add_cost(ctx, production_id: str):
     request = ctx.body()
     cost = productions.add_cost(production, request.amount.amount, request.amount.currency, request.description,
                                 request.incurred_on)
-    return CostOut(kind="cost", amount=Money(amount=cost.amount, currency=cost.currency), period=cost.period,
+    return CostOut(kind=COST, amount=Money(amount=cost.amount, currency=cost.currency), period=cost.period,
                    description=cost.description, booked_at=cost.booked_at)
 
 

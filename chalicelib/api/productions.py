@@ -207,7 +207,7 @@ def ledger_outs(entries: list) -> list[LedgerEntryOut]:
               body=CreateProduction, response=ProductionOut, errors=(404, 409))
 def create_production(ctx):
     identity = ctx.require_member()
-    return production_out(productions.create(ctx.principal.sub, identity, ctx.body().details()))
+    return production_out(productions.create(identity, ctx.body().details()))
 
 
 @router.route("GET", "/productions", summary="Released productions, newest release first", access=Access.PUBLIC,

@@ -7,6 +7,7 @@ producer and admins, and only they change a production.
 from __future__ import annotations
 
 from chalicelib import services
+from chalicelib.auth import Principal
 from chalicelib.domain.members import Identity
 from chalicelib.domain.productions import BookedCost, Contribution, LedgerEntry, Product, Production
 from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation, ValidationFailed
@@ -14,23 +15,23 @@ from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleVio
 LISTED_ERRORS = 20  # field errors named in one answer
 
 
-def visible(principal, production_id: str) -> Production:
+def visible(principal: Principal | None, production_id: str) -> Production:
     """The production, if the caller may see it: drafts only to their producer and admins."""
     production = services.productions().get(production_id)
-    if production is None or (production.is_draft and not _may_change(principal, production)):
+    if production is None or (production.is_draft and not _may_change(principal: Principal | None, production)):
         raise NotFound(f"No production has the id '{production_id}'.")
     return production
 
 
-def owned(principal, production_id: str) -> Production:
+def owned(principal: Principal | None, production_id: str) -> Production:
     """The production, if the caller may change it: 404 if they cannot see it, 403 otherwise."""
-    production = visible(principal, production_id)
-    if not _may_change(principal, production):
+    production = visible(principal: Principal | None, production_id)
+    if not _may_change(principal: Principal | None, production):
         raise Forbidden("Only this production's producer (or an admin) may do this.")
     return production
 
 
-def _may_change(principal, production: Production) -> bool:
+def _may_change(principal: Principal | None, production: Production) -> bool:
     return principal is not None and (principal.is_admin or principal.sub == production.producer_sub)
 
 
@@ -40,8 +41,9 @@ def released(limit: int, after: str | None) -> tuple[list[Production], str | Non
 
 # --- drafts -------------------------------------------------------------------------------
 
-def create(producer_sub: str, identity: Identity, details: dict) -> Production:
-    """A draft from `details` (title, format, currency, collaboration_id, the shares, products)."""
+def create(identity: Identity, details: dict) -> Production:
+    """A draft from `details` (title, format, currency, collaboration_id, the shares, products),
+    produced by the caller."""
     from chalicelib.domain.ids import new_id_with_time
     from chalicelib.domain.money import normalise_currency
 
@@ -49,7 +51,7 @@ def create(producer_sub: str, identity: Identity, details: dict) -> Production:
     _check_collaboration(details["collaboration_id"])
     production_id, now = new_id_with_time()
     production = Production(**{**details, "currency": normalise_currency(details["currency"])}, id=production_id,
-                            producer_sub=producer_sub, producer_id=identity.member_id,
+                            producer_sub=identity.sub, producer_id=identity.member_id,
                             producer_handle=identity.handle, created_at=now, updated_at=now)
     services.productions().create(production)
     return production
@@ -91,8 +93,8 @@ def _check_collaboration(collaboration_id: str | None) -> None:
 
 # --- contributions and release ------------------------------------------------------------
 
-def contributions_of(principal, production_id: str) -> tuple[Production, list[Contribution]]:
-    production = visible(principal, production_id)
+def contributions_of(principal: Principal | None, production_id: str) -> tuple[Production, list[Contribution]]:
+    production = visible(principal: Principal | None, production_id)
     return production, services.productions().contributions(production)
 
 
@@ -125,9 +127,9 @@ def replace_contributions(production: Production, contributions: list[Contributi
     return contributions
 
 
-def release(principal, production_id: str) -> Production:
+def release(principal: Principal | None, production_id: str) -> Production:
     """Freezes its contributions, shares and the lineage they build on today."""
-    production = owned(principal, production_id)
+    production = owned(principal: Principal | None, production_id)
     if not production.is_draft:
         raise Conflict("This production is already released.")
     if production.contribution_count == 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chalicelib import services
+from chalicelib.auth import Principal
 from chalicelib.domain.productions import Production
 from chalicelib.logic.productions import lineage_now, visible
 
@@ -39,10 +40,10 @@ class ProductionSplit(NamedTuple):
     members: list[MemberShare]  # largest amount first
 
 
-def production_split(principal, production_id: str) -> ProductionSplit:
+def production_split(principal: Principal | None, production_id: str) -> ProductionSplit:
     from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, split
 
-    production = visible(principal, production_id)
+    production = visible(principal: Principal | None, production_id)
     repository = services.productions()
     lineage = lineage_now(production) if production.is_draft else repository.frozen_lineage(production)
     weights = {c.record_id: c.weight for c in repository.contributions(production)}

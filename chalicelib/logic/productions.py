@@ -18,15 +18,15 @@ LISTED_ERRORS = 20  # field errors named in one answer
 def visible(principal: Principal | None, production_id: str) -> Production:
     """The production, if the caller may see it: drafts only to their producer and admins."""
     production = services.productions().get(production_id)
-    if production is None or (production.is_draft and not _may_change(principal: Principal | None, production)):
+    if production is None or (production.is_draft and not _may_change(principal, production)):
         raise NotFound(f"No production has the id '{production_id}'.")
     return production
 
 
 def owned(principal: Principal | None, production_id: str) -> Production:
     """The production, if the caller may change it: 404 if they cannot see it, 403 otherwise."""
-    production = visible(principal: Principal | None, production_id)
-    if not _may_change(principal: Principal | None, production):
+    production = visible(principal, production_id)
+    if not _may_change(principal, production):
         raise Forbidden("Only this production's producer (or an admin) may do this.")
     return production
 
@@ -94,7 +94,7 @@ def _check_collaboration(collaboration_id: str | None) -> None:
 # --- contributions and release ------------------------------------------------------------
 
 def contributions_of(principal: Principal | None, production_id: str) -> tuple[Production, list[Contribution]]:
-    production = visible(principal: Principal | None, production_id)
+    production = visible(principal, production_id)
     return production, services.productions().contributions(production)
 
 
@@ -129,7 +129,7 @@ def replace_contributions(production: Production, contributions: list[Contributi
 
 def release(principal: Principal | None, production_id: str) -> Production:
     """Freezes its contributions, shares and the lineage they build on today."""
-    production = owned(principal: Principal | None, production_id)
+    production = owned(principal, production_id)
     if not production.is_draft:
         raise Conflict("This production is already released.")
     if production.contribution_count == 0:

@@ -43,7 +43,7 @@ class ProductionSplit(NamedTuple):
 def production_split(principal: Principal | None, production_id: str) -> ProductionSplit:
     from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, split
 
-    production = visible(principal: Principal | None, production_id)
+    production = visible(principal, production_id)
     repository = services.productions()
     lineage = lineage_now(production) if production.is_draft else repository.frozen_lineage(production)
     weights = {c.record_id: c.weight for c in repository.contributions(production)}

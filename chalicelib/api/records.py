@@ -13,7 +13,6 @@ from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.models import (
     PAGE_LIMIT, Kind, LicenceId, RecordOut, RecordPage, RecordPagination, Status, paginate, record_out, record_outs, viewer,
 )
-from chalicelib.api.models import Owner, Pagination  # noqa: F401 (productions, royalties, sales import them here)
 from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
 from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.records import DeclaredFile, Draft, Feed, SourceLink

@@ -99,6 +99,19 @@ class LostRace(Exception):
     """An attempt read a state that changed before its conditional write: read again."""
 
 
+def write_or_lose(settings: Settings, fill, *items: int) -> None:
+    """`write_transaction(settings, fill)`, where a failed condition (of any item, or of one of
+    `items`) means that what the attempt read has changed: LostRace, for `retry` to read again."""
+    from pynamodb.exceptions import TransactWriteError
+
+    try:
+        write_transaction(settings, fill)
+    except TransactWriteError as e:
+        if condition_failed(e, *items):
+            raise LostRace() from e
+        raise
+
+
 def retry(attempt: Callable[[], T], attempts: int, exhausted: Callable[[], T]) -> T:
     """`attempt()` until it returns without raising LostRace, at most `attempts` times; then
     `exhausted()` answers (a fallback value, or an exception it raises)."""

@@ -10,7 +10,7 @@ from chalicelib.domain.clock import to_rfc3339
 from chalicelib.domain.hearts import SHARDS, WINDOW_HOURS, hour_of, score, shard_of, stale_hours, trend_sort_key
 from chalicelib.domain.records import READY
 from chalicelib.storage.connection import (
-    LostRace, bind_models, condition_failed, newest_first_page, retry, write_transaction,
+    bind_models, condition_failed, newest_first_page, retry, write_or_lose, write_transaction,
 )
 from chalicelib.storage.models import HeartItem, HeartShardItem, MemberItem, RecordItem, TrendItem
 
@@ -68,12 +68,7 @@ class HeartRepository:
                           actions=[HeartShardItem.count.add(-1), HeartShardItem.ops.add(1),
                                    bucket.set((bucket | 0) - 1)])
 
-            try:
-                write_transaction(self._settings, fill)
-            except TransactWriteError as e:
-                if condition_failed(e, 0):
-                    raise LostRace() from e
-                raise
+            write_or_lose(self._settings, fill, 0)
             return True
 
         return retry(attempt, attempts, lambda: False)
@@ -117,12 +112,8 @@ class HeartRepository:
                 # The count is current; the windows may have moved on (the hourly roll-up).
                 write_transaction(self._settings, lambda tx: self._place_in_trending(tx, record, hours, now))
             else:
-                try:
-                    write_transaction(self._settings, lambda tx: self._publish(tx, record, count, ops, hours, now))
-                except TransactWriteError as e:
-                    if condition_failed(e, 0):
-                        raise LostRace() from e  # another recount moved it first: sum again
-                    raise
+                # LostRace: another recount moved it first, so this one sums again
+                write_or_lose(self._settings, lambda tx: self._publish(tx, record, count, ops, hours, now), 0)
             self._prune(shards, now)
 
         retry(attempt, attempts, lambda: None)

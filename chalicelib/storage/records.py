@@ -35,7 +35,7 @@ from chalicelib.domain.records import (
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.connection import (
-    LostRace, batch_get_raw, bind_models, condition_failed, retry, write_transaction,
+    LostRace, batch_get_raw, bind_models, condition_failed, retry, write_or_lose, write_transaction,
 )
 from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
@@ -180,12 +180,7 @@ class RecordRepository:
                       condition=(RecordItem.status == record.status) & (size(RecordItem.sources) == len(record.sources)))
             self._cite(tx, record, [sources[i] for i in new_ids])
 
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if condition_failed(e):
-                raise LostRace() from e
-            raise
+        write_or_lose(self._settings, fill)
         return self.get(record.id)
 
     def mark_ready(self, record_id: str, media: Media) -> bool:
@@ -213,12 +208,7 @@ class RecordRepository:
                 for source in sources.values():
                     self._count_remix(tx, source, ready.id)
 
-            try:
-                write_transaction(self._settings, fill)
-            except TransactWriteError as e:
-                if condition_failed(e):
-                    raise LostRace() from e
-                raise
+            write_or_lose(self._settings, fill)
             return True
 
         def kept_changing():
@@ -275,12 +265,7 @@ class RecordRepository:
                 for n in range(_pieces(record.body_size)):
                     tx.delete(RecordBodyItem(*RecordBodyItem.key(record.id, n)))
 
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if condition_failed(e):
-                raise LostRace() from e
-            raise
+        write_or_lose(self._settings, fill)
 
     def update_details(self, record: Record, changes: dict) -> Record:
         """Sets `changes` on a record whose licence is still the one they were checked against.

@@ -33,7 +33,8 @@ from chalicelib.domain.ledger import Delivery, Outcome, Payment, Target, Unmatch
 from chalicelib.domain.sales import DUPLICATE, TAKEN
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.storage.connection import (
-    LostRace, add_new, batch_get_raw, bind_models, condition_failed, newest_first_page, retry, write_transaction,
+    LostRace, add_new, batch_get_raw, bind_models, condition_failed, newest_first_page, retry, write_or_lose,
+    write_transaction,
 )
 from chalicelib.storage.ledger import add_postings, add_totals, closed_through, entry_items, posting, totals_updates
 from chalicelib.storage.models import (
@@ -157,12 +158,7 @@ class SalesBook:
                               for b in outcome.bookings], now)
             add_new(tx, [_unmatched_item(sale.provider, sale.payment_reference, u, now) for u in outcome.unmatched])
 
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if condition_failed(e):
-                raise LostRace() from e
-            raise
+        write_or_lose(self._settings, fill)
         return replace(sale, assigned_to=target.production_id)
 
 

@@ -24,7 +24,7 @@ from chalicelib.domain.productions import (
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.storage.connection import (
-    CONDITION_FAILED, LostRace, bind_models, condition_failed, newest_first_page, retry, write_transaction,
+    CONDITION_FAILED, bind_models, newest_first_page, retry, write_or_lose, write_transaction,
 )
 from chalicelib.storage.ledger import add_postings, posting, read_closed_through
 from chalicelib.storage.models import (
@@ -194,12 +194,7 @@ class ProductionRepository:
         def attempt() -> BookedCost:
             cost = posting(production.id, entry, read_closed_through(self._settings), description=description)
             booked_at = now_rfc3339()
-            try:
-                write_transaction(self._settings, lambda tx: add_postings(tx, [cost], booked_at))
-            except TransactWriteError as e:
-                if condition_failed(e):
-                    raise LostRace from e
-                raise
+            write_or_lose(self._settings, lambda tx: add_postings(tx, [cost], booked_at))
             return BookedCost(cost.entry.amount, cost.entry.currency, cost.period, description, booked_at)
 
         return retry(attempt, ATTEMPTS, _still_closing)

@@ -1,6 +1,9 @@
 """Productions: what gets sold. Its producer (or an admin) shapes a draft, releases it
 (freezing contributions and shares), books costs and reads its ledger; the public sees
-released productions with their totals to date."""
+released productions with their totals to date.
+
+Handlers import `logic.productions` when they run: it loads the domain's values and rules,
+which a cold start does not need."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -11,9 +14,10 @@ from chalicelib.api.fields import MULTILINE, Day, UniqueItems, no_control_charac
 from chalicelib.api.models import Money, Owner, Page, Pagination, paginate
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.money import MAX_AMOUNT
-from chalicelib.domain.productions import FORMATS, MAX_CONTRIBUTIONS, MAX_PRODUCTS, STATUSES, Contribution, Product
+from chalicelib.domain.production_names import (
+    DEFAULT_CONTRIBUTOR_SHARE_BPS, DEFAULT_UPSTREAM_SHARE_BPS, FORMATS, MAX_CONTRIBUTIONS, MAX_PRODUCTS, STATUSES,
+)
 from chalicelib.domain.sales import COST, PROVIDERS, STORE_KINDS
-from chalicelib.logic import productions
 
 router = Router("productions")
 
@@ -35,7 +39,9 @@ Products = Annotated[list[ProductIn], Field(max_length=MAX_PRODUCTS,
                                                         "to one production only (409)."), UniqueItems()]
 
 
-def _products(products: list[ProductIn]) -> tuple[Product, ...]:
+def _products(products: list[ProductIn]) -> tuple:
+    from chalicelib.domain.productions import Product
+
     return tuple(Product(p.provider, p.product_id) for p in products)
 
 
@@ -44,8 +50,8 @@ class CreateProduction(RequestBody):
     format: Format
     currency: Currency
     collaboration_id: str | None = None
-    contributor_share_bps: Bps = 5000
-    upstream_share_bps: Bps = 2000
+    contributor_share_bps: Bps = DEFAULT_CONTRIBUTOR_SHARE_BPS
+    upstream_share_bps: Bps = DEFAULT_UPSTREAM_SHARE_BPS
     products: Products = []
 
     def details(self) -> dict:
@@ -77,7 +83,9 @@ class ContributionIn(RequestBody):
 class ReplaceContributions(RequestBody):
     contributions: Annotated[list[ContributionIn], Field(max_length=MAX_CONTRIBUTIONS)]
 
-    def listed(self) -> list[Contribution]:
+    def listed(self) -> list:
+        from chalicelib.domain.productions import Contribution
+
         return [Contribution(c.record_id, c.weight) for c in self.contributions]
 
 
@@ -206,6 +214,8 @@ def ledger_outs(entries: list) -> list[LedgerEntryOut]:
 @router.route("POST", "/productions", summary="Create a draft production", access=Access.PRODUCER, status=201,
               body=CreateProduction, response=ProductionOut, errors=(404, 409))
 def create_production(ctx):
+    from chalicelib.logic import productions
+
     identity = ctx.require_member()
     return production_out(productions.create(identity, ctx.body().details()))
 
@@ -213,18 +223,24 @@ def create_production(ctx):
 @router.route("GET", "/productions", summary="Released productions, newest release first", access=Access.PUBLIC,
               query=Pagination, response=ProductionPage)
 def list_productions(ctx):
+    from chalicelib.logic import productions
+
     return paginate(ctx, ProductionPage, "productions", ctx.query(), productions.released, production_outs)
 
 
 @router.route("GET", "/productions/{production_id}", summary="A production with its totals to date",
               access=Access.PUBLIC, response=ProductionOut)
 def get_production(ctx, production_id: str):
+    from chalicelib.logic import productions
+
     return production_out(productions.visible(ctx.principal, production_id))
 
 
 @router.route("PATCH", "/productions/{production_id}", summary="Edit a draft production", access=Access.PRODUCER,
               body=UpdateProduction, response=ProductionOut, errors=(404, 409))
 def update_production(ctx, production_id: str):
+    from chalicelib.logic import productions
+
     production = productions.owned(ctx.principal, production_id)
     return production_out(productions.edit(production, ctx.body().changes()))
 
@@ -232,6 +248,8 @@ def update_production(ctx, production_id: str):
 @router.route("GET", "/productions/{production_id}/contributions", summary="A production's contributions",
               access=Access.PUBLIC, response=ContributionList)
 def get_contributions(ctx, production_id: str):
+    from chalicelib.logic import productions
+
     production, contributions = productions.contributions_of(ctx.principal, production_id)
     return contribution_list(production.id, contributions)
 
@@ -240,6 +258,8 @@ def get_contributions(ctx, production_id: str):
               access=Access.PRODUCER, body=ReplaceContributions, response=ContributionList,
               errors=(404, 409, 422))
 def replace_contributions(ctx, production_id: str):
+    from chalicelib.logic import productions
+
     production = productions.owned(ctx.principal, production_id)
     return contribution_list(production.id, productions.replace_contributions(production, ctx.body().listed()))
 
@@ -247,12 +267,16 @@ def replace_contributions(ctx, production_id: str):
 @router.route("POST", "/productions/{production_id}/release", summary="Release: freeze contributions and shares",
               access=Access.PRODUCER, response=ProductionOut, errors=(404, 409))
 def release_production(ctx, production_id: str):
+    from chalicelib.logic import productions
+
     return production_out(productions.release(ctx.principal, production_id))
 
 
 @router.route("POST", "/productions/{production_id}/costs", summary="Book a recoupable cost",
               access=Access.PRODUCER, status=201, body=AddCost, response=CostOut, errors=(404, 422))
 def add_cost(ctx, production_id: str):
+    from chalicelib.logic import productions
+
     production = productions.owned(ctx.principal, production_id)
     request = ctx.body()
     cost = productions.add_cost(production, request.amount.amount, request.amount.currency, request.description,
@@ -264,6 +288,8 @@ def add_cost(ctx, production_id: str):
 @router.route("GET", "/productions/{production_id}/ledger", summary="Every ledger entry, oldest first",
               access=Access.PRODUCER, query=Pagination, response=LedgerPage, errors=(404,))
 def get_ledger(ctx, production_id: str):
+    from chalicelib.logic import productions
+
     production = productions.owned(ctx.principal, production_id)
     return paginate(ctx, LedgerPage, f"ledger:{production.id}", ctx.query(),
                     lambda limit, after: productions.ledger(production, limit, after), ledger_outs)

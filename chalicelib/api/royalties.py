@@ -1,5 +1,8 @@
 """Royalties: runs that close a period, members' statements, and every production's split in
-the open (who gets what of its pool to date, lineage included)."""
+the open (who gets what of its pool to date, lineage included).
+
+Handlers import `logic.royalties` and `logic.splits` when they run: they load the domain's
+values and rules, which a cold start does not need."""
 from __future__ import annotations
 
 from typing import Literal
@@ -9,9 +12,7 @@ from pydantic import Field
 from chalicelib.api.fields import Period
 from chalicelib.api.models import Money, Owner, Page, Pagination, paginate
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router, csv_response, json_response
-from chalicelib.domain.productions import STATUSES
-from chalicelib.domain.royalties import RUN_STATUSES, VIAS
-from chalicelib.logic import royalties, splits
+from chalicelib.domain.production_names import RUN_STATUSES, STATUSES, VIAS
 
 router = Router("royalties")
 
@@ -154,6 +155,8 @@ def splits_out(found) -> Splits:
 @router.route("POST", "/royalty-runs", summary="Start the run that closes a period (202; 200 if it exists)",
               access=Access.ADMIN, status=202, also=(200,), body=StartRun, response=RunOut, errors=(409, 422, 503))
 def start_royalty_run(ctx):
+    from chalicelib.logic import royalties
+
     view, started = royalties.request_run(ctx.body().period)
     return json_response(run_out(view), 202 if started else 200)
 
@@ -161,12 +164,16 @@ def start_royalty_run(ctx):
 @router.route("GET", "/royalty-runs/{period}", summary="A royalty run, its progress and figures",
               access=Access.ADMIN, response=RunOut, path_params={"period": Period})
 def get_royalty_run(ctx, period: str):
+    from chalicelib.logic import royalties
+
     return run_out(royalties.view(period))
 
 
 @router.route("GET", "/me/statements", summary="My statements, newest first", access=Access.MEMBER,
               query=Pagination, response=StatementPage)
 def list_statements(ctx):
+    from chalicelib.logic import royalties
+
     member_id = ctx.identity.member_id
     return paginate(ctx, StatementPage, "statements", ctx.query(),
                     lambda limit, after: royalties.statements_page(member_id, limit, after), statement_summaries)
@@ -175,6 +182,8 @@ def list_statements(ctx):
 @router.route("GET", "/me/statements/{period}", summary="My statements of a period (JSON, or text/csv lines)",
               access=Access.MEMBER, response=PeriodStatements, path_params={"period": Period})
 def get_statements(ctx, period: str):
+    from chalicelib.logic import royalties
+
     statements = [statement_out(row) for row in royalties.statements_of(ctx.identity.member_id, period)]
     if "text/csv" in (ctx.headers.get("accept") or ""):
         return csv_response(["currency", *CSV_LINE_FIELDS], [
@@ -186,4 +195,6 @@ def get_statements(ctx, period: str):
 @router.route("GET", "/productions/{production_id}/splits", summary="How the pool to date splits, lineage included",
               access=Access.PUBLIC, response=Splits)
 def get_splits(ctx, production_id: str):
+    from chalicelib.logic import splits
+
     return splits_out(splits.production_split(ctx.principal, production_id))

@@ -3,15 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from chalicelib.domain.production_names import DEFAULT_CONTRIBUTOR_SHARE_BPS, DEFAULT_UPSTREAM_SHARE_BPS, DRAFT
 from chalicelib.domain.royalties import Totals, contributor_pool
-
-DRAFT, RELEASED = "draft", "released"
-STATUSES = (DRAFT, RELEASED)
-FORMATS = ("book", "album", "film", "event", "merch", "other")
-MAX_CONTRIBUTIONS = 10_000
-MAX_PRODUCTS = 20
-DEFAULT_CONTRIBUTOR_SHARE_BPS = 5000
-DEFAULT_UPSTREAM_SHARE_BPS = 2000
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-CONTRIBUTION = "contribution"
-LINEAGE = "lineage"
-VIAS = (CONTRIBUTION, LINEAGE)
-RUNNING, CLOSED = "running", "closed"
-RUN_STATUSES = (RUNNING, CLOSED)
+from chalicelib.domain.production_names import CONTRIBUTION, LINEAGE
+
 MAX_DEPTH = 8  # level 8 keeps all it holds: nothing reaches level 9
 BPS = 10_000  # basis points in a whole
 

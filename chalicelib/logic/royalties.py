@@ -15,8 +15,9 @@ from datetime import datetime
 
 from chalicelib import services
 from chalicelib.domain.clock import utcnow
+from chalicelib.domain.production_names import RUNNING
 from chalicelib.domain.royalties import (
-    RUNNING, Line, MemberStatement, ProductionFigures, Run, StatementRow, Totals, contributor_pool, credits,
+    Line, MemberStatement, ProductionFigures, Run, StatementRow, Totals, contributor_pool, credits,
     previous_month, settle, split,
 )
 from chalicelib.errors import Conflict, NotFound, RuleViolation, ServiceUnavailable

@@ -18,9 +18,8 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.ledger import COST, SIGN, Entry
 from chalicelib.domain.lineage import FrozenNode
-from chalicelib.domain.productions import (
-    DRAFT, RELEASED, BookedCost, Contribution, LedgerEntry, Product, Production,
-)
+from chalicelib.domain.production_names import DRAFT, RELEASED
+from chalicelib.domain.productions import BookedCost, Contribution, LedgerEntry, Product, Production
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.storage.connection import (

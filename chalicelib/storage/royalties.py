@@ -17,9 +17,8 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
-from chalicelib.domain.royalties import (
-    CLOSED, CONTRIBUTION, LINEAGE, RUNNING, Key, Line, MemberStatement, ProductionFigures, Run, StatementRow,
-)
+from chalicelib.domain.production_names import CLOSED, CONTRIBUTION, LINEAGE, RUNNING
+from chalicelib.domain.royalties import Key, Line, MemberStatement, ProductionFigures, Run, StatementRow
 from chalicelib.errors import Conflict
 from chalicelib.storage.connection import batch_get_raw, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (

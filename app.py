@@ -20,6 +20,7 @@ for router in ROUTERS:
 UPLOAD_QUEUE = os.environ.get("REMIXERY_UPLOAD_QUEUE", "remixery-local-uploads")
 HEART_QUEUE = os.environ.get("REMIXERY_HEART_QUEUE", "remixery-local-hearts")
 ROYALTY_QUEUE = os.environ.get("REMIXERY_ROYALTY_QUEUE", "remixery-local-royalties")
+EVENT_QUEUE = os.environ.get("REMIXERY_EVENT_QUEUE", "remixery-local-events")
 
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=10)
@@ -59,5 +60,13 @@ def start_monthly_royalty_run(event):
 def run_royalties(event):
     """Closes the period named in the message for every production and writes the statements."""
     from chalicelib.jobs.royalties import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=EVENT_QUEUE, batch_size=10)
+def deliver_events(event):
+    """The event stream: each event goes to every subscriber (notifications, search, counts)."""
+    from chalicelib.jobs.events import handle_batch
 
     return handle_batch(event.to_dict(), event.context)

@@ -76,5 +76,12 @@ def royalty_queue():
     return RoyaltyQueue(get_settings())
 
 
+@lru_cache(maxsize=1)
+def event_queue():
+    from chalicelib.storage.queues import EventQueue
+
+    return EventQueue(get_settings())
+
+
 FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales, royalties,
-             royalty_queue)
+             royalty_queue, event_queue)

@@ -33,6 +33,9 @@ class Grants:
     upload_queue_arn: str
     heart_queue_arn: str
     royalty_queue_arn: str
+    event_queue_arn: str
+    payout_queue_arn: str
+    export_queue_arn: str
     webhook_secret_arns: tuple[str, ...]
 
 
@@ -80,7 +83,7 @@ def api_handler(g: Grants) -> list[iam.PolicyStatement]:
         _statement("PresignUploads", ["s3:PutObject"], [objects(g, "uploads/")]),
         _statement("PresignMediaReads", ["s3:GetObject"], [objects(g, "media/")]),
         _statement("TakeDownMedia", ["s3:DeleteObject"], [objects(g, "media/"), objects(g, "uploads/")]),
-        send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn),
+        send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn, g.event_queue_arn),
         _statement("ReadWebhookSecrets", ["secretsmanager:GetSecretValue"], list(g.webhook_secret_arns)),
     ]
 
@@ -90,6 +93,7 @@ def process_uploads(g: Grants) -> list[iam.PolicyStatement]:
         table_read(g),
         table_write(g),
         consume("ConsumeUploads", g.upload_queue_arn),
+        send("SendEvents", g.event_queue_arn),
         # HEAD, ranged and streamed GETs of the upload, and the source side of the copy. The copy
         # names no version and the uploads carry no tags (a presigned POST cannot add any), so
         # neither s3:GetObjectVersion nor s3:GetObjectTagging is needed.
@@ -110,7 +114,12 @@ def roll_up_trending(g: Grants) -> list[iam.PolicyStatement]:
 
 
 def run_royalties(g: Grants) -> list[iam.PolicyStatement]:
-    return [table_read(g), table_write(g), consume("ConsumeRoyalties", g.royalty_queue_arn)]
+    return [table_read(g), table_write(g), consume("ConsumeRoyalties", g.royalty_queue_arn),
+            send("SendEvents", g.event_queue_arn)]
+
+
+def deliver_events(g: Grants) -> list[iam.PolicyStatement]:
+    return [table_read(g), table_write(g), consume("ConsumeEvents", g.event_queue_arn)]
 
 
 def start_monthly_royalty_run(g: Grants) -> list[iam.PolicyStatement]:
@@ -126,6 +135,7 @@ POLICIES: dict[str, Callable[[Grants], list[iam.PolicyStatement]]] = {
     "count_hearts": count_hearts,
     "roll_up_trending": roll_up_trending,
     "run_royalties": run_royalties,
+    "deliver_events": deliver_events,
     "start_monthly_royalty_run": start_monthly_royalty_run,
 }
 

@@ -61,6 +61,9 @@ NAME_SETTINGS: dict[object, str] = {
     definitions.UPLOAD_QUEUE: "REMIXERY_UPLOAD_QUEUE",
     definitions.HEART_QUEUE: "REMIXERY_HEART_QUEUE",
     definitions.ROYALTY_QUEUE: "REMIXERY_ROYALTY_QUEUE",
+    definitions.EVENT_QUEUE: "REMIXERY_EVENT_QUEUE",
+    definitions.PAYOUT_QUEUE: "REMIXERY_PAYOUT_QUEUE",
+    definitions.EXPORT_QUEUE: "REMIXERY_EXPORT_QUEUE",
 }
 # S3 ObjectCreated events of the media bucket go to this queue (as in the local bootstrap).
 NOTIFIED_QUEUE = definitions.UPLOAD_QUEUE
@@ -353,6 +356,9 @@ class RemixeryStack(cdk.Stack):
             upload_queue_arn=self.queues[definitions.UPLOAD_QUEUE].queue_arn,
             heart_queue_arn=self.queues[definitions.HEART_QUEUE].queue_arn,
             royalty_queue_arn=self.queues[definitions.ROYALTY_QUEUE].queue_arn,
+            event_queue_arn=self.queues[definitions.EVENT_QUEUE].queue_arn,
+            payout_queue_arn=self.queues[definitions.PAYOUT_QUEUE].queue_arn,
+            export_queue_arn=self.queues[definitions.EXPORT_QUEUE].queue_arn,
             webhook_secret_arns=tuple(secret.secret_arn for secret in self.webhook_secrets.values()),
         )
         # What `chalice package` wrote (the construct keeps no other handle on it): its

@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from chalicelib.config import Settings
 from chalicelib.storage.definitions import (
-    HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, ROYALTY_QUEUE, UPLOAD_QUEUE, TableDefinition,
+    EVENT_QUEUE, EXPORT_QUEUE, HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, PAYOUT_QUEUE, ROYALTY_QUEUE, UPLOAD_QUEUE,
+    TableDefinition,
 )
 
 
@@ -21,10 +22,10 @@ def create_all(settings: Settings) -> None:
         sqs, settings.upload_queue, UPLOAD_QUEUE.visibility_timeout_seconds, UPLOAD_QUEUE.max_receive_count,
     )
     create_bucket(s3, settings.media_bucket, settings.region, queue_arn, MEDIA_BUCKET.notify_prefixes)
-    create_queue_with_dlq(sqs, settings.heart_queue, HEART_QUEUE.visibility_timeout_seconds,
-                          HEART_QUEUE.max_receive_count)
-    create_queue_with_dlq(sqs, settings.royalty_queue, ROYALTY_QUEUE.visibility_timeout_seconds,
-                          ROYALTY_QUEUE.max_receive_count)
+    for name, definition in ((settings.heart_queue, HEART_QUEUE), (settings.royalty_queue, ROYALTY_QUEUE),
+                             (settings.event_queue, EVENT_QUEUE), (settings.payout_queue, PAYOUT_QUEUE),
+                             (settings.export_queue, EXPORT_QUEUE)):
+        create_queue_with_dlq(sqs, name, definition.visibility_timeout_seconds, definition.max_receive_count)
 
 
 @lru_cache(maxsize=2)

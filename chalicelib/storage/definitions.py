@@ -118,4 +118,13 @@ HEART_QUEUE = QueueDefinition("HeartQueue", visibility_timeout_seconds=60, max_r
 # A run may take up to Lambda's 15 minutes, so a message stays invisible that long.
 ROYALTY_QUEUE = QueueDefinition("RoyaltyQueue", visibility_timeout_seconds=900, max_receive_count=3)
 
+# The event stream (`logic/events.py`): notifications, search and counts react to what happened.
+EVENT_QUEUE = QueueDefinition("EventQueue", visibility_timeout_seconds=60, max_receive_count=5)
+
+# "Send payout X": transfers leave from here, never from a royalty run or an API request.
+PAYOUT_QUEUE = QueueDefinition("PayoutQueue", visibility_timeout_seconds=120, max_receive_count=5)
+
+# "Build export X": the member's ZIP is streamed to S3 in the background.
+EXPORT_QUEUE = QueueDefinition("ExportQueue", visibility_timeout_seconds=900, max_receive_count=3)
+
 MEDIA_BUCKET = BucketDefinition("MediaBucket", notify_prefixes=("uploads/",))

@@ -25,3 +25,19 @@ class RoyaltyQueue:
     def send(self, period: str) -> None:
         sqs, url = queue(self._region, self._name)
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"period": period}))
+
+
+class EventQueue:
+    """The event stream (`logic/events.py`): one message per event, sent in batches of ten."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._region, self._name = settings.region, settings.event_queue
+
+    def send(self, events) -> None:
+        sqs, url = queue(self._region, self._name)
+        for start in range(0, len(events), 10):
+            batch = events[start:start + 10]
+            answer = sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "MessageBody": event.to_json()} for n, event in enumerate(batch)])
+            if answer.get("Failed"):
+                raise RuntimeError(f"SQS refused {len(answer['Failed'])} of {len(batch)} events: {answer['Failed'][0]}")

@@ -117,12 +117,13 @@ def test_functions_consume_only_the_queue_that_feeds_them(template, stage):
 
 
 @pytest.mark.parametrize("name, queues", [
-    ("api_handler", {"hearts", "royalties"}),
+    ("api_handler", {"hearts", "royalties", "events"}),
     ("roll_up_trending", {"hearts"}),
     ("start_monthly_royalty_run", {"royalties"}),
-    ("process_uploads", set()),
+    ("process_uploads", {"events"}),
     ("count_hearts", set()),
-    ("run_royalties", set()),
+    ("run_royalties", {"events"}),
+    ("deliver_events", set()),
 ])
 def test_functions_send_only_to_the_queues_they_feed(template, stage, name, queues):
     function = functions(template).get(name)

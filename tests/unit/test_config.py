@@ -11,6 +11,9 @@ LOCAL = {
     "REMIXERY_MEDIA_BUCKET": "remixery-local-media", "REMIXERY_UPLOAD_QUEUE": "remixery-local-uploads",
     "REMIXERY_HEART_QUEUE": "remixery-local-hearts",
     "REMIXERY_ROYALTY_QUEUE": "remixery-local-royalties",
+    "REMIXERY_EVENT_QUEUE": "remixery-local-events",
+    "REMIXERY_PAYOUT_QUEUE": "remixery-local-payouts",
+    "REMIXERY_EXPORT_QUEUE": "remixery-local-exports",
 }
 DEPLOYED = {**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_pool",
             "REMIXERY_COGNITO_APP_CLIENT_ID": "client123", "REMIXERY_CURSOR_SECRET": "s3cret-for-cursors",

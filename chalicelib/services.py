@@ -83,5 +83,13 @@ def event_queue():
     return EventQueue(get_settings())
 
 
+@lru_cache(maxsize=1)
+def previews():
+    from chalicelib.storage.previews import PreviewStore
+
+    return PreviewStore(get_settings())
+
+
 FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales, royalties,
              royalty_queue, event_queue)
+FACTORIES += (previews,)

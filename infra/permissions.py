@@ -6,6 +6,7 @@ every action below is one the code makes, and every resource is the narrowest AR
 call can name. Wildcards remain only where the name is chosen at run time, each said below:
 
 - `uploads/*`, `media/*`: one object per record, keyed by record id.
+- `previews/*`: a record's thumbnail or poster, `previews/<record id>/<name>.webp`.
 - `log-group:/aws/lambda/<function>:*`: the log streams Lambda opens in the function's own
   group. The group is created by CloudFormation (with its retention), so no function may
   create log groups.
@@ -81,8 +82,9 @@ def api_handler(g: Grants) -> list[iam.PolicyStatement]:
         # A presigned POST and a presigned GET carry this role's signature: S3 checks the role
         # when the browser uses them, so the role needs exactly what the URL allows.
         _statement("PresignUploads", ["s3:PutObject"], [objects(g, "uploads/")]),
-        _statement("PresignMediaReads", ["s3:GetObject"], [objects(g, "media/")]),
-        _statement("TakeDownMedia", ["s3:DeleteObject"], [objects(g, "media/"), objects(g, "uploads/")]),
+        _statement("PresignMediaReads", ["s3:GetObject"], [objects(g, "media/"), objects(g, "previews/")]),
+        _statement("TakeDownMedia", ["s3:DeleteObject"],
+                   [objects(g, "media/"), objects(g, "uploads/"), objects(g, "previews/")]),
         send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn, g.event_queue_arn),
         _statement("ReadWebhookSecrets", ["secretsmanager:GetSecretValue"], list(g.webhook_secret_arns)),
     ]
@@ -102,6 +104,10 @@ def process_uploads(g: Grants) -> list[iam.PolicyStatement]:
         # The destination side of the copy, and its undo when the copied ETag differs.
         # Nothing reads media/ here: a copy does not read its destination.
         _statement("WriteMedia", ["s3:PutObject", "s3:DeleteObject"], [objects(g, "media/")]),
+        # Previews are made from the immutable media (read), stored beside it, and deleted again
+        # when the record was taken down while they were made.
+        _statement("ReadMediaForPreviews", ["s3:GetObject"], [objects(g, "media/")]),
+        _statement("WritePreviews", ["s3:PutObject", "s3:DeleteObject"], [objects(g, "previews/")]),
     ]
 
 

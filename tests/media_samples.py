@@ -258,3 +258,40 @@ SAMPLES_BY_CONTENT_TYPE: dict[str, Sample] = {
     "image/gif": Sample(gif, "gif"),
     "image/webp": Sample(webp, "webp"),
 }
+
+
+# --- previews: pictures with content, tones ----------------------------------------------------
+
+
+def picture(width: int, height: int, image_format: str = "PNG", *, mode: str = "RGB", **options) -> bytes:
+    """A picture whose left half is red and right half blue (light and dark grey in mode L), so a
+    thumbnail's orientation can be seen."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new(mode, (width, height), (220, 30, 30) if mode == "RGB" else 200)
+    ImageDraw.Draw(image).rectangle((width // 2, 0, width, height), fill=(30, 30, 220) if mode == "RGB" else 60)
+    out = io.BytesIO()
+    image.save(out, image_format, **options)
+    return out.getvalue()
+
+
+def tone_wav(amplitudes: list[float], *, frames_each: int = 80, rate: int = 8000, channels: int = 1,
+             sample_width: int = 2) -> bytes:
+    """A WAV file of square waves, `frames_each` frames at each amplitude (0..1 of full scale), in turn."""
+    full = {1: 127, 2: 32767, 3: 2**23 - 1, 4: 2**31 - 1}[sample_width]
+    frames = bytearray()
+    for amplitude in amplitudes:
+        for index in range(frames_each):
+            value = round(full * amplitude) * (1 if index % 2 else -1)
+            if sample_width == 1:
+                sample = bytes([value + 128])
+            else:
+                sample = value.to_bytes(sample_width, "little", signed=True)
+            frames += sample * channels
+    out = io.BytesIO()
+    with wave.open(out, "wb") as writer:
+        writer.setnchannels(channels)
+        writer.setsampwidth(sample_width)
+        writer.setframerate(rate)
+        writer.writeframes(bytes(frames))
+    return out.getvalue()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Generic, Literal, TypeVar
 
-from pydantic import Field
+from pydantic import Field, model_serializer
 
 from chalicelib.api.routing import QueryParams, ResponseModel
 from chalicelib.domain.licences import LICENCE_IDS
@@ -62,6 +62,24 @@ class MediaOut(ResponseModel):
     duration_seconds: float | None = None
 
 
+class PreviewsOut(ResponseModel):
+    """A preview that was not made is absent from the object (never null, never an error)."""
+
+    thumbnail_url: str | None = Field(default=None, description=(
+        "Images and photos: a WebP thumbnail, aspect kept, never enlarged, longest side at most 480 px. "
+        "Presigned GET, valid 15 minutes, served as image/webp."))
+    poster_url: str | None = Field(default=None, description=(
+        "Animations (GIF): the first frame as a WebP of the thumbnail's size. Presigned GET, valid 15 minutes, "
+        "served as image/webp. Video and MP4/WebM animations have none (no video decoder in the function)."))
+    waveform: list[int] | None = Field(default=None, min_length=200, max_length=200, description=(
+        "Audio (WAV): exactly 200 peaks, integers 0-1000, scaled so the loudest is 1000; all 0 for silence. "
+        "Other audio formats have none."))
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, serialize):
+        return {name: value for name, value in serialize(self).items() if value is not None}
+
+
 class RecordOut(ResponseModel):
     id: str
     kind: Kind
@@ -83,6 +101,9 @@ class RecordOut(ResponseModel):
     media: MediaOut | None = Field(description="Ready media records.")
     media_url: str | None = Field(default=None, description="Presigned GET, valid 15 minutes (ready media).")
     hearted_by_me: bool | None = Field(default=None, description="Whether the caller hearts it; null without a token.")
+    previews: PreviewsOut | None = Field(default=None, description=(
+        "Ready media records, once made (a few seconds after `ready`; null until then and for other records). "
+        "A preview that cannot be made is absent from the object."))
 
 
 class RecordPage(Page[RecordOut]):
@@ -110,8 +131,15 @@ def record_out(view) -> RecordOut:
         heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
         updated_at=record.updated_at, body=record.body,
         media=MediaOut(**record.media.__dict__) if record.media else None, media_url=view.media_url,
-        hearted_by_me=view.hearted_by_me,
+        hearted_by_me=view.hearted_by_me, previews=_previews_out(view.previews),
     )
+
+
+def _previews_out(links) -> PreviewsOut | None:
+    if links is None:
+        return None
+    return PreviewsOut(thumbnail_url=links.thumbnail_url, poster_url=links.poster_url,
+                       waveform=list(links.waveform) if links.waveform is not None else None)
 
 
 def record_outs(views: list) -> list[RecordOut]:

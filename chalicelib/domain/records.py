@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from chalicelib.domain.licences import DEFAULT_LICENCE
+from chalicelib.domain.previews import Previews
 
 AWAITING_UPLOAD, READY, REJECTED, REMOVED = "awaiting_upload", "ready", "rejected", "removed"
 STATUSES = (AWAITING_UPLOAD, READY, REJECTED, REMOVED)
@@ -149,6 +150,7 @@ class Record:
     media: Media | None = None
     declared_file: DeclaredFile | None = None
     expires_at: int | None = field(default=None, compare=False)
+    previews: Previews | None = None  # ready media, once the upload function tried (domain.previews)
 
     def is_owned_by(self, sub: str | None) -> bool:
         return sub is not None and sub == self.owner_sub

@@ -18,6 +18,7 @@ from chalicelib.domain.records import (
     Feed, PresignedUpload, Record, SourceLink,
 )
 from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation, ValidationFailed
+from chalicelib.logic.previews import PreviewLinks, links
 from chalicelib.storage.connection import LostRace, retry
 
 ATTEMPTS = 5  # reads and writes of one change, when what it read keeps changing under it
@@ -31,13 +32,14 @@ class RecordView:
     record: Record
     media_url: str | None = None
     hearted_by_me: bool | None = None
+    previews: PreviewLinks | None = None
 
 
 def views(viewer: str | None, records: list[Record]) -> list[RecordView]:
     """Records as served: with media URLs and, for a caller, `hearted_by_me` from one
     BatchGetItem for the whole page."""
     hearted = services.hearts().hearted(viewer, [r.id for r in records]) if viewer and records else set()
-    return [RecordView(r, _media_url(r), (r.id in hearted) if viewer else None) for r in records]
+    return [RecordView(r, _media_url(r), (r.id in hearted) if viewer else None, links(r)) for r in records]
 
 
 def _media_url(record: Record) -> str | None:
@@ -286,6 +288,7 @@ def take_down(sub: str, record_id: str) -> None:
     if record.kind != "text":
         services.media().delete_media(record.id)
         services.media().delete_upload(record.id)
+        services.previews().delete(record.id)
 
 
 # --- lists --------------------------------------------------------------------------------

@@ -53,6 +53,11 @@ def process_object(key: str) -> str:
         count("UploadReady")
         logger.info("upload ready", extra={"record_id": record.id, "size": stored.size})
         outcome = "ready"
+        media.delete_upload(record.id)  # before the previews: they read the immutable media
+        from chalicelib.logic.previews import make
+
+        make(record.id, record.kind, checked.content_type)
+        return outcome
     else:
         current = records.get(record.id)
         if current is None or current.status != READY:

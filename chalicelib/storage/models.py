@@ -80,6 +80,15 @@ class MediaAttribute(MapAttribute):
     duration_seconds = NumberAttribute(null=True)
 
 
+class PreviewsAttribute(MapAttribute):
+    """What the upload function made (domain.previews.Previews); the waveform's 200 peaks as one
+    comma-separated string, cheaper to store and to read than a list of 200 numbers."""
+
+    thumbnail = BooleanAttribute(default=False)
+    poster = BooleanAttribute(default=False)
+    waveform = UnicodeAttribute(null=True)
+
+
 class DeclaredFileAttribute(MapAttribute):
     filename = UnicodeAttribute()
     content_type = UnicodeAttribute()
@@ -118,6 +127,7 @@ class RecordItem(MainTableModel):
     media = MediaAttribute(null=True)
     declared_file = DeclaredFileAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # TTL: set while awaiting upload
+    previews = PreviewsAttribute(null=True)  # set by the upload function once tried (ready media)
 
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)

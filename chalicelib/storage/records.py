@@ -29,6 +29,7 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.hearts import SHARDS
 from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.lineage import REMIX_IDS_CAP
+from chalicelib.domain.previews import Previews
 from chalicelib.domain.records import (
     AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Feed, Media, Record, SourceLink, feed_sort_key,
     fitting_page, month_of,
@@ -41,6 +42,7 @@ from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
     MemberItem, RecordBodyItem, RecordItem, RemixEdgeItem,
 )
+from chalicelib.storage.models import PreviewsAttribute
 
 ATTEMPTS = 5
 # Remixes a licence change reads to check that they may still cite the record; a record cited
@@ -236,6 +238,23 @@ class RecordRepository:
             raise
         return True
 
+    def set_previews(self, record_id: str, previews: Previews) -> bool:
+        """Stores what the upload function made; False (nothing stored) unless the record is still
+        ready (a takedown meanwhile: the caller deletes what it stored)."""
+        waveform = ",".join(map(str, previews.waveform)) if previews.waveform is not None else None
+        item = RecordItem(*RecordItem.key(record_id))
+        try:
+            item.update(
+                actions=[RecordItem.previews.set(PreviewsAttribute(
+                    thumbnail=previews.thumbnail, poster=previews.poster, waveform=waveform))],
+                condition=RecordItem.status == READY,
+            )
+        except UpdateError as e:
+            if condition_failed(e):
+                return False
+            raise
+        return True
+
     def remove(self, record: Record) -> None:
         """Takedown: a tombstone that keeps title and lineage, drops body, media and listings.
         A ready record stops counting for its owner, collaboration and sources. LostRace: the
@@ -248,6 +267,7 @@ class RecordRepository:
                 actions=[
                     RecordItem.status.set(REMOVED),
                     RecordItem.body.remove(), RecordItem.body_bytes.remove(), RecordItem.media.remove(),
+                    RecordItem.previews.remove(),
                     RecordItem.expires_at.remove(),
                     RecordItem.updated_at.set(now_rfc3339()),
                     *[getattr(RecordItem, f"gsi{n}{part}").remove() for n in range(1, 6) for part in ("pk", "sk")],
@@ -548,7 +568,15 @@ def _record(item: RecordItem) -> Record:
         ) if media else None,
         declared_file=DeclaredFile(declared.filename, declared.content_type, int(declared.size)) if declared else None,
         expires_at=_int(item.expires_at),
+        previews=_previews(item.previews),
     )
+
+
+def _previews(stored) -> Previews | None:
+    if stored is None:
+        return None
+    peaks = tuple(int(peak) for peak in stored.waveform.split(",")) if stored.waveform else None
+    return Previews(thumbnail=bool(stored.thumbnail), poster=bool(stored.poster), waveform=peaks)
 
 
 def _int(value) -> int | None:

@@ -14,6 +14,8 @@ ALLOWED_WILDCARD_RESOURCES = {
         "upload objects are keyed by record id, chosen at run time (uploads/<record id>)",
     r"\{MediaBucket\w+\.Arn\}/media/\*":
         "media objects are keyed by record id, chosen at run time (media/<record id>)",
+    r"\{MediaBucket\w+\.Arn\}/previews/\*":
+        "previews are keyed by record id, chosen at run time (previews/<record id>/<name>.webp)",
     r"\{SiteBucket\w+\.Arn\}/\*":
         "the site's files: the distribution may read any of them, the deployment replaces them as a whole",
     r"arn:\{AWS::Partition\}:logs:\{AWS::Region\}:\{AWS::AccountId\}:log-group:/aws/lambda/remixery-(dev|prod)-\w+:\*":
@@ -86,17 +88,18 @@ def test_only_the_api_handler_reads_the_webhook_secrets_and_none_reads_the_curso
             assert readable == [], name
 
 
-def test_the_api_handler_signs_uploads_under_uploads_and_reads_under_media_only(template):
+def test_the_api_handler_signs_uploads_under_uploads_and_reads_under_media_and_previews_only(template):
     api = functions(template)["api_handler"]
     assert [r.rsplit("}", 1)[1] for r in granted(template, api, "s3:PutObject")] == ["/uploads/*"]
-    assert [r.rsplit("}", 1)[1] for r in granted(template, api, "s3:GetObject")] == ["/media/*"]
-    assert sorted(r.rsplit("}", 1)[1] for r in granted(template, api, "s3:DeleteObject")) == ["/media/*", "/uploads/*"]
+    assert sorted(r.rsplit("}", 1)[1] for r in granted(template, api, "s3:GetObject")) == ["/media/*", "/previews/*"]
+    assert sorted(r.rsplit("}", 1)[1] for r in granted(template, api, "s3:DeleteObject")) == [
+        "/media/*", "/previews/*", "/uploads/*"]
 
 
-def test_the_upload_function_reads_uploads_and_writes_media_only(template):
+def test_the_upload_function_reads_uploads_and_media_and_writes_media_and_previews_only(template):
     uploads = functions(template)["process_uploads"]
-    assert [r.rsplit("}", 1)[1] for r in granted(template, uploads, "s3:GetObject")] == ["/uploads/*"]
-    assert [r.rsplit("}", 1)[1] for r in granted(template, uploads, "s3:PutObject")] == ["/media/*"]
+    assert sorted(r.rsplit("}", 1)[1] for r in granted(template, uploads, "s3:GetObject")) == ["/media/*", "/uploads/*"]
+    assert sorted(r.rsplit("}", 1)[1] for r in granted(template, uploads, "s3:PutObject")) == ["/media/*", "/previews/*"]
 
 
 def queue_ids(template: dict) -> dict[str, str]:

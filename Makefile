@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+CONTROL_PORT ?= 8001
 SUB ?= alice
 GROUPS ?=
 DEMO_CLOCK ?=
@@ -15,7 +16,12 @@ CDK := infra/node_modules/.bin/cdk
 # The CDK CLI needs no credentials to synthesize; telemetry stays off.
 CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: dev demo test token fire bench clean synth diff deploy bootstrap fuzz
+.PHONY: dev demo test token fire bench clean synth diff deploy bootstrap fuzz help
+
+# `make help`: every target with the line above it that starts with "##".
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z][a-z-]*:/{if(doc){split($$1,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+	@echo "  Variables: PORT=$(PORT) CONTROL_PORT=$(CONTROL_PORT) (make dev PORT=8500 CONTROL_PORT=8501), SUB, GROUPS, SCHEDULE, DEMO_CLOCK, STAGE"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,32 +46,40 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+## the API and the site (under /site/) on port PORT, control on CONTROL_PORT; empty, in memory
 dev: $(STAMP)
-	$(PY) -m local --port $(PORT) $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK)) $(if $(DEMO),--demo)
+	$(PY) -m local --port $(PORT) --control-port $(CONTROL_PORT) $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK)) $(if $(DEMO),--demo)
 
 # `make dev` with a small community seeded through the public API; the site is at /site/.
+## make dev with a small demo community seeded (members, records, a production, a closed month)
 demo: $(STAMP)
-	$(PY) -m local --port $(PORT) --demo $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
+	$(PY) -m local --port $(PORT) --control-port $(CONTROL_PORT) --demo $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
 
+## every test (installs the toolchain, Chromium and the CDK CLI on first use)
 test: $(STAMP) $(INFRA_STAMP) $(CDK) $(CHROMIUM)
 	$(PY) -m pytest
 
+## print a local bearer token: make token SUB=alice GROUPS=producer (minted offline)
 token: $(STAMP)
 	@$(PY) -m local.tokens --sub '$(SUB)' --groups '$(GROUPS)'
 
+## fire a scheduled function on the running stack: make fire SCHEDULE=<name> (none: list them)
 fire: $(STAMP)
-	@$(PY) -m local.fire $(SCHEDULE)
+	@$(PY) -m local.fire $(SCHEDULE) --control http://127.0.0.1:$(CONTROL_PORT)
 
+## every benchmark against its budget
 bench: $(STAMP)
 	$(PY) -m bench
 
 # The schema fuzzer for longer than `make test` does: FUZZ_EXAMPLES per operation, boundary cases on.
 FUZZ_EXAMPLES ?= 200
+## the schema fuzzer, longer than make test runs it
 fuzz: $(STAMP)
 	FUZZ_LONG=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_STATEFUL_STEPS=10 $(PY) -m pytest -p no:cacheprovider \
 		tests/hardening/test_schema_fuzzing.py
 
 # Synthesizes the stage's stack into infra/cdk.out (no AWS credentials needed) and lints it.
+## synthesize and lint the CDK stack of STAGE (no AWS credentials needed)
 synth: $(INFRA_STAMP) $(CDK)
 	rm -rf infra/cdk.out infra/chalice.out
 	cd infra && $(CDK_ENV) node_modules/.bin/cdk synth --quiet --no-notices -c stage=$(STAGE) $(CDK_ARGS)
@@ -73,19 +87,23 @@ synth: $(INFRA_STAMP) $(CDK)
 	@echo "synthesized and linted: infra/cdk.out/$(STAGE).template.json"
 
 # What a deploy would change in the account your AWS credentials point at.
+## what a deploy of STAGE would change in your AWS account
 diff: $(INFRA_STAMP) $(CDK)
 	rm -rf infra/cdk.out infra/chalice.out
 	cd infra && $(CDK_ENV) node_modules/.bin/cdk diff --no-notices -c stage=$(STAGE) $(CDK_ARGS)
 
 # Once per account and region: the asset bucket and roles the CDK CLI deploys through.
+## once per account and region: the CDK bootstrap
 bootstrap: $(INFRA_STAMP) $(CDK)
 	rm -rf infra/cdk.out infra/chalice.out
 	cd infra && $(CDK_ENV) node_modules/.bin/cdk bootstrap --no-notices -c stage=$(STAGE) $(CDK_ARGS)
 
 # Deploys the stage (needs AWS credentials and a bootstrapped account: see the README).
+## deploy STAGE (AWS credentials, a bootstrapped account)
 deploy: $(INFRA_STAMP) $(CDK)
 	rm -rf infra/cdk.out infra/chalice.out
 	cd infra && $(CDK_ENV) node_modules/.bin/cdk deploy --no-notices -c stage=$(STAGE) $(CDK_ARGS)
 
+## remove the virtualenv, node_modules and build output
 clean:
 	rm -rf $(VENV) .pytest_cache infra/node_modules infra/cdk.out infra/chalice.out

@@ -17,18 +17,60 @@ import sys
 import threading
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Run Remixery locally.")
-    parser.add_argument("--host", default=os.environ.get("REMIXERY_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("REMIXERY_PORT", "8000")))
+PORTS = (  # (argument, environment variable, make variable, what listens there)
+    ("port", "REMIXERY_PORT", "PORT", "the API and the site"),
+    ("control_port", "REMIXERY_CONTROL_PORT", "CONTROL_PORT", "the control endpoint (tokens, make fire)"),
+)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m local", description="Run Remixery locally: the API, the site under /site/, an in-memory AWS.",
+        epilog="make dev / make demo pass PORT and CONTROL_PORT: make dev PORT=8500 CONTROL_PORT=8501. "
+               "Port 0 picks a free one.")
+    parser.add_argument("--host", default=os.environ.get("REMIXERY_HOST", "127.0.0.1"),
+                        help="the address to listen on (env REMIXERY_HOST; default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("REMIXERY_PORT", "8000")),
+                        help="the API's and the site's port (env REMIXERY_PORT, make PORT; default 8000)")
     parser.add_argument("--control-port", type=int,
-                        default=int(os.environ.get("REMIXERY_CONTROL_PORT", "8001")))
+                        default=int(os.environ.get("REMIXERY_CONTROL_PORT", "8001")),
+                        help="the control endpoint's port: tokens for the site, make fire "
+                             "(env REMIXERY_CONTROL_PORT, make CONTROL_PORT; default 8001)")
     parser.add_argument("--demo-clock", type=float, default=None, metavar="SECONDS",
-                        help="fire every scheduled function every SECONDS (off by default)")
+                        help="fire every scheduled function every SECONDS (make DEMO_CLOCK; off by default)")
     parser.add_argument("--demo", action="store_true",
                         help="seed a small community (members, records, a released production, sales, "
-                             "a closed royalty period) through the public API once the stack is up")
-    args = parser.parse_args()
+                             "a closed royalty period) through the public API once the stack is up (make demo)")
+    return parser.parse_args(argv)
+
+
+def busy_port(host: str, args: argparse.Namespace) -> str | None:
+    """One line naming the first port that is taken and how to choose another; None if all are free."""
+    import errno
+    import socket
+
+    for name, env, make_var, what in PORTS:
+        port = getattr(args, name)
+        if port == 0:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError as e:
+                if e.errno != errno.EADDRINUSE:
+                    raise
+                flag = "--" + name.replace("_", "-")
+                return (f"Port {port} on {host} ({what}) is already in use, perhaps by another make dev. "
+                        f"Choose another: make dev {make_var}={port + 500} (or {flag} / {env}).")
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    taken = busy_port(args.host, args)
+    if taken:
+        print(taken, file=sys.stderr)
+        return 2
 
     from local.aws import PROJECT_DIR, EmbeddedAws, use_endpoint
 
@@ -70,7 +112,7 @@ def main() -> int:
         f"  API            {api_url}   try: curl {api_url}/health\n"
         f"  Site           {site_url}   (sign in as any handle: local tokens)\n"
         f"  a token        make token SUB=alice GROUPS=producer\n"
-        f"  fire schedule  make fire SCHEDULE=<name>   (list: make fire; control {control_url})\n"
+        f"  fire schedule  make fire SCHEDULE=<name>{_control_var(control)}   (list: make fire; control {control_url})\n"
         f"  demo clock     {'every %ss' % args.demo_clock if args.demo_clock else 'off (make dev DEMO_CLOCK=30)'}\n"
         f"  local AWS      {endpoint}\n"
         f"Ctrl-C stops everything.\n",
@@ -94,6 +136,11 @@ def main() -> int:
     aws.stop()
     print("Stopped.", flush=True)
     return 0
+
+
+def _control_var(control) -> str:
+    port = control.server_address[1]
+    return "" if port == 8001 else f" CONTROL_PORT={port}"
 
 
 if __name__ == "__main__":

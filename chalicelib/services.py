@@ -93,3 +93,20 @@ def previews():
 FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales, royalties,
              royalty_queue, event_queue)
 FACTORIES += (previews,)
+
+
+@lru_cache(maxsize=1)
+def inbox():
+    from chalicelib.storage.notifications import Inbox
+
+    return Inbox(get_settings())
+
+
+@lru_cache(maxsize=1)
+def search_index():
+    from chalicelib.storage.search import SearchIndex
+
+    return SearchIndex(get_settings())
+
+
+FACTORIES += (inbox, search_index)

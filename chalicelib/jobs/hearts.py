@@ -15,10 +15,13 @@ def handle_batch(event: dict, context=None) -> dict:
     done: set[str] = set()
 
     def recount(record) -> None:
-        record_id = json.loads(record.body).get("record_id")
+        body = json.loads(record.body)
+        record_id = body.get("record_id")
         if isinstance(record_id, str) and record_id not in done:
             hearts.recount(record_id)
             done.add(record_id)
+        if isinstance(record_id, str) and isinstance(body.get("heart"), dict):
+            hearts.announce_heart(record_id, body["heart"])  # a new heart: the `hearted` event
 
     result = process_partial_response(event=event, record_handler=recount, processor=processor, context=context)
     for _, error, _ in processor.exceptions:

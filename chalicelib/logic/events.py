@@ -20,6 +20,7 @@ from chalicelib.domain.events import Event
 from chalicelib.observability import count, get_logger
 
 SUBSCRIBERS: tuple[str, ...] = ()
+SUBSCRIBERS += ("chalicelib.logic.notifications:on_event", "chalicelib.logic.search:on_event")
 
 
 def publish(*events: Event) -> None:

@@ -18,8 +18,9 @@ def heart(sub: str, record_id: str) -> int:
     if not is_id(record_id):
         raise _not_ready(record_id)
     hearts = services.hearts()
+    now = utcnow()
     try:
-        hearts.heart(record_id, sub, utcnow())
+        new = hearts.heart(record_id, sub, now)
     except NotHeartable:
         _, status = hearts.state(record_id)
         if status != READY:
@@ -27,7 +28,7 @@ def heart(sub: str, record_id: str) -> int:
         raise Forbidden("You cannot heart your own record.") from None
     # Stored, so counted (a takedown after it does not undo it): the answer says so. A repeat
     # answers the same, even after a takedown, as the retry of a lost answer must.
-    _announce(record_id)  # for repeats too: a repeat after a lost message gets the count summed
+    _announce(record_id, sub if new else None, now)  # for repeats too: a repeat after a lost message gets the count summed
     count, _ = hearts.state(record_id)
     return count
 
@@ -49,16 +50,26 @@ def _not_ready(record_id: str) -> NotFound:
     return NotFound(f"No ready record has the id '{record_id}'.")
 
 
-def _announce(record_id: str) -> None:
+def _announce(record_id: str, hearter: str | None = None, at=None) -> None:
     """Asks the heart-count function to sum the record's counters. The heart is stored already,
     so a failed send is logged, not answered with an error: the next heart or un-heart of the
-    record sends again, and the sum covers every heart stored by then."""
+    record sends again, and the sum covers every heart stored by then.
+
+    A new heart's message also names the member (`hearter`), and the heart-count function
+    publishes the `hearted` event from it (`announce_heart`): the notification costs PUT /heart
+    no round trip (the identity was read, and is cached, by the member check of the route)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from chalicelib.observability import count, get_logger
 
     try:
-        services.heart_events().changed([record_id])
+        identity = services.members().identity(hearter) if hearter else None
+        if identity is not None:
+            from chalicelib.domain.clock import to_rfc3339
+
+            services.heart_events().hearted(record_id, identity.member_id, identity.handle, to_rfc3339(at))
+        else:
+            services.heart_events().changed([record_id])
     except (BotoCoreError, ClientError):
         get_logger().exception("could not queue a heart recount", extra={"record_id": record_id})
         count("HeartRecountNotQueued")
@@ -87,6 +98,15 @@ def _ready(viewer: str | None, entries: list[tuple[str, str]],
     if taken < len(ready):
         last = ready[taken - 1][1]
     return views(viewer, served), last
+
+
+def announce_heart(record_id: str, heart: dict) -> None:
+    """The heart-count function's echo of a new heart: the `hearted` event (notifications)."""
+    from chalicelib.logic.announcements import hearted
+
+    member_id, handle, at = heart.get("member_id"), heart.get("handle"), heart.get("at")
+    if all(isinstance(v, str) and v for v in (member_id, handle, at)):
+        hearted(record_id, member_id, handle, at)
 
 
 def recount(record_id: str) -> None:

@@ -11,6 +11,7 @@ def register(sub: str, handle: str, display_name: str, bio: str | None) -> Membe
 
     profile = services.members().register(sub, handle, display_name, bio)
     count("MemberRegistered")
+    _announce(profile)
     return profile
 
 
@@ -20,7 +21,15 @@ def own_profile(identity: Identity) -> MemberProfile:
 
 def edit_profile(identity: Identity, **changes) -> MemberProfile:
     """`changes`: `display_name` and/or `bio` (None clears the bio); those left out are kept."""
-    return services.members().update(identity.handle, **changes)
+    profile = services.members().update(identity.handle, **changes)
+    _announce(profile)
+    return profile
+
+
+def _announce(profile: MemberProfile) -> None:
+    from chalicelib.logic.announcements import member_changed
+
+    member_changed(profile.id, profile.handle)  # the member search reads the profile as it is now
 
 
 def find_member(handle: str) -> MemberProfile:

@@ -17,8 +17,10 @@ from chalicelib.domain.records import (
     AWAITING_UPLOAD, MEDIA_URL_TTL_SECONDS, READY, REMOVED, UPLOAD_CLEANUP_MARGIN_SECONDS, UPLOAD_URL_TTL_SECONDS, Draft,
     Feed, PresignedUpload, Record, SourceLink,
 )
+from chalicelib.domain.search import normalize_tags
 from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation, ValidationFailed
 from chalicelib.logic.previews import PreviewLinks, links
+from chalicelib.logic import announcements
 from chalicelib.storage.connection import LostRace, retry
 
 ATTEMPTS = 5  # reads and writes of one change, when what it read keeps changing under it
@@ -91,7 +93,7 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
     record = Record(
         id=record_id, kind=draft.kind, title=draft.title, owner_id=identity.member_id,
         owner_handle=identity.handle, owner_sub=identity.sub, status=READY if is_text else AWAITING_UPLOAD,
-        created_at=now, updated_at=now, description=draft.description, tags=draft.tags,
+        created_at=now, updated_at=now, description=draft.description, tags=normalize_tags(draft.tags),
         licence=draft.licence, remixable=allows_derivatives(draft.licence) if draft.remixable is None else draft.remixable,
         collaboration_id=draft.collaboration_id, body=draft.body,
         declared_file=draft.file, sources=tuple(s.record_id for s in draft.sources),
@@ -100,6 +102,8 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
     links = list(draft.sources)
     _link_sources(record.id, lambda: record.licence, links, lambda found: services.records().create(record, links, found))
     count("RecordCreated")
+    if is_text:
+        announcements.record_ready(record)  # remixed notifications, the search index
     upload = None if is_text else services.media().presigned_upload(
         record.id, draft.file.content_type, MAX_BYTES[record.kind], UPLOAD_URL_TTL_SECONDS)
     return views(None, [record])[0], upload
@@ -214,6 +218,8 @@ def edit(record: Record, changes: dict) -> RecordView:
     kept. A record under a no-derivatives licence is never remixable; a change of licence must
     keep the rules with the record's sources and with the remixes citing it (`_relicense`)."""
     repository = services.records()
+    if "tags" in changes:
+        changes = {**changes, "tags": list(normalize_tags(changes["tags"]))}
     unread = [record]  # the first attempt changes the record as the owner check read it
 
     def attempt() -> Record:
@@ -229,7 +235,10 @@ def edit(record: Record, changes: dict) -> RecordView:
     def kept_changing():
         raise Conflict("The record kept changing while it was edited; try again.")
 
-    return views(None, [retry(attempt, ATTEMPTS, kept_changing) if changes else record])[0]
+    edited = retry(attempt, ATTEMPTS, kept_changing) if changes else record
+    if changes:
+        announcements.record_changed(edited.id, edited.title)
+    return views(None, [edited])[0]
 
 
 def _relicense(record: Record, licence: str, changes: dict) -> Record:
@@ -285,6 +294,7 @@ def take_down(sub: str, record_id: str) -> None:
         raise Conflict("The record kept changing while it was being taken down; try again.")
 
     retry(attempt, ATTEMPTS, kept_changing)
+    announcements.record_changed(record.id, record.title)
     if record.kind != "text":
         services.media().delete_media(record.id)
         services.media().delete_upload(record.id)

@@ -114,9 +114,13 @@ def run_period(period: str) -> None:
             if not production.is_draft:
                 _run_production(book, productions, production, period, lines)
             book.set_progress(period, done + 1, len(everything))
-        book.save_statements(period, _statements(book, period, lines))
+        statements = _statements(book, period, lines)
+        book.save_statements(period, statements)
         book.finish_closing(period)
         book.mark_run_closed(period)
+    from chalicelib.logic.announcements import statements_ready
+
+    statements_ready(period, [s.member_id for s in statements])  # after the run closed: statement_ready
 
 
 @contextmanager

@@ -52,6 +52,9 @@ def process_object(key: str) -> str:
     if records.mark_ready(record.id, checked):
         count("UploadReady")
         logger.info("upload ready", extra={"record_id": record.id, "size": stored.size})
+        from chalicelib.logic.announcements import record_ready
+
+        record_ready(record)  # remixed notifications, the search index (a redelivery never gets here)
         outcome = "ready"
         media.delete_upload(record.id)  # before the previews: they read the immutable media
         from chalicelib.logic.previews import make

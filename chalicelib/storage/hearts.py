@@ -191,3 +191,13 @@ class HeartEvents:
                 {"Id": str(n), "MessageBody": json.dumps({"record_id": rid})}
                 for n, rid in enumerate(ids[start:start + 10])])
 
+
+    def hearted(self, record_id: str, member_id: str, handle: str, at: str) -> None:
+        """`changed([record_id])` for a new heart, naming who hearted it and when (one message)."""
+        import json
+
+        from chalicelib.storage.queues import queue
+
+        sqs, url = queue(self._region, self._queue)
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(
+            {"record_id": record_id, "heart": {"member_id": member_id, "handle": handle, "at": at}}))

@@ -549,3 +549,139 @@ ALL_MODELS: tuple[type[MainTableModel], ...] = (
     PaymentItem, DeliveryItem, UnmatchedSaleItem, PeriodsItem,
     LineageSnapshotItem, SplitItem, RunItem, RunProductionItem, StatementBucketItem, CarriedBalancesItem,
 )
+
+
+# --- notifications (storage/notifications.py) ---------------------------------------------
+
+class NotificationItem(MainTableModel):
+    """`INBOX#<member>` / `NOTE#<id>`: one notification. Listed newest first in gsi1
+    (`INBOX#<member>`, sk `<created_at>#<id>`) and, while unread, in gsi2 (`UNREAD#<member>`)."""
+
+    member_id = UnicodeAttribute()
+    notification_id = UnicodeAttribute()
+    note_type = UnicodeAttribute(attr_name="type")
+    created_at = UnicodeAttribute()
+    read = BooleanAttribute(default=False)
+    count = NumberAttribute(default=1)
+    actor_id = UnicodeAttribute(null=True)
+    actor_handle = UnicodeAttribute(null=True)
+    subject_type = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    subject_title = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(default="{}")  # JSON
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+
+    @staticmethod
+    def key(member_id: str, notification_id: str) -> tuple[str, str]:
+        return f"INBOX#{member_id}", f"NOTE#{notification_id}"
+
+
+class UnreadCountItem(MainTableModel):
+    """`INBOX#<member>` / `UNREAD`: the member's unread notifications, moved in the transaction
+    that makes, reads or re-opens each one (so exact, and one GetItem to read)."""
+
+    unread = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(member_id: str) -> tuple[str, str]:
+        return f"INBOX#{member_id}", "UNREAD"
+
+
+class HeartMarkerItem(MainTableModel):
+    """`INBOX#<owner>` / `HEARTED#<record>#<day>#<member>`: this member's heart of that record
+    counted in that day's `hearted` notification (a second heart that day does not count)."""
+
+    expires_at = NumberAttribute(null=True)  # TTL
+
+    @staticmethod
+    def key(owner_id: str, record_id: str, day: str, member_id: str) -> tuple[str, str]:
+        return f"INBOX#{owner_id}", f"HEARTED#{record_id}#{day}#{member_id}"
+
+
+# --- tags and search (storage/search.py) --------------------------------------------------
+
+class SearchDocItem(MainTableModel):
+    """`SEARCHDOC#<record|member>#<id>` / `SEARCH`: what the index holds for one record or member
+    (its terms and counted tags), so a change writes only the difference. `version` orders the
+    index writers of one subject."""
+
+    terms = UnicodeSetAttribute(null=True)
+    tags = UnicodeSetAttribute(null=True)
+    sort_key = UnicodeAttribute(null=True)  # `<created_at>#<id>` its term items are sorted by
+    version = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(subject_type: str, subject_id: str) -> tuple[str, str]:
+        return f"SEARCHDOC#{subject_type}#{subject_id}", "SEARCH"
+
+
+class TermItem(MainTableModel):
+    """`TERM#<prefix>` / `<created_at>#<record>`: a ready record has a word starting with the
+    prefix; by kind in gsi1 (`TERM#<kind>#<prefix>`). `words` lets a query check its other words.
+    `MTERM#<prefix>` / `<created_at>#<member>` is the same for members (`handle` set)."""
+
+    subject_id = UnicodeAttribute()
+    words = UnicodeAttribute()  # space-separated
+    kind = UnicodeAttribute(null=True)
+    handle = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(prefix: str, sort_key: str, members: bool = False) -> tuple[str, str]:
+        return f"{'MTERM' if members else 'TERM'}#{prefix}", sort_key
+
+
+class TaggedItem(MainTableModel):
+    """`TAGGED#<tag>` / `<created_at>#<record>`: a ready record carries the tag; by kind in gsi1
+    (`TAGGED#<kind>#<tag>`)."""
+
+    record_id = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(tag: str, sort_key: str) -> tuple[str, str]:
+        return f"TAGGED#{tag}", sort_key
+
+
+class TagItem(MainTableModel):
+    """`TAG#<tag>` / `COUNT`: how many ready records carry the tag. While it is above 0 it is
+    listed most used first in gsi1 (`TAGS`) and, by its first 1..4 characters, in gsi2..gsi5
+    (`TAGS#<prefix>`), all sorted by `domain.search.tag_order_key`."""
+
+    tag = UnicodeAttribute()
+    record_count = NumberAttribute(default=0)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+    gsi3 = _index(3)
+    gsi4 = _index(4)
+    gsi5 = _index(5)
+
+    @staticmethod
+    def key(tag: str) -> tuple[str, str]:
+        return f"TAG#{tag}", "COUNT"
+
+
+ALL_MODELS += (NotificationItem, UnreadCountItem, HeartMarkerItem, SearchDocItem, TermItem, TaggedItem, TagItem)

@@ -110,3 +110,20 @@ def search_index():
 
 
 FACTORIES += (inbox, search_index)
+
+
+@lru_cache(maxsize=1)
+def comments():
+    from chalicelib.storage.comments import CommentRepository
+
+    return CommentRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def follows():
+    from chalicelib.storage.follows import FollowRepository
+
+    return FollowRepository(get_settings())
+
+
+FACTORIES += (comments, follows)

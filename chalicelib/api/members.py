@@ -57,6 +57,10 @@ class Member(ResponseModel):
     created_at: str = Field(description="RFC 3339 UTC, milliseconds.")
     record_count: int = Field(description="Ready records of this member.")
     heart_count_received: int
+    follower_count: int = Field(default=0, description="Members following this one (may settle a moment later).")
+    following_count: int = Field(default=0, description="Members this one follows.")
+    followed_by_me: bool | None = Field(default=None, description="Whether the caller follows this member; "
+                                                                  "null without a token.")
 
 
 class Me(Member):
@@ -68,6 +72,7 @@ def _member(profile) -> Member:
         id=profile.id, handle=profile.handle, display_name=profile.display_name, bio=profile.bio,
         created_at=profile.created_at, record_count=profile.record_count,
         heart_count_received=profile.heart_count_received,
+        follower_count=profile.follower_count, following_count=profile.following_count,
     )
 
 
@@ -96,4 +101,7 @@ def update_me(ctx):
 @router.route("GET", "/members/{handle}", summary="A member's public profile",
               access=Access.PUBLIC, response=Member, errors=(404,))
 def get_member(ctx, handle: str):
-    return _member(members.find_member(handle))
+    from chalicelib.logic import follows
+
+    profile, followed_by_me = follows.profile(ctx.principal.sub if ctx.principal else None, handle)
+    return _member(profile).model_copy(update={"followed_by_me": followed_by_me})

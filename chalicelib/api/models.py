@@ -95,6 +95,7 @@ class RecordOut(ResponseModel):
     collaboration_id: str | None
     heart_count: int
     remix_count: int
+    comment_count: int = Field(description="Visible comments and replies (may settle a moment after a change).")
     created_at: str
     updated_at: str
     body: str | None = Field(description="Text records; null once removed.")
@@ -127,7 +128,7 @@ def record_out(view) -> RecordOut:
         tags=list(record.tags), owner=Owner(id=record.owner_id, handle=record.owner_handle),
         status=record.status, rejection_reason=record.rejection_reason, licence=record.licence,
         remixable=record.remixable,
-        sources=list(record.sources), collaboration_id=record.collaboration_id,
+        sources=list(record.sources), collaboration_id=record.collaboration_id, comment_count=record.comment_count,
         heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
         updated_at=record.updated_at, body=record.body,
         media=MediaOut(**record.media.__dict__) if record.media else None, media_url=view.media_url,

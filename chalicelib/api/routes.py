@@ -2,6 +2,7 @@
 route table (`routing.ROUTERS`), in the order the OpenAPI document lists them."""
 from chalicelib.api import system, members, records, hearts, collaborations  # noqa: F401  (isort: skip)
 from chalicelib.api import productions, webhooks, sales, royalties, licences  # noqa: F401
+from chalicelib.api import comments, follows  # noqa: F401
 from chalicelib.api import notifications, search  # noqa: F401
 from chalicelib.api.routing import ROUTERS
 

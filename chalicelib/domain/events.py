@@ -19,6 +19,10 @@ NOTIFICATION_TYPES = frozenset({
     "moderation", "report_closed", "export_ready",
 })
 TYPES = frozenset({RECORD_READY, RECORD_CHANGED}) | NOTIFICATION_TYPES
+# The following feed (logic/feed.py): a follow ended (its entries leave the follower's feed), and
+# the next chunk of a record's followers to fan out to (data: {"after": position}).
+UNFOLLOWED, FEED_FAN_OUT = "unfollowed", "feed_fan_out"
+TYPES = TYPES | {UNFOLLOWED, FEED_FAN_OUT}
 
 MAX_KEY = 512
 MAX_RECIPIENTS = 100  # per message; `chunks()` splits a longer list over several events

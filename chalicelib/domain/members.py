@@ -36,4 +36,6 @@ class MemberProfile:
     updated_at: str
     record_count: int = 0
     heart_count_received: int = 0
+    follower_count: int = 0
+    following_count: int = 0
     sub: str = ""  # the identity behind it: internal, never shown

@@ -141,6 +141,7 @@ class Record:
     sources: tuple[str, ...] = ()
     collaboration_id: str | None = None
     heart_count: int = 0
+    comment_count: int = 0  # visible comments and replies
     remix_count: int = 0
     remix_ids: tuple[str, ...] = ()  # direct remixes that were ever ready, oldest first, capped
     body: str | None = None

@@ -86,4 +86,5 @@ def _profile(item: MemberItem) -> MemberProfile:
         created_at=item.created_at, updated_at=item.updated_at,
         record_count=int(item.record_count or 0),
         heart_count_received=int(item.heart_count_received or 0), sub=item.sub,
+        follower_count=int(item.follower_count or 0), following_count=int(item.following_count or 0),
     )

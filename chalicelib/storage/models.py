@@ -40,6 +40,8 @@ class MemberItem(MainTableModel):
     updated_at = UnicodeAttribute()
     record_count = NumberAttribute(default=0)
     heart_count_received = NumberAttribute(default=0)
+    follower_count = NumberAttribute(default=0)  # moved with each follow, in its transaction
+    following_count = NumberAttribute(default=0)
 
     @staticmethod
     def key(handle: str) -> tuple[str, str]:
@@ -117,6 +119,7 @@ class RecordItem(MainTableModel):
     sources = ListAttribute(of=UnicodeAttribute, default=list)
     collaboration_id = UnicodeAttribute(null=True)
     heart_count = NumberAttribute(default=0)  # written by the heart-count function
+    comment_count = NumberAttribute(default=0)  # visible comments and replies, moved in their transactions
     heart_ops = NumberAttribute(null=True)  # the shards' change count that heart_count reflects
     remix_count = NumberAttribute(default=0)
     remix_ids = ListAttribute(of=UnicodeAttribute, null=True)
@@ -685,3 +688,83 @@ class TagItem(MainTableModel):
 
 
 ALL_MODELS += (NotificationItem, UnreadCountItem, HeartMarkerItem, SearchDocItem, TermItem, TaggedItem, TagItem)
+
+
+class CommentItem(MainTableModel):
+    """`COMMENT#<id>` / `COMMENT`: a comment or a reply (see domain.comments), read by id in one
+    GetItem. Listed in
+    - gsi1 `THREAD#<subject type>#<subject id>`: a top-level comment at `<its id>#0`, and each of
+      the first three replies under it at `<top id>#1#<reply id>` (sparse: later replies are not
+      there), so one ascending Query returns a page of top-level comments, oldest first, each
+      followed by its first replies;
+    - gsi2 `REPLIES#<top id>` / `<reply id>`: every reply of a top-level comment, oldest first;
+    - gsi3 `COMMENTS_BY#<author id>` / `<created_at>#<id>`: an author's comments (exports)."""
+
+    SK = "COMMENT"
+
+    comment_id = UnicodeAttribute()
+    subject_type = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    subject_owner_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_handle = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)  # absent once removed
+    parent_id = UnicodeAttribute(null=True)
+    at_seconds = NumberAttribute(null=True)
+    status = UnicodeAttribute()
+    reply_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    edited_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+    gsi3 = _index(3)
+
+    @staticmethod
+    def key(comment_id: str) -> tuple[str, str]:
+        return f"COMMENT#{comment_id}", CommentItem.SK
+
+
+class FollowItem(MainTableModel):
+    """`FOLLOW#<follower id>` / `FOLLOWS#<followee id>`: one member follows another. Listed in gsi1
+    `FOLLOWING#<follower id>` and gsi2 `FOLLOWERS#<followee id>`, both `<followed_at>#<other id>`
+    (most recent first, descending)."""
+
+    follower_id = UnicodeAttribute()
+    follower_handle = UnicodeAttribute()
+    followee_id = UnicodeAttribute()
+    followee_handle = UnicodeAttribute()
+    followed_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+
+    @staticmethod
+    def key(follower_id: str, followee_id: str) -> tuple[str, str]:
+        return f"FOLLOW#{follower_id}", f"FOLLOWS#{followee_id}"
+
+
+class FeedEntryItem(MainTableModel):
+    """`HOMEFEED#<member id>` / `<created_at>#<record id>`: a ready record of someone the member
+    follows, written by the feed fan-out (logic.feed); a member's /me/feed is one descending Query."""
+
+    record_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(member_id: str, created_at: str, record_id: str) -> tuple[str, str]:
+        return f"HOMEFEED#{member_id}", f"{created_at}#{record_id}"
+
+
+COMMUNITY_MODELS: tuple[type[MainTableModel], ...] = (CommentItem, FollowItem, FeedEntryItem)
+ALL_MODELS = ALL_MODELS + COMMUNITY_MODELS

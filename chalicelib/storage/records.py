@@ -560,6 +560,7 @@ def _record(item: RecordItem) -> Record:
         licence=item.licence or DEFAULT_LICENCE, remixable=item.remixable,
         sources=tuple(item.sources or ()), collaboration_id=item.collaboration_id,
         heart_count=int(item.heart_count or 0), remix_count=int(item.remix_count or 0),
+        comment_count=int(item.comment_count or 0),
         remix_ids=tuple(item.remix_ids or ()), body=item.body,
         body_size=_int(item.body_bytes) if item.body is None else len(item.body.encode()),
         media=Media(

@@ -135,6 +135,31 @@ MATRIX: dict[str, Row] = {
     "GET /productions/{production_id}/splits": Row(DRAFT_VISIBLE, path=DRAFT),
 }
 
+
+def _comment(world) -> str:
+    """A comment by bob (other_member) on alice's record, made per request."""
+    return world.expect(201, "POST", f"/records/{world.record}/comments", "other_member", json={"body": "A comment."})["id"]
+
+
+# Comments and follows (docs/community.md).
+MATRIX.update({
+    "POST /records/{record_id}/comments": Row(registered(201), path=RECORD, body={"body": "Nice."}),
+    "GET /records/{record_id}/comments": Row(public(200), path=RECORD),
+    "POST /collaborations/{collaboration_id}/comments": Row(
+        registered(201), path={"collaboration_id": lambda w: w.collaboration}, body={"body": "In."}),
+    "GET /collaborations/{collaboration_id}/comments": Row(public(200),
+                                                           path={"collaboration_id": lambda w: w.collaboration}),
+    "GET /comments/{comment_id}/replies": Row(public(200), path={"comment_id": _comment}),
+    "PATCH /comments/{comment_id}": Row(only(200, "other_member"), path={"comment_id": _comment}, body={"body": "Edited."}),
+    "DELETE /comments/{comment_id}": Row(only(204, "member", "other_member"),  # the record's owner, the author
+                                         path={"comment_id": _comment}),
+    "PUT /members/{handle}/follow": Row({**registered(200), "member": 403}, path={"handle": "alice"}),  # not yourself
+    "DELETE /members/{handle}/follow": Row({**registered(200), "member": 403}, path={"handle": "alice"}),
+    "GET /members/{handle}/followers": Row(public(200), path={"handle": "alice"}),
+    "GET /members/{handle}/following": Row(public(200), path={"handle": "alice"}),
+    "GET /me/feed": Row(registered(200)),
+})
+
 # Notifications are each member's own; tags and search are public.
 MATRIX.update({
     "GET /me/notifications": Row(registered(200)),

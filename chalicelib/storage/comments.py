@@ -1,0 +1,176 @@
+"""Comments and replies (see `models.CommentItem` for the keys and the three lists).
+
+A comment is written in one transaction with what it moves: the record's `comment_count` (on
+the condition that the record is still ready; a collaboration is checked to exist), and for a
+reply its top-level comment's `reply_count`. Whether a reply is among the first three shown under
+its top-level comment is decided by that count: while it is under three the update is
+conditioned on the count read (two racing replies cannot both take the third place; the loser
+reads again), afterwards it is not conditioned at all, so a busy thread does not make repliers
+take turns.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from chalicelib.config import Settings
+from chalicelib.domain.comments import PREVIEW_REPLIES, RECORD, REMOVED, VISIBLE, Comment, Thread
+from chalicelib.domain.records import READY
+from chalicelib.storage.connection import LostRace, bind_models, condition_failed, write_transaction
+from chalicelib.storage.models import CollaborationItem, CommentItem, RecordItem
+
+
+class SubjectGone(Exception):
+    """The record stopped being ready (or the collaboration is unknown) before the comment was stored."""
+
+
+class CommentRepository:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        bind_models(settings)
+
+    def get(self, comment_id: str, consistent: bool = False) -> Comment | None:
+        try:
+            return _comment(CommentItem.get(*CommentItem.key(comment_id), consistent_read=consistent))
+        except DoesNotExist:
+            return None
+
+    # --- changes ---------------------------------------------------------------------------
+
+    def add(self, comment: Comment, top: Comment | None) -> Comment:
+        """Stores a new comment (a reply when `top`, its top-level comment as read, is given) and
+        returns it as stored. SubjectGone: the record is no longer ready; LostRace: the top-level
+        comment's first replies filled up since it was read."""
+        preview = top is not None and top.reply_count < PREVIEW_REPLIES
+        stored = replace(comment, preview=preview)
+        item = _item(stored)
+
+        def fill(tx) -> None:
+            tx.save(item, condition=CommentItem.pk.does_not_exist())
+            if comment.subject_type == RECORD:
+                tx.update(RecordItem(*RecordItem.key(comment.subject_id)), actions=[RecordItem.comment_count.add(1)],
+                          condition=RecordItem.status == READY)
+            else:
+                tx.condition_check(CollaborationItem, *CollaborationItem.key(comment.subject_id),
+                                   condition=CollaborationItem.pk.exists())
+            if top is not None:
+                counted = CommentItem.reply_count == top.reply_count if preview else None
+                tx.update(CommentItem(*CommentItem.key(top.id)), actions=[CommentItem.reply_count.add(1)],
+                          condition=CommentItem.pk.exists() & counted if counted is not None else CommentItem.pk.exists())
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if condition_failed(e, 1):
+                raise SubjectGone(comment.subject_id) from e
+            if condition_failed(e):
+                raise LostRace() from e
+            raise
+        return stored
+
+    def edit(self, comment: Comment, body: str, edited_at: str) -> Comment | None:
+        """The comment with its new body; None if it was removed meanwhile."""
+        item = CommentItem(*CommentItem.key(comment.id))
+        try:
+            item.update(actions=[CommentItem.body.set(body), CommentItem.edited_at.set(edited_at)],
+                        condition=CommentItem.status == VISIBLE)
+        except UpdateError as e:
+            if condition_failed(e):
+                return None
+            raise
+        return _comment(item)
+
+    def remove(self, comment: Comment) -> bool:
+        """Makes the comment a tombstone and stops counting it; False if it was one already."""
+
+        def fill(tx) -> None:
+            tx.update(CommentItem(*CommentItem.key(comment.id)),
+                      actions=[CommentItem.status.set(REMOVED), CommentItem.body.remove()],
+                      condition=CommentItem.status == VISIBLE)
+            if comment.subject_type == RECORD:
+                tx.update(RecordItem(*RecordItem.key(comment.subject_id)), actions=[RecordItem.comment_count.add(-1)],
+                          condition=RecordItem.pk.exists())
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if condition_failed(e, 0):
+                return False
+            raise
+        return True
+
+    # --- lists -----------------------------------------------------------------------------
+
+    def threads(self, subject_type: str, subject_id: str, limit: int,
+                after: str | None) -> tuple[list[Thread], str | None]:
+        """Top-level comments oldest first after top-level comment `after`, each with its first
+        replies: ONE Query (DynamoDB's page of up to 1 MB holds at least 12 whole threads, as a
+        thread of four comments is at most ~84 KB). A page that DynamoDB cut short ends at its
+        last whole thread, with a cursor."""
+        wanted = (limit + 1) * (PREVIEW_REPLIES + 1)
+        condition = CommentItem.gsi1sk > f"{after}#2" if after else None  # past `after`'s replies
+        result = CommentItem.gsi1.query(f"THREAD#{subject_type}#{subject_id}", range_key_condition=condition,
+                                        scan_index_forward=True, page_size=wanted)
+        page = next(result.page_iter)
+        cut = result.page_iter.last_evaluated_key is not None
+        groups: list[list[Comment]] = []
+        for raw in page.get("Items", []):
+            comment = _comment(CommentItem.from_raw_data(raw))
+            if not comment.is_reply:
+                groups.append([comment])
+            elif groups and groups[-1][0].id == comment.parent_id:
+                groups[-1].append(comment)
+        if len(groups) > limit:
+            groups = groups[:limit]
+        elif cut and len(groups) > 1:
+            groups = groups[:-1]  # its replies may go on past the cut
+        elif not cut:
+            return [Thread(g[0], tuple(g[1:])) for g in groups], None
+        threads = [Thread(g[0], tuple(g[1:])) for g in groups]
+        return threads, (threads[-1].comment.id if threads else None)
+
+    def replies(self, top_id: str, limit: int, after: str | None) -> tuple[list[Comment], str | None]:
+        """Replies of a top-level comment, oldest first, after reply `after` (one Query)."""
+        condition = CommentItem.gsi2sk > after if after else None
+        found = [_comment(i) for i in CommentItem.gsi2.query(
+            f"REPLIES#{top_id}", range_key_condition=condition, scan_index_forward=True,
+            limit=limit + 1, page_size=limit + 1)]
+        page = found[:limit]
+        return page, (page[-1].id if len(found) > limit else None)
+
+    def by_author(self, author_id: str, limit: int, after: str | None) -> tuple[list[Comment], str | None]:
+        """An author's comments, newest first (for exports of one's data)."""
+        from chalicelib.storage.connection import newest_first_page
+
+        page, last = newest_first_page(CommentItem.gsi3, f"COMMENTS_BY#{author_id}", CommentItem.gsi3sk, limit, after)
+        return [_comment(i) for i in page], last
+
+
+def _item(comment: Comment) -> CommentItem:
+    item = CommentItem(
+        *CommentItem.key(comment.id), comment_id=comment.id, subject_type=comment.subject_type,
+        subject_id=comment.subject_id, subject_owner_id=comment.subject_owner_id, author_id=comment.author_id,
+        author_handle=comment.author_handle, body=comment.body, parent_id=comment.parent_id,
+        at_seconds=comment.at_seconds, status=comment.status, reply_count=0, created_at=comment.created_at,
+        gsi3pk=f"COMMENTS_BY#{comment.author_id}", gsi3sk=f"{comment.created_at}#{comment.id}",
+    )
+    thread = f"THREAD#{comment.subject_type}#{comment.subject_id}"
+    if comment.parent_id is None:
+        item.gsi1pk, item.gsi1sk = thread, f"{comment.id}#0"
+    else:
+        item.gsi2pk, item.gsi2sk = f"REPLIES#{comment.parent_id}", comment.id
+        if comment.preview:
+            item.gsi1pk, item.gsi1sk = thread, f"{comment.parent_id}#1#{comment.id}"
+    return item
+
+
+def _comment(item: CommentItem) -> Comment:
+    return Comment(
+        id=item.comment_id, subject_type=item.subject_type, subject_id=item.subject_id,
+        subject_owner_id=item.subject_owner_id, author_id=item.author_id, author_handle=item.author_handle,
+        body=item.body, status=item.status, created_at=item.created_at, parent_id=item.parent_id,
+        at_seconds=float(item.at_seconds) if item.at_seconds is not None else None,
+        reply_count=int(item.reply_count or 0), edited_at=item.edited_at,
+        preview=item.parent_id is not None and item.gsi1pk is not None,
+    )

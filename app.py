@@ -21,6 +21,7 @@ UPLOAD_QUEUE = os.environ.get("REMIXERY_UPLOAD_QUEUE", "remixery-local-uploads")
 HEART_QUEUE = os.environ.get("REMIXERY_HEART_QUEUE", "remixery-local-hearts")
 ROYALTY_QUEUE = os.environ.get("REMIXERY_ROYALTY_QUEUE", "remixery-local-royalties")
 EVENT_QUEUE = os.environ.get("REMIXERY_EVENT_QUEUE", "remixery-local-events")
+PAYOUT_QUEUE = os.environ.get("REMIXERY_PAYOUT_QUEUE", "remixery-local-payouts")
 
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=10)
@@ -70,3 +71,20 @@ def deliver_events(event):
     from chalicelib.jobs.events import handle_batch
 
     return handle_batch(event.to_dict(), event.context)
+
+
+# One message (up to 25 payouts) per invocation: each payout is a Stripe call or two.
+@app.on_sqs_message(queue=PAYOUT_QUEUE, batch_size=1)
+def send_payouts(event):
+    """Sends the queued payouts as Stripe transfers, once each (held without an active account)."""
+    from chalicelib.jobs.payouts import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)
+
+
+@app.schedule("cron(0 3 * * ? *)")
+def retry_payouts(event):
+    """Daily, 03:00 UTC: held, failed and pending payouts are sent again once the account is active."""
+    from chalicelib.jobs.payouts import retry_payouts as retry
+
+    return retry()

@@ -16,6 +16,8 @@ LOCAL_ISSUER = "remixery-local"
 LOCAL_CURSOR_SECRET = "remixery-local-cursor-secret-not-for-production"
 LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_remixery_local"
 LOCAL_SHOPIFY_WEBHOOK_SECRET = "shpss_remixery_local"
+LOCAL_STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_remixery_connect_local"
+STRIPE_API_BASE = "https://api.stripe.com"
 
 
 class Settings(BaseModel):
@@ -50,6 +52,18 @@ class Settings(BaseModel):
     stripe_webhook_secret_name: str | None = Field(alias="REMIXERY_STRIPE_WEBHOOK_SECRET_NAME", default=None)
     shopify_webhook_secret_name: str | None = Field(alias="REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME", default=None)
     min_payout: int = Field(alias="REMIXERY_MIN_PAYOUT", default=1000, ge=0)
+    site_url: str = Field(alias="REMIXERY_SITE_URL", default="http://127.0.0.1:8000/site", min_length=1,
+                          pattern=r"^https?://\S+$", description="The site's public URL (credits' record URLs).")
+    # Payouts (Stripe Connect). Without a secret key (or its name, deployed) the local stage uses
+    # the built-in local bank (storage/local_bank.py); deployed stages require the name.
+    stripe_api_base: str = Field(alias="REMIXERY_STRIPE_API_BASE", default=STRIPE_API_BASE,
+                                 pattern=r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+    stripe_secret_key: SecretStr | None = Field(alias="REMIXERY_STRIPE_SECRET_KEY", default=None)
+    stripe_secret_key_name: str | None = Field(alias="REMIXERY_STRIPE_SECRET_KEY_NAME", default=None)
+    stripe_connect_webhook_secret: SecretStr = Field(
+        alias="REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET", default=SecretStr(LOCAL_STRIPE_CONNECT_WEBHOOK_SECRET))
+    stripe_connect_webhook_secret_name: str | None = Field(
+        alias="REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET_NAME", default=None)
 
     cognito_user_pool_id: str | None = Field(alias="REMIXERY_COGNITO_USER_POOL_ID", default=None)
     cognito_app_client_id: str | None = Field(alias="REMIXERY_COGNITO_APP_CLIENT_ID", default=None)
@@ -69,6 +83,11 @@ class Settings(BaseModel):
                 "REMIXERY_STRIPE_WEBHOOK_SECRET_NAME and REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME are "
                 f"required on the {self.stage!r} stage"
             )
+        if self.stage != "local" and not (self.stripe_secret_key_name and self.stripe_connect_webhook_secret_name):
+            raise ValueError(
+                "REMIXERY_STRIPE_SECRET_KEY_NAME and REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET_NAME are "
+                f"required on the {self.stage!r} stage"
+            )
         if self.stage != "local" and self.cursor_secret.get_secret_value() == LOCAL_CURSOR_SECRET:
             raise ValueError(f"REMIXERY_CURSOR_SECRET must be set on the {self.stage!r} stage")
         return self
@@ -76,6 +95,11 @@ class Settings(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @property
+    def uses_local_bank(self) -> bool:
+        """Payouts go to the built-in local bank: the local stage without a Stripe secret key."""
+        return self.is_local and self.stripe_secret_key is None and not self.stripe_secret_key_name
 
     @property
     def token_issuer(self) -> str:

@@ -127,3 +127,34 @@ def follows():
 
 
 FACTORIES += (comments, follows)
+
+
+
+@lru_cache(maxsize=1)
+def payouts():
+    from chalicelib.storage.payouts import PayoutBook
+
+    return PayoutBook(get_settings())
+
+
+@lru_cache(maxsize=1)
+def payout_queue():
+    from chalicelib.storage.queues import PayoutQueue
+
+    return PayoutQueue(get_settings())
+
+
+@lru_cache(maxsize=1)
+def connect():
+    """Stripe Connect, or the local bank on the local stage without a secret key."""
+    settings = get_settings()
+    if settings.uses_local_bank:
+        from chalicelib.storage.local_bank import LocalBank
+
+        return LocalBank(settings)
+    from chalicelib.storage.stripe_connect import StripeConnect
+
+    return StripeConnect(settings)
+
+
+FACTORIES += (payouts, payout_queue, connect)

@@ -4,6 +4,7 @@ from chalicelib.api import system, members, records, hearts, collaborations  # n
 from chalicelib.api import productions, webhooks, sales, royalties, licences  # noqa: F401
 from chalicelib.api import comments, follows  # noqa: F401
 from chalicelib.api import notifications, search  # noqa: F401
+from chalicelib.api import payouts  # noqa: F401
 from chalicelib.api.routing import ROUTERS
 
 __all__ = ["ROUTERS"]

@@ -47,3 +47,17 @@ def shopify_webhook(ctx):
     topic = shopify.header_text("X-Shopify-Topic", ctx.headers.get("x-shopify-topic"))
     delivery = shopify.parse(webhook_id, topic, payload.load(raw))
     return DeliveryOut(outcome=sales.book(delivery))
+
+
+@router.route("POST", "/webhooks/stripe-connect",
+              summary="Stripe Connect events about connected accounts (signed with Stripe-Signature, with the "
+                      "Connect endpoint's secret); account.updated re-reads the account from Stripe",
+              access=Access.PUBLIC, response=DeliveryOut, errors=(400, 401, 413, 503))
+def stripe_connect_webhook(ctx):
+    from chalicelib.logic import payouts
+    from chalicelib.webhooks import payload, stripe
+    from chalicelib.webhooks.secrets import signing_secrets
+
+    stripe.verify(ctx.raw_body, ctx.headers.get("stripe-signature"), signing_secrets("stripe_connect", ctx.settings))
+    event = stripe.parse_connect(payload.load(_raw_body(ctx)))
+    return DeliveryOut(outcome=payouts.take_connect_event(event))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib import services
+from chalicelib.logic import payouts
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.production_names import RUNNING
 from chalicelib.domain.royalties import (
@@ -109,13 +110,15 @@ def run_period(period: str) -> None:
             get_logger().warning("the royalty run was withdrawn before it began", extra={"period": period})
             return
         lines: dict[tuple[str, str], list] = defaultdict(list)
+        handles: dict[str, str] = {}  # member id -> handle, for the payouts
         for done, production in enumerate(everything):
             book.close_production(production.id, period)
             if not production.is_draft:
-                _run_production(book, productions, production, period, lines)
+                _run_production(book, productions, production, period, lines, handles)
             book.set_progress(period, done + 1, len(everything))
         statements = _statements(book, period, lines)
-        book.save_statements(period, statements)
+        book.save_statements(period, statements, handles)  # and their payouts, once
+        payouts.start_sending(period, statements)  # before the close: a crash here runs it again
         book.finish_closing(period)
         book.mark_run_closed(period)
     from chalicelib.logic.announcements import statements_ready
@@ -137,7 +140,7 @@ def gc_paused():
             gc.enable()
 
 
-def _run_production(book, productions, production, period: str, lines) -> None:
+def _run_production(book, productions, production, period: str, lines, handles=None) -> None:
     # Read after closing: whatever was booked up to `period` is in, and nothing more can be.
     totals = sum((t for p, t in productions.period_totals(production.id).items() if p <= period), Totals())
     pool = contributor_pool(totals.net, production.contributor_share_bps)
@@ -150,6 +153,8 @@ def _run_production(book, productions, production, period: str, lines) -> None:
                       amounts)
     for (record_id, via), amount in credits(amounts, previous).items():
         node = lineage[record_id]
+        if handles is not None:
+            handles[node.owner_id] = node.owner_handle
         lines[(node.owner_id, production.currency)].append(
             Line(production.id, production.title, record_id, node.title, via, amount))
 

@@ -7,6 +7,7 @@ from chalicelib.domain.ledger import (
     Delivery, Dispute, Outcome, Payment, RefundTotal, Sale, Target, UnmatchedSale, record_assignment, record_dispute,
     record_refund_total, record_sale, record_shopify_refund,
 )
+from chalicelib.domain.payouts import TransferReversal
 from chalicelib.domain.sales import IGNORED, TAKEN
 from chalicelib.errors import Conflict, NotFound, RuleViolation, ServiceUnavailable
 from chalicelib.storage.connection import retry
@@ -14,10 +15,15 @@ from chalicelib.storage.connection import retry
 ATTEMPTS = 6  # reads and writes of one assignment, when what it read keeps changing under it
 
 
-def book(delivery: Delivery | None) -> str:
-    """Books a delivery (None: one that moves no money here) once: TAKEN, DUPLICATE or IGNORED."""
+def book(delivery: Delivery | TransferReversal | None) -> str:
+    """Books a delivery (None: one that moves no money here) once: TAKEN, DUPLICATE or IGNORED.
+    A payout transfer's reversal goes to the payouts (`logic.payouts.take_reversal`)."""
     if delivery is None:
         return IGNORED
+    if isinstance(delivery, TransferReversal):
+        from chalicelib.logic.payouts import take_reversal
+
+        return take_reversal(delivery)
     applied: list[Outcome] = []
 
     def apply(payment: Payment, targets: dict[str, Target]) -> Outcome:

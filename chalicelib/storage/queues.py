@@ -41,3 +41,27 @@ class EventQueue:
                 {"Id": str(n), "MessageBody": event.to_json()} for n, event in enumerate(batch)])
             if answer.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(answer['Failed'])} of {len(batch)} events: {answer['Failed'][0]}")
+
+
+class PayoutQueue:
+    """Hands payouts to the send function: messages of up to 25 payout ids, sent ten at a time."""
+
+    IDS_PER_MESSAGE = 25
+
+    def __init__(self, settings: Settings) -> None:
+        self._region, self._name = settings.region, settings.payout_queue
+
+    def send(self, payout_ids) -> int:
+        """Queues the ids; returns the number of messages."""
+        sqs, url = queue(self._region, self._name)
+        ids, messages = list(payout_ids), 0
+        bodies = [json.dumps({"payout_ids": ids[i:i + self.IDS_PER_MESSAGE]})
+                  for i in range(0, len(ids), self.IDS_PER_MESSAGE)]
+        for start in range(0, len(bodies), 10):
+            batch = bodies[start:start + 10]
+            answer = sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "MessageBody": body} for n, body in enumerate(batch)])
+            if answer.get("Failed"):
+                raise RuntimeError(f"SQS refused {len(answer['Failed'])} of {len(batch)} payout messages")
+            messages += len(batch)
+        return messages

@@ -203,8 +203,10 @@ class RoyaltyBook:
                 carried[(member_id, currency)] = int(amount)
         return carried
 
-    def save_statements(self, period: str, statements: list[MemberStatement]) -> None:
-        """The statements, then the balances they carry forward (see the module's doc)."""
+    def save_statements(self, period: str, statements: list[MemberStatement],
+                        handles: dict[str, str] | None = None) -> None:
+        """The statements, their payouts (one per payable statement, written once however often
+        this runs: storage.payouts), then the balances they carry forward (see the module's doc)."""
         rows: dict[str, list] = defaultdict(list)
         for s in statements:
             st = s.statement
@@ -221,6 +223,7 @@ class RoyaltyBook:
             for number, group in enumerate(grouped):
                 batch.save(StatementBucketItem(*StatementBucketItem.key(period, number),
                                                statements="{" + ",".join(group) + "}"))
+        self.save_payouts(period, statements, handles or {})
         RunItem(*RunItem.key(period)).update(actions=[RunItem.statement_buckets.set(buckets)])
         carried = [f"{s.member_id}:{s.currency}={s.statement.next_opening}" for s in statements
                    if s.statement.next_opening]
@@ -228,6 +231,17 @@ class RoyaltyBook:
             for number, start in enumerate(range(0, max(len(carried), 1), BALANCES_CHUNK)):
                 batch.save(CarriedBalancesItem(*CarriedBalancesItem.key(period, number),
                                                balances=",".join(carried[start:start + BALANCES_CHUNK])))
+
+    def save_payouts(self, period: str, statements: list[MemberStatement], handles: dict[str, str]) -> int:
+        """One payout per payable statement with a payout (member × currency); those a previous
+        attempt of this run wrote are left as they are. Returns the round trips it took."""
+        from chalicelib.domain.payouts import new_payout
+        from chalicelib.storage.payouts import PayoutBook
+
+        now = now_rfc3339()
+        return PayoutBook(self._settings).create_all(
+            new_payout(period, s.member_id, handles.get(s.member_id, ""), s.currency, s.statement.payout, now)
+            for s in statements if s.statement.payable and s.statement.payout > 0)
 
     def statements_of(self, member_id: str, period: str) -> list[StatementRow]:
         """The member's statements of `period`, one per currency."""

@@ -14,6 +14,7 @@ import time
 from chalicelib.domain.ledger import STRIPE_LINE, Delivery, Dispute, RefundTotal, Sale, SaleLine, unix_time
 from chalicelib.domain.sales import STRIPE
 from chalicelib.domain.money import MoneyError, checked, normalise_currency
+from chalicelib.domain.payouts import ConnectEvent, TransferReversal
 from chalicelib.errors import BadRequest, Unauthorized
 from chalicelib.webhooks.payload import text
 
@@ -24,6 +25,8 @@ MAX_SIGNATURES = 8
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 _OTHER_SCHEME = re.compile(r"[a-z][a-z0-9_]{0,15}=[!-+\--~]{0,256}")  # printable ASCII but ","
+_ATTEMPT = re.compile(r"[0-9]{1,5}")
+_ACCOUNT = re.compile(r"acct_[A-Za-z0-9_]{1,64}")
 _SHAPE = "expected t=<unix seconds>,v1=<64 hex digits>[,v1=<64 hex digits>…]"
 
 
@@ -66,9 +69,10 @@ def _signature_header(header: str) -> tuple[str, list[str]]:
     return timestamp, signatures
 
 
-def parse(payload: object) -> Delivery | None:
-    """The event's money movement; None for an event that moves no money here. A malformed
-    event is a 400 (it was signed, so it is ours to refuse, not to guess at)."""
+def parse(payload: object) -> Delivery | TransferReversal | None:
+    """The event's money movement (a sale's, or a payout transfer's reversal); None for an event
+    that moves no money here. A malformed event is a 400 (it was signed, so it is ours to refuse,
+    not to guess at)."""
     try:
         return _parse(payload)
     except KeyError as e:
@@ -93,6 +97,8 @@ def _parse(payload) -> Delivery | None:
             return None
         amount = "amount_received" if obj.get("amount_received") is not None else "amount"
         return Delivery(STRIPE, event_id, kind, text(obj["id"]), _sale(obj, amount, when))
+    if kind == "transfer.reversed":
+        return _reversal(event_id, obj)
     if kind == "charge.refunded":
         return Delivery(STRIPE, event_id, kind, _reference(obj),
                         RefundTotal(_field(_amount, obj, "amount_refunded"), _currency(obj), when))
@@ -100,6 +106,33 @@ def _parse(payload) -> Delivery | None:
         return Delivery(STRIPE, event_id, kind, _reference(obj), Dispute(
             text(obj["id"]), kind == "charge.dispute.closed", _field(_amount, obj, "amount"), _currency(obj), when))
     return None
+
+
+def _reversal(event_id: str, obj: dict) -> TransferReversal:
+    """The transfer as it is now; its metadata names the payout (none: not a payout's transfer)."""
+    metadata = _object(obj.get("metadata") or {}, "metadata")
+    attempt = text(metadata.get("attempt") or "0")
+    amount, reversed_ = _field(_amount, obj, "amount"), _field(_amount, obj, "amount_reversed")
+    if reversed_ > amount:
+        raise ValueError("amount_reversed is more than the transfer's amount")
+    payout_id = metadata.get("payout_id")
+    return TransferReversal(event_id, text(obj["id"]), text(payout_id) if payout_id else None, amount, reversed_,
+                            int(attempt) if _ATTEMPT.fullmatch(attempt) else 0)
+
+
+def parse_connect(payload: object) -> ConnectEvent:
+    """An event of the Connect endpoint: its id, type and, for account events, the account."""
+    try:
+        event_id, kind = text(payload["id"]), text(payload["type"])
+        obj = _object(_object(payload["data"], "data")["object"], "data.object")
+        account = obj.get("id") if obj.get("object") == "account" else payload.get("account")
+        if account is not None and not (isinstance(account, str) and _ACCOUNT.fullmatch(account)):
+            raise ValueError("the account is not a Stripe account id")
+        return ConnectEvent(event_id, kind, account)
+    except KeyError as e:
+        raise BadRequest(f"This Stripe event lacks the field {e}.") from e
+    except (TypeError, ValueError, AttributeError) as e:
+        raise BadRequest(f"This Stripe event is not shaped as Stripe sends it: {e}.") from e
 
 
 def _sale(obj: dict, amount_field: str, when: str) -> Sale:

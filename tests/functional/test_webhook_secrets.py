@@ -14,6 +14,8 @@ def deployed_settings(region: str):
         "REMIXERY_ROYALTY_QUEUE": "q", "REMIXERY_EVENT_QUEUE": "q", "REMIXERY_PAYOUT_QUEUE": "q", "REMIXERY_EXPORT_QUEUE": "q", "REMIXERY_COGNITO_USER_POOL_ID": "pool", "REMIXERY_COGNITO_APP_CLIENT_ID": "c",
         "REMIXERY_CURSOR_SECRET": "cursor-secret", "REMIXERY_STRIPE_WEBHOOK_SECRET_NAME": "remixery/prod/stripe",
         "REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME": "remixery/prod/shopify",
+        "REMIXERY_STRIPE_SECRET_KEY_NAME": "remixery/prod/stripe-key",
+        "REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET_NAME": "remixery/prod/stripe-connect",
     })
 
 

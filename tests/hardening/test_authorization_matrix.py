@@ -173,6 +173,31 @@ MATRIX.update({
 })
 
 
+# Payouts (docs/payouts.md): accounts and payouts are each member's own; every payout is the
+# admins'. The local bank's pages are public (the signed link is their credential): without the
+# link's query string, 400 for anyone. The Connect endpoint is signed with its own secret.
+CONNECT_SECRET = "whsec_remixery_connect_local"
+
+
+def _connect_delivery(world) -> tuple[bytes, dict]:
+    from tests.store_payloads import body_of, stripe_event, stripe_signature
+
+    raw = body_of(stripe_event("account.application.authorized", {"object": "application", "id": unique("ca_")}))
+    return raw, {"Stripe-Signature": stripe_signature(raw, secrets=(CONNECT_SECRET,)),
+                 "Content-Type": "application/json"}
+
+
+MATRIX.update({
+    "POST /me/payout-account": Row(registered(201)),
+    "GET /me/payout-account": Row(registered(200)),
+    "GET /me/payouts": Row(registered(200)),
+    "GET /payouts": Row(only(200, "admin")),
+    "GET /local-bank/onboarding/{account_id}": Row(public(400), path={"account_id": "acct_local_0"}),
+    "POST /local-bank/onboarding/{account_id}": Row(public(400), path={"account_id": "acct_local_0"}),
+    "POST /webhooks/stripe-connect": Row(public(200), raw=_connect_delivery),
+})
+
+
 def test_every_route_has_a_row_in_the_matrix():
     missing = [route for route in ROUTES if route not in MATRIX]
     assert not missing, (

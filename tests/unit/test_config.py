@@ -18,7 +18,9 @@ LOCAL = {
 DEPLOYED = {**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_pool",
             "REMIXERY_COGNITO_APP_CLIENT_ID": "client123", "REMIXERY_CURSOR_SECRET": "s3cret-for-cursors",
             "REMIXERY_STRIPE_WEBHOOK_SECRET_NAME": "remixery/prod/stripe-webhook",
-            "REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME": "remixery/prod/shopify-webhook"}
+            "REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME": "remixery/prod/shopify-webhook",
+            "REMIXERY_STRIPE_SECRET_KEY_NAME": "remixery/prod/stripe-secret-key",
+            "REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET_NAME": "remixery/prod/stripe-connect-webhook"}
 
 
 def test_local_stage_uses_the_documented_dev_secret_and_issuer_by_default():
@@ -72,3 +74,15 @@ def test_invalid_settings_are_refused(change):
 
 def test_the_secret_is_not_shown_when_settings_are_printed():
     assert LOCAL_DEV_JWT_SECRET not in repr(settings_from(LOCAL))
+
+
+def test_deployed_stage_without_the_stripe_key_and_connect_secret_names_is_refused():
+    with pytest.raises(ValidationError, match="REMIXERY_STRIPE_SECRET_KEY_NAME"):
+        settings_from({k: v for k, v in DEPLOYED.items() if k != "REMIXERY_STRIPE_SECRET_KEY_NAME"})
+
+
+def test_local_stage_without_a_stripe_key_pays_through_the_local_bank():
+    settings = settings_from(LOCAL)
+    assert settings.uses_local_bank and settings.stripe_api_base == "https://api.stripe.com"
+    assert settings.stripe_connect_webhook_secret.get_secret_value() == "whsec_remixery_connect_local"
+    assert not settings_from({**LOCAL, "REMIXERY_STRIPE_SECRET_KEY": "sk_test_x"}).uses_local_bank

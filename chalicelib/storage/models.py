@@ -452,10 +452,12 @@ class PeriodsItem(MainTableModel):
 
 
 class LineageSnapshotItem(MainTableModel):
-    """`PRODUCTION#<id>` / `LINEAGE#<version>#<chunk>`: the lineage frozen at release, as JSON
-    `[[id, owner id, owner handle, title, [source ids]], ...]`, ~300 KB a chunk."""
+    """`PRODUCTION#<id>` / `LINEAGE#<version>#<chunk>`: the lineage frozen at release, packed by
+    `storage.lineage_snapshots` (`packed`: compressed columns); items written before it hold JSON
+    rows `[[id, owner id, owner handle, title, [source ids]], ...]` in `nodes`, ~300 KB a chunk."""
 
-    nodes = UnicodeAttribute()
+    nodes = UnicodeAttribute(null=True)
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
 
     @staticmethod
     def key(production_id: str, version: int, chunk: int) -> tuple[str, str]:

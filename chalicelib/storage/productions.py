@@ -8,8 +8,6 @@ item writes, not 10,000.
 """
 from __future__ import annotations
 
-import json
-
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
@@ -22,6 +20,7 @@ from chalicelib.domain.production_names import DRAFT, RELEASED
 from chalicelib.domain.productions import BookedCost, Contribution, LedgerEntry, Product, Production
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.storage import lineage_snapshots
 from chalicelib.storage.connection import (
     CONDITION_FAILED, bind_models, newest_first_page, retry, write_or_lose, write_transaction,
 )
@@ -33,7 +32,6 @@ from chalicelib.storage.models import (
 RELEASED_LIST = "RELEASED"
 ALL_LIST = "PRODUCTIONS"
 CHUNK = 5_000  # contributions per item: ~35 bytes each stays far below DynamoDB's 400 KB
-LINEAGE_CHUNK_BYTES = 300_000
 ATTEMPTS = 5
 
 
@@ -158,28 +156,19 @@ class ProductionRepository:
         return production.changed(status=RELEASED, released_at=now, updated_at=now)
 
     def _save_lineage(self, production: Production, lineage: dict[str, FrozenNode]) -> None:
-        chunks, chunk, size = [], [], 0
-        for node in sorted(lineage.values(), key=lambda n: n.id):
-            packed = [node.id, node.owner_id, node.owner_handle, node.title, list(node.sources)]
-            size += len(json.dumps(packed))
-            chunk.append(packed)
-            if size > LINEAGE_CHUNK_BYTES:
-                chunks.append(chunk)
-                chunk, size = [], 0
-        chunks.append(chunk)
         with LineageSnapshotItem.batch_write() as batch:
-            for number, nodes in enumerate(chunks):
+            for number, packed in enumerate(lineage_snapshots.pack(lineage.values())):
                 batch.save(LineageSnapshotItem(
-                    *LineageSnapshotItem.key(production.id, production.contributions_version, number),
-                    nodes=json.dumps(nodes, separators=(",", ":"))))
+                    *LineageSnapshotItem.key(production.id, production.contributions_version, number), packed=packed))
 
     def frozen_lineage(self, production: Production) -> dict[str, FrozenNode]:
         """The lineage frozen when it was released."""
-        items = LineageSnapshotItem.query(
-            ProductionItem.key(production.id)[0],
-            LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version)))
-        return {packed[0]: FrozenNode(packed[0], packed[1], packed[2], packed[3], tuple(packed[4]))
-                for item in items for packed in json.loads(item.nodes)}
+        nodes: dict[str, FrozenNode] = {}
+        for item in LineageSnapshotItem.query(
+                ProductionItem.key(production.id)[0],
+                LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version))):
+            lineage_snapshots.unpack(item.packed, item.nodes, nodes)
+        return nodes
 
     def all_productions(self) -> list[Production]:
         """Every production, drafts too: a royalty run closes periods for all of them."""

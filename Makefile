@@ -46,6 +46,12 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# axe-core, which the browser tests inject into each page they check; pinned by its package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 ## the API and the site (under /site/) on port PORT, control on CONTROL_PORT; empty, in memory
 dev: $(STAMP)
 	$(PY) -m local --port $(PORT) --control-port $(CONTROL_PORT) $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK)) $(if $(DEMO),--demo)
@@ -56,7 +62,7 @@ demo: $(STAMP)
 	$(PY) -m local --port $(PORT) --control-port $(CONTROL_PORT) --demo $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
 
 ## every test (installs the toolchain, Chromium and the CDK CLI on first use)
-test: $(STAMP) $(INFRA_STAMP) $(CDK) $(CHROMIUM)
+test: $(STAMP) $(INFRA_STAMP) $(CDK) $(CHROMIUM) $(AXE)
 	$(PY) -m pytest
 
 ## print a local bearer token: make token SUB=alice GROUPS=producer (minted offline)

@@ -64,10 +64,13 @@ export function uploadFile(upload, file, onProgress) {
         onProgress(file.size, file.size);
         resolve();
       } else {
-        reject(new Error(`The storage refused the upload (HTTP ${request.status}).`));
+        reject(Object.assign(new Error(request.status === 403
+          ? "The upload link has expired or did not match the file. Publish again to get a new one."
+          : `The file could not be stored (the storage answered ${request.status}). Try again in a moment.`),
+        { status: request.status }));
       }
     });
-    request.addEventListener("error", () => reject(new Error("The upload did not get through (network error).")));
+    request.addEventListener("error", () => reject(new Error("The file did not get through: the connection dropped. Try again.")));
     request.send(form);
   });
 }

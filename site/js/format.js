@@ -40,6 +40,45 @@ export function percent(bps) {
 
 export const KINDS = ["audio", "video", "image", "photo", "animation", "text"];
 
+// The one wording of the kinds, everywhere on the site (the API's ids stay audio, video, image...).
 export const KIND_LABELS = {
-  audio: "Music", video: "Film", image: "Illustration", photo: "Photo", animation: "Animation", text: "Writing",
+  audio: "Music", video: "Film", image: "Illustration", photo: "Photography", animation: "Animation", text: "Writing",
 };
+
+/** 2:05, 1:02:03 — a media length in seconds. */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "";
+  const total = Math.max(0, Math.round(seconds));
+  const [hours, minutes, secs] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const pad = (n) => String(n).padStart(2, "0");
+  return hours ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${minutes}:${pad(secs)}`;
+}
+
+/** "12 Mar 2026": a day, for cards. */
+export function day(timestamp) {
+  if (!timestamp) return "";
+  return new Date(timestamp).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+}
+
+/** "November 2026" for "2026-11". */
+export function monthName(period) {
+  const [year, month] = period.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, 1)).toLocaleDateString(undefined, { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+/** The period (YYYY-MM) of a timestamp, UTC as the royalty periods are. */
+export function periodOf(date = new Date()) {
+  return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, "0")}`;
+}
+
+/** Why an upload was refused, in words (the API's rejection_reason ids). */
+export const REJECTIONS = {
+  too_large: "The file is larger than this kind accepts.",
+  size_mismatch: "The file that arrived is not the size that was announced. It may have changed while it was sent: try again.",
+  type_mismatch: "The file's contents are not of the type it was announced as (a PNG named .jpg, say). Choose the kind that matches, or export it again.",
+  unsupported_format: "This file format is not accepted for this kind, or the file is damaged.",
+  empty: "The file was empty.",
+};
+
+/** The minimum payout, per currency, in minor units (REMIXERY_MIN_PAYOUT; the API's default). */
+export const MIN_PAYOUT_MINOR_UNITS = 1000;

@@ -2,6 +2,7 @@
 // left-to-right graph in SVG — sources on the left, remixes on the right — with a text twin.
 
 import { h, s } from "./dom.js";
+import { KIND_LABELS } from "./format.js";
 
 const NODE_WIDTH = 184;
 const NODE_HEIGHT = 48;
@@ -86,20 +87,53 @@ export function lineageGraph(startId, ancestors, descendants) {
   const nodes = graph.nodes.map((node) => {
     const current = node.id === startId;
     const removed = node.status === "removed";
-    const label = `${node.title} by @${node.owner_handle}${removed ? " (removed)" : ""}${current ? " (this record)" : ""}`;
+    const title = node.title ?? "Hidden record";
+    const sub = `@${node.owner_handle} · ${KIND_LABELS[node.kind] || node.kind}`;
+    // The accessible name starts with what the box shows (WCAG 2.5.3), then says the rest.
+    const label = `${shorten(title, 24)} ${shorten(sub, 28)}${shorten(title, 24) === title ? "" : `: ${title}`}${removed ? " (removed)" : ""}${current ? " (this record)" : ""}`;
     const box = s("g", { class: `node${current ? " current" : ""}${removed ? " removed" : ""}`, dataset: { recordId: node.id } },
       s("title", {}, label),
       s("rect", { x: node.x, y: node.y, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 8 }),
-      s("text", { x: node.x + 10, y: node.y + 20, class: "title" }, shorten(node.title, 24)),
-      s("text", { x: node.x + 10, y: node.y + 38, class: "sub" }, shorten(`@${node.owner_handle} · ${node.kind}`, 28)));
+      s("text", { x: node.x + 10, y: node.y + 20, class: "title" }, shorten(title, 24)),
+      s("text", { x: node.x + 10, y: node.y + 38, class: "sub" }, shorten(sub, 28)));
     return current ? box : s("a", { href: `#/records/${node.id}`, "aria-label": label }, box);
   });
   const svg = s("svg", {
     class: "lineage", role: "group", "aria-label": "Remix tree: sources on the left, remixes on the right",
     viewBox: `0 0 ${graph.width} ${graph.height}`, width: graph.width, height: graph.height,
   }, s("defs", {}, marker), edges, nodes);
-  const titles = new Map(graph.nodes.map((n) => [n.id, n.title]));
+  const titles = new Map(graph.nodes.map((n) => [n.id, n.title ?? "Hidden record"]));
   const description = h("ul", { class: "sr" }, graph.edges.map((e) =>
     h("li", {}, `${titles.get(e.remix)} remixes ${titles.get(e.source)}`)));
-  return h("div", { class: "graph-scroll", tabindex: "0", "aria-label": "Remix tree (scrolls sideways)" }, svg, description);
+  const scroller = h("div", { class: "graph-scroll", tabindex: "0", "aria-label": "Remix tree (scrolls sideways)" }, svg, description);
+  return scrollable(scroller, graph.position.get(startId).x + NODE_WIDTH / 2);
+}
+
+/** The tree in a box that, once on the page, centres the current record and, while it is wider
+ * than the screen, shows which way there is more (fading edges and two scroll buttons). */
+function scrollable(scroller, centreX) {
+  const step = (direction) => scroller.scrollBy({ left: direction * scroller.clientWidth * 0.8, behavior: "smooth" });
+  const back = h("button", { type: "button", class: "scroll-button", onclick: () => step(-1) }, "◀ Sources");
+  const ahead = h("button", { type: "button", class: "scroll-button", onclick: () => step(1) }, "Remixes ▶");
+  const box = h("div", { class: "tree-box" }, h("div", { class: "scroll-controls" }, back, ahead), scroller);
+  const update = () => {
+    const overflow = scroller.scrollWidth - scroller.clientWidth > 2;
+    box.classList.toggle("overflows", overflow);
+    box.classList.toggle("more-left", overflow && scroller.scrollLeft > 2);
+    box.classList.toggle("more-right", overflow && scroller.scrollLeft < scroller.scrollWidth - scroller.clientWidth - 2);
+    back.disabled = !box.classList.contains("more-left");
+    ahead.disabled = !box.classList.contains("more-right");
+  };
+  scroller.addEventListener("scroll", update, { passive: true });
+  window.addEventListener("resize", update, { passive: true });
+  const centre = (tries) => {
+    if (!scroller.isConnected) {
+      if (tries > 0) requestAnimationFrame(() => centre(tries - 1));
+      return;
+    }
+    scroller.scrollLeft = Math.max(0, centreX - scroller.clientWidth / 2);
+    update();
+  };
+  requestAnimationFrame(() => centre(120));
+  return box;
 }

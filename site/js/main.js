@@ -4,12 +4,13 @@ import { api } from "./api.js";
 import { completeCognitoSignIn, loadMe, onSessionChange, restore, session, signOut } from "./auth.js";
 import { config, loadConfig } from "./config.js";
 import { clear, h } from "./dom.js";
-import { failure, navigate, say } from "./ui.js";
+import { endToasts, failure, loadingView, navigate, say, stackTables } from "./ui.js";
 import { aboutView } from "./views/about.js";
 import { collaborationsView, collaborationView } from "./views/collaborations.js";
 import { feedView, trendingView } from "./views/feed.js";
 import { memberView } from "./views/member.js";
 import { productionsView, productionView } from "./views/productions.js";
+import { manageProductionView, newProductionView } from "./views/producer.js";
 import { recordView } from "./views/record.js";
 import { signInView } from "./views/signin.js";
 import { periodView, statementsView } from "./views/statements.js";
@@ -23,6 +24,8 @@ const routes = [
   [/^\/collaborations$/, collaborationsView],
   [/^\/collaborations\/([^/]+)$/, collaborationView],
   [/^\/productions$/, productionsView],
+  [/^\/productions\/new$/, newProductionView],
+  [/^\/productions\/([^/]+)\/manage$/, manageProductionView],
   [/^\/productions\/([^/]+)$/, productionView],
   [/^\/statements$/, statementsView],
   [/^\/statements\/(\d{4}-\d{2})$/, periodView],
@@ -45,6 +48,10 @@ async function route() {
     if (current) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
+  // The old page goes at once: a loading state (aria-busy) until the new one is ready.
+  endToasts();
+  main.setAttribute("aria-busy", "true");
+  clear(main).append(loadingView());
   let view;
   try {
     if (!found) throw Object.assign(new Error(`No page at ${path}.`), { status: 404 });
@@ -56,6 +63,7 @@ async function route() {
   }
   if (serial !== rendering) return; // a later navigation won
   clear(main).append(view);
+  stackTables(main);
   main.setAttribute("aria-busy", "false");
   const heading = main.querySelector("h1");
   if (heading) {

@@ -2,37 +2,89 @@
 
 import { api } from "./api.js";
 import { session } from "./auth.js";
-import { h } from "./dom.js";
-import { KIND_LABELS } from "./format.js";
+import { h, s } from "./dom.js";
+import { day, duration, KIND_LABELS } from "./format.js";
 
 export function navigate(hash) {
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = hash;
 }
 
-/** A polite announcement in the status line (screen readers hear it too). */
+/** A polite announcement in the status line (screen readers hear it too). It belongs to the page
+ * it was said on: a navigation clears it (see `endToasts`), and it never covers a field. */
 export function say(message) {
   const status = document.getElementById("status");
   status.textContent = message;
+  say.at = Date.now();
   clearTimeout(say.timer);
   say.timer = setTimeout(() => { status.textContent = ""; }, 6000);
 }
 
-/** An error worth showing where the view would be. */
+/** Called by the router when a page goes: what it said goes with it. A message said just before
+ * the navigation (a form's "Published." as it moves to the record) is about the next page: it stays. */
+export function endToasts() {
+  if (Date.now() - (say.at || 0) < 1000) return;
+  clearTimeout(say.timer);
+  const status = document.getElementById("status");
+  if (status) status.textContent = "";
+}
+
+// Field names the API reports, as the forms label them.
+const FIELD_LABELS = {
+  title: "Title", description: "Description", tags: "Tags", body: "Text", kind: "Kind", file: "File",
+  "file.size": "File size", "file.content_type": "File type", "file.filename": "File name", sources: "Sources",
+  handle: "Handle", display_name: "Display name", bio: "Bio", licence: "Licence", remixable: "Remixable",
+  currency: "Currency", format: "Format", amount: "Amount", incurred_on: "Date", weight: "Weight",
+  contributions: "Contributions", collaboration_id: "Collaboration",
+};
+
+function fieldLabel(name) {
+  if (FIELD_LABELS[name]) return FIELD_LABELS[name];
+  const parts = String(name).split(".");
+  const last = parts.filter((p) => !/^\d+$/.test(p)).pop() || name;
+  return FIELD_LABELS[last] || last.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+/** What went wrong, in words for people: validation errors name the fields, statuses say what to do. */
+export function humanError(error) {
+  if (!error) return "Something went wrong.";
+  if (error instanceof TypeError || error.name === "TypeError") {
+    return "Remixery could not be reached. Check your connection and try again.";
+  }
+  const status = error.status;
+  const fields = error.problem?.errors;
+  if (fields?.length) {
+    const listed = fields.map((e) => `${fieldLabel(e.field)}: ${String(e.message).replace(/^Value error, /, "")}`);
+    return `Please check ${fields.length === 1 ? "this field" : "these fields"}. ${listed.join(" ")}`;
+  }
+  if (status === 401) return "Your sign-in has run out. Sign in again to go on.";
+  if (status === 413) return "That is too large to send.";
+  if (status === 429) return "That was a lot at once. Wait a moment and try again.";
+  if (status >= 500) return "Remixery is having trouble right now. Try again in a moment.";
+  return error.message || String(error);
+}
+
+/** A page-sized "loading" placeholder: the old page never stays behind while the next one loads. */
+export function loadingView() {
+  return h("section", { class: "loading-view" }, h("p", { class: "loading" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading…"));
+}
+
+/** An error worth showing where the view would be, with a way to try again. */
 export function failure(error) {
-  const title = error.status === 404 ? "Not found" : "Something went wrong";
+  const missing = error.status === 404;
+  const title = missing ? "Not found" : error.status === 403 ? "Not yours to see" : "Something went wrong";
+  const retry = missing ? null : h("button", { type: "button", class: "primary", onclick: () => navigate(location.hash || "#/") }, "Try again");
   return h("section", { class: "problem", role: "alert" },
     h("h1", {}, title),
-    h("p", {}, error.message || String(error)),
-    h("p", {}, h("a", { href: "#/" }, "Back to recent records")));
+    h("p", {}, missing ? (error.message || "There is nothing here.") : humanError(error)),
+    h("p", { class: "actions" }, retry, " ", h("a", { class: "button", href: "#/" }, "Back to recent records")));
 }
 
 /** An inline error next to a form or a button. */
 export function alertBox() {
   const box = h("p", { class: "alert", role: "alert", hidden: true });
   box.show = (error) => {
-    const fields = error.problem?.errors?.map((e) => `${e.field}: ${e.message}`).join("; ");
-    box.textContent = fields ? `${error.message} (${fields})` : (error.message || String(error));
+    box.textContent = humanError(error);
     box.hidden = false;
   };
   box.hide = () => { box.hidden = true; };
@@ -47,27 +99,66 @@ export function memberLink(handle) {
   return h("a", { href: `#/members/${encodeURIComponent(handle)}` }, `@${handle}`);
 }
 
+/** 200 peaks (0-1000) as a small SVG bar chart. */
+export function waveform(peaks, { label } = {}) {
+  const bars = peaks.map((peak, index) => {
+    const height = Math.max(1, (peak / 1000) * 46);
+    return s("rect", { x: index, y: 24 - height / 2, width: 0.7, height });
+  });
+  return s("svg", { class: "waveform", viewBox: "0 0 200 48", preserveAspectRatio: "none",
+    role: label ? "img" : null, "aria-label": label || null, "aria-hidden": label ? null : "true" }, bars);
+}
+
 function preview(record) {
-  const type = record.media?.content_type || "";
-  if (record.media_url && type.startsWith("image/")) {
-    return h("img", { src: record.media_url, alt: "", loading: "lazy", width: record.media.width, height: record.media.height });
+  const previews = record.previews || {};
+  const picture = previews.thumbnail_url || previews.poster_url;
+  if (picture) return h("img", { src: picture, alt: "", loading: "lazy", decoding: "async" });
+  // Previews come a moment after "ready": until then an image shows itself.
+  if (!record.previews && record.media_url && record.media?.content_type.startsWith("image/")) {
+    return h("img", { src: record.media_url, alt: "", loading: "lazy", decoding: "async" });
   }
+  if (previews.waveform) return waveform(previews.waveform);
   if (record.kind === "text" && record.body) {
     return h("p", { class: "excerpt" }, record.body.length > 140 ? `${record.body.slice(0, 140)}…` : record.body);
   }
   return h("span", { class: `glyph kind-${record.kind}`, "aria-hidden": "true" });
 }
 
-/** A record in a list: preview, title (the link), owner, counts. */
+// Titles of cited sources, fetched once per page of cards (a remix's card names what it remixes).
+const sourceTitles = new Map();
+
+function remixOf(record) {
+  if (!record.sources?.length) return null;
+  const first = record.sources[0];
+  const link = h("a", { href: `#/records/${first}` }, sourceTitles.get(first) || "an earlier work");
+  if (!sourceTitles.has(first)) {
+    sourceTitles.set(first, null);
+    api(`/records/${first}`).then((source) => {
+      sourceTitles.set(first, source.title);
+      for (const other of document.querySelectorAll(`a.source-link[data-source="${first}"]`)) other.textContent = source.title;
+    }).catch(() => {});
+  }
+  link.className = "source-link";
+  link.dataset.source = first;
+  const more = record.sources.length > 1 ? ` and ${record.sources.length - 1} more` : "";
+  return h("p", { class: "remix-mark" }, h("span", { class: "badge remix" }, "Remix"), " of ", link, more);
+}
+
+/** A record in a list: preview, title (the link), owner, date, length, what it remixes, counts. */
 export function recordCard(record) {
+  const length = duration(record.media?.duration_seconds);
   return h("li", { class: "card", dataset: { recordId: record.id, kind: record.kind } },
-    h("a", { class: "preview", href: `#/records/${record.id}`, tabindex: "-1", "aria-hidden": "true" }, preview(record)),
+    h("a", { class: "preview", href: `#/records/${record.id}`, tabindex: "-1", "aria-hidden": "true" },
+      preview(record), length ? h("span", { class: "length" }, length) : null),
     h("div", { class: "card-body" },
       h("h3", {}, h("a", { href: `#/records/${record.id}` }, record.title)),
-      h("p", { class: "meta" }, kindBadge(record.kind), " by ", memberLink(record.owner.handle)),
+      h("p", { class: "meta" }, kindBadge(record.kind), " by ", memberLink(record.owner.handle),
+        " · ", h("time", { datetime: record.created_at }, day(record.created_at)),
+        length ? h("span", { class: "sr" }, `, ${length} long`) : null),
+      remixOf(record),
       h("p", { class: "counts" },
-        h("span", { class: "hearts", title: "hearts" }, `♥ ${record.heart_count}`),
-        h("span", { class: "remixes", title: "direct remixes" }, `⤳ ${record.remix_count} remix${record.remix_count === 1 ? "" : "es"}`))));
+        h("span", { class: "hearts" }, `♥ ${record.heart_count}`, h("span", { class: "sr" }, " hearts")),
+        h("span", { class: "remixes" }, `⤳ ${record.remix_count} remix${record.remix_count === 1 ? "" : "es"}`))));
 }
 
 /** A list of records with "Load more" through `next_cursor`. */
@@ -100,8 +191,15 @@ export function pagedRecords(load, empty) {
 export function heartButton(record, onChange) {
   const own = session.me && session.me.id === record.owner.id;
   const count = h("span", { class: "count" }, String(record.heart_count));
+  if (record.status === "ready" && !own && (!session.token || !session.me)) {
+    // Signed out (or not registered yet): the heart is a way in, and says so.
+    const back = encodeURIComponent(location.hash || "#/");
+    return h("a", { class: "button heart invite", href: `#/signin?next=${back}` },
+      h("span", { "aria-hidden": "true" }, "♥ "), count, h("span", { class: "sr" }, " hearts."),
+      h("span", { class: "label" }, session.token ? " Register to heart" : " Sign in to heart"));
+  }
   if (!session.token || !session.me || own || record.status !== "ready") {
-    const why = own ? "Your own record" : record.status !== "ready" ? "Not ready" : "Sign in to heart";
+    const why = own ? "Your own record" : "Not ready";
     return h("span", { class: "heart-static", title: why }, "♥ ", count, h("span", { class: "sr" }, " hearts"));
   }
   const button = h("button", { type: "button", class: "heart", "aria-pressed": String(!!record.hearted_by_me) },
@@ -118,7 +216,7 @@ export function heartButton(record, onChange) {
       say(state.hearted ? `Hearted. ${state.heart_count} hearts.` : `Heart taken back. ${state.heart_count} hearts.`);
       onChange?.(state);
     } catch (error) {
-      say(error.message);
+      say(humanError(error));
     } finally {
       button.disabled = false;
     }
@@ -135,4 +233,19 @@ export function needsMember(what) {
       h("p", {}, "Register your member profile first. ", h("a", { class: "button", href: "#/signin" }, "Register")));
   }
   return null;
+}
+
+/** Wide tables become stacked rows on a phone: each cell learns its column's name (CSS shows it
+ * before the value under 640 px). The router runs it over every page, so every table gets it. */
+export function stackTables(root) {
+  for (const table of root.querySelectorAll("table")) {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!heads.length) continue;
+    table.classList.add("stackable");
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, index) => {
+        if (heads[index] && !cell.dataset.label) cell.dataset.label = heads[index];
+      });
+    }
+  }
 }

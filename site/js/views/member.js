@@ -1,7 +1,34 @@
 import { api } from "../api.js";
-import { h } from "../dom.js";
-import { when } from "../format.js";
-import { pagedRecords } from "../ui.js";
+import { loadMe, session } from "../auth.js";
+import { field, h } from "../dom.js";
+import { day } from "../format.js";
+import { alertBox, navigate, pagedRecords, say } from "../ui.js";
+
+/** Your own profile: display name and bio (PATCH /me). */
+function profileForm(member) {
+  const displayName = h("input", { name: "display_name", required: true, maxlength: 80, value: member.display_name, autocomplete: "name" });
+  const bio = h("textarea", { name: "bio", maxlength: 1000, rows: 3 });
+  bio.value = member.bio || "";
+  const box = alertBox();
+  const save = h("button", { type: "submit", class: "primary" }, "Save profile");
+  const form = h("form", { class: "edit-profile" }, field("Display name", displayName), field("Bio", bio, "Up to 1,000 characters."), box, save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    box.hide();
+    save.disabled = true;
+    try {
+      await api("/me", { method: "PATCH", body: { display_name: displayName.value.trim(), bio: bio.value.trim() } });
+      await loadMe(api);
+      say("Profile saved.");
+      navigate(`#/members/${member.handle}`);
+    } catch (error) {
+      box.show(error);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  return h("details", { class: "owner-tools" }, h("summary", {}, "Edit your profile"), form);
+}
 
 export async function memberView({ params: [handle] }) {
   const member = await api(`/members/${encodeURIComponent(handle)}`);
@@ -11,7 +38,8 @@ export async function memberView({ params: [handle] }) {
   return h("section", { class: "member" },
     h("h1", {}, member.display_name, " ", h("span", { class: "handle" }, `@${member.handle}`)),
     member.bio ? h("p", { class: "bio" }, member.bio) : null,
-    h("p", { class: "meta" }, `${member.record_count} records · ${member.heart_count_received} hearts received · member since ${when(member.created_at)}`),
+    h("p", { class: "meta" }, `${member.record_count} records · ${member.heart_count_received} hearts received · member since ${day(member.created_at)}`),
+    session.me?.id === member.id ? profileForm(member) : null,
     h("h2", {}, "Records"), records,
     h("h2", {}, "Hearted"), hearts);
 }

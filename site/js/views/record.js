@@ -2,10 +2,10 @@
 
 import { api } from "../api.js";
 import { session } from "../auth.js";
-import { h } from "../dom.js";
-import { bytes, KIND_LABELS, when } from "../format.js";
+import { field, h } from "../dom.js";
+import { bytes, duration, KIND_LABELS, REJECTIONS, when } from "../format.js";
 import { lineageGraph } from "../lineage.js";
-import { heartButton, kindBadge, memberLink, pagedRecords } from "../ui.js";
+import { alertBox, heartButton, kindBadge, memberLink, navigate, pagedRecords, say, waveform } from "../ui.js";
 
 /** The player or viewer for the record's kind and stored format. */
 export function viewer(record) {
@@ -15,10 +15,15 @@ export function viewer(record) {
   if (record.kind === "text") {
     return h("article", { class: "text-body", lang: "" }, record.body || "");
   }
+  if (record.status === "rejected") {
+    return h("div", { class: "refused", role: "alert" },
+      h("h2", {}, "This file was not published"),
+      h("p", {}, REJECTIONS[record.rejection_reason] || `Refused: ${record.rejection_reason}.`),
+      h("p", {}, "Only you can see this record. ",
+        h("a", { class: "button primary", href: `#/upload?retry=${record.id}` }, "Try again with another file")));
+  }
   if (!record.media_url) {
-    const waiting = record.status === "awaiting_upload" ? "Waiting for its file…"
-      : record.status === "rejected" ? `The file was refused (${record.rejection_reason}).` : "No media.";
-    return h("p", { class: "empty" }, waiting);
+    return h("p", { class: "empty" }, record.status === "awaiting_upload" ? "Waiting for its file…" : "No media.");
   }
   const type = record.media.content_type;
   const label = `${KIND_LABELS[record.kind]}: ${record.title}`;
@@ -27,10 +32,14 @@ export function viewer(record) {
       width: record.media.width, height: record.media.height });
   }
   if (type.startsWith("audio/")) {
-    return h("audio", { class: "media", controls: true, preload: "metadata", src: record.media_url, "aria-label": label });
+    const peaks = record.previews?.waveform;
+    return h("div", { class: "player" },
+      peaks ? waveform(peaks, { label: `Waveform of ${record.title}` }) : null,
+      h("audio", { class: "media", controls: true, preload: "metadata", src: record.media_url, "aria-label": label }));
   }
   const loop = record.kind === "animation";
   return h("video", { class: "media", controls: true, preload: "metadata", src: record.media_url, "aria-label": label,
+    poster: record.previews?.poster_url || null,
     loop, muted: loop, autoplay: loop, playsinline: true, width: record.media.width, height: record.media.height });
 }
 
@@ -40,7 +49,8 @@ function facts(record) {
     ["Kind", KIND_LABELS[record.kind]],
     ["By", memberLink(record.owner.handle)],
     ["Published", when(record.created_at)],
-    media ? ["File", `${media.content_type}, ${bytes(media.size)}${media.width ? `, ${media.width}×${media.height}` : ""}${media.duration_seconds ? `, ${media.duration_seconds.toFixed(1)} s` : ""}`] : null,
+    media?.duration_seconds ? ["Length", duration(media.duration_seconds)] : null,
+    media ? ["File", `${media.content_type}, ${bytes(media.size)}${media.width ? `, ${media.width}×${media.height}` : ""}`] : null,
     ["Remixable", record.remixable ? "Yes" : "No"],
     record.collaboration_id ? ["Collaboration", h("a", { href: `#/collaborations/${record.collaboration_id}` }, "open")] : null,
   ].filter(Boolean);
@@ -54,6 +64,60 @@ async function sourcesList(record) {
     h("ul", {}, sources.filter(Boolean).map((source) => h("li", {},
       h("a", { href: `#/records/${source.id}` }, source.title), " by ", memberLink(source.owner.handle),
       source.status === "removed" ? " (removed)" : ""))));
+}
+
+/** The owner's tools: edit the title, description, tags and remixability (PATCH), take it down (DELETE). */
+function ownerTools(record) {
+  if (record.status === "removed") return null;
+  const title = h("input", { name: "title", required: true, maxlength: 120, value: record.title });
+  const description = h("textarea", { name: "description", maxlength: 5000, rows: 3 });
+  description.value = record.description || "";
+  const tags = h("input", { name: "tags", value: record.tags.join(", "), autocomplete: "off" });
+  const remixable = h("input", { type: "checkbox", id: "edit-remixable", checked: record.remixable });
+  const box = alertBox();
+  const save = h("button", { type: "submit", class: "primary" }, "Save changes");
+  const form = h("form", { class: "edit-record" },
+    field("Title", title), field("Description", description), field("Tags", tags, "Up to 10, separated by commas."),
+    h("div", { class: "toggle" }, remixable, h("label", { for: remixable.id }, "Others may remix this")),
+    box, save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    box.hide();
+    save.disabled = true;
+    try {
+      const changes = { title: title.value.trim(), description: description.value.trim() || null,
+        tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean) };
+      if (remixable.checked !== record.remixable) changes.remixable = remixable.checked;
+      await api(`/records/${record.id}`, { method: "PATCH", body: changes });
+      say("Saved.");
+      navigate(`#/records/${record.id}`);
+    } catch (error) {
+      box.show(error);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  const takeDownBox = alertBox();
+  const takeDown = h("button", { type: "button", class: "danger" }, "Take down");
+  takeDown.addEventListener("click", async () => {
+    takeDownBox.hide();
+    const sure = window.confirm(`Take down “${record.title}”? Its file is deleted. The title stays in the remix tree and in royalty history.`);
+    if (!sure) return;
+    takeDown.disabled = true;
+    try {
+      await api(`/records/${record.id}`, { method: "DELETE" });
+      say(`“${record.title}” is taken down.`);
+      navigate(`#/records/${record.id}`);
+    } catch (error) {
+      takeDownBox.show(error);
+      takeDown.disabled = false;
+    }
+  });
+  return h("details", { class: "owner-tools" },
+    h("summary", {}, "Edit or take down"),
+    record.status === "ready" || record.status === "awaiting_upload" ? form : null,
+    h("div", { class: "danger-zone" }, h("p", { class: "hint" }, "Taking down deletes the file for good; remixes keep their credit."),
+      takeDown, takeDownBox));
 }
 
 export async function recordView({ params: [id] }) {
@@ -77,6 +141,7 @@ export async function recordView({ params: [id] }) {
       h("p", { class: "meta" }, kindBadge(record.kind), " by ", memberLink(record.owner.handle),
         own ? h("span", { class: "badge" }, "yours") : null),
       h("div", { class: "actions" }, heartButton(record), remix)),
+    own ? ownerTools(record) : null,
     record.description ? h("p", { class: "description" }, record.description) : null,
     record.tags.length ? h("ul", { class: "tags", "aria-label": "Tags" }, record.tags.map((tag) => h("li", {}, `#${tag}`))) : null,
     facts(record),

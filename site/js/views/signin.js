@@ -8,7 +8,7 @@ import { config } from "../config.js";
 import { field, h } from "../dom.js";
 import { alertBox, navigate, say } from "../ui.js";
 
-function localForm() {
+function localForm(next) {
   const name = h("input", { name: "sub", required: true, pattern: "[A-Za-z0-9_.@\\-]{1,128}", autocomplete: "username",
     autocapitalize: "none", spellcheck: "false" });
   const producer = h("input", { type: "checkbox", id: "as-producer", value: "producer" });
@@ -29,7 +29,7 @@ function localForm() {
       await signInLocal(name.value.trim(), [producer, admin].filter((b) => b.checked).map((b) => b.value));
       const me = await loadMe(api);
       say(me ? `Signed in as @${me.handle}.` : "Signed in. Now register your profile.");
-      navigate(me ? "#/" : "#/signin");
+      navigate(me ? next : `#/signin?next=${encodeURIComponent(next)}`);
     } catch (error) {
       box.show(error);
     }
@@ -37,7 +37,7 @@ function localForm() {
   return form;
 }
 
-function registerForm() {
+function registerForm(next) {
   const suggested = (session.sub || "").toLowerCase().replace(/[^a-z0-9_]/g, "_").slice(0, 30);
   const handle = h("input", { name: "handle", required: true, value: suggested.length >= 3 ? suggested : "",
     pattern: "[A-Za-z0-9_]{3,30}", autocapitalize: "none", spellcheck: "false", autocomplete: "username" });
@@ -58,7 +58,7 @@ function registerForm() {
       await api("/members", { method: "POST", body });
       const me = await loadMe(api);
       say(`Welcome, @${me.handle}!`);
-      navigate("#/upload");
+      navigate(next === "#/" ? "#/upload" : next);
     } catch (error) {
       box.show(error);
     }
@@ -66,17 +66,24 @@ function registerForm() {
   return form;
 }
 
-export async function signInView() {
+/** Where to go once signed in: `?next=#/records/…` (only a page of this site), else the feed. */
+function nextPage(query) {
+  const next = query?.get("next") || "";
+  return /^#\/[^\s]*$/.test(next) && !next.startsWith("#/signin") ? next : "#/";
+}
+
+export async function signInView({ query } = {}) {
+  const next = nextPage(query);
   if (session.token && session.me) {
     return h("section", {}, h("h1", {}, "Signed in"),
       h("p", {}, `You are @${session.me.handle}${session.groups.length ? ` (${session.groups.join(", ")})` : ""}.`),
       h("p", {}, h("a", { class: "button", href: "#/upload" }, "Upload something")));
   }
   if (session.token) {
-    return h("section", {}, h("h1", {}, "Welcome"), registerForm());
+    return h("section", {}, h("h1", {}, "Welcome"), registerForm(next));
   }
   if (config.auth.kind === "local") {
-    return h("section", {}, h("h1", {}, "Sign in"), localForm());
+    return h("section", {}, h("h1", {}, "Sign in"), localForm(next));
   }
   if (config.auth.kind === "cognito") {
     const button = h("button", { type: "button", class: "primary" }, "Sign in or sign up");

@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { h } from "../dom.js";
-import { money } from "../format.js";
+import { MIN_PAYOUT_MINOR_UNITS, monthName, money } from "../format.js";
 import { alertBox, needsMember } from "../ui.js";
 
 export async function statementsView() {
@@ -11,17 +11,20 @@ export async function statementsView() {
   const page = await api("/me/statements", { query: { limit: 100 } });
   return h("section", {},
     h("h1", {}, "Statements"),
-    h("p", { class: "lede" }, "What your records earned in each closed royalty period. Balances under the minimum payout carry forward."),
+    h("p", { class: "lede" }, "What your records earned in each royalty period, as of the day it closed (months close on the 1st, for the month before). ",
+      "A balance under the minimum payout (", money(MIN_PAYOUT_MINOR_UNITS, page.items[0]?.currency || "USD"),
+      ": 1,000 minor units of its currency) carries forward to the next month."),
     page.items.length ? h("table", { class: "statements" },
-      h("caption", {}, "Periods, newest first"),
+      h("caption", {}, "Closed months, newest first"),
       h("thead", {}, h("tr", {}, ["Period", "Currency", "Opening", "Credits", "Closing", "Payout"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, page.items.map((row) => h("tr", {},
-        h("th", { scope: "row" }, h("a", { href: `#/statements/${row.period}` }, row.period)),
+        h("th", { scope: "row" }, h("a", { href: `#/statements/${row.period}` }, monthName(row.period))),
         h("td", {}, row.currency),
         h("td", { class: "num" }, money(row.opening, row.currency)),
         h("td", { class: "num" }, money(row.credits, row.currency)),
         h("td", { class: "num" }, money(row.closing, row.currency)),
-        h("td", { class: "num" }, row.payable ? money(row.payout, row.currency) : "carried forward")))))
+        h("td", { class: "num" }, row.payable ? money(row.payout, row.currency)
+          : `carried forward (under ${money(MIN_PAYOUT_MINOR_UNITS, row.currency)})`)))))
       : h("p", { class: "empty" }, "No statements yet: they appear once a royalty period closes with credits for you."));
 }
 
@@ -45,13 +48,14 @@ export async function periodView({ params: [period] }) {
     }
   });
   return h("section", {},
-    h("h1", {}, `Statement ${period}`),
-    h("p", {}, h("a", { href: "#/statements" }, "All statements")),
-    found.statements.length ? [download, box] : null,
+    h("h1", {}, `Statement for ${monthName(period)}`),
+    h("p", {}, `As of the close of ${monthName(period)}. `, h("a", { href: "#/statements" }, "All statements")),
+    found.statements.length ? [download, h("p", { class: "hint" }, "In the CSV, amount is in minor units of its currency (cents for USD)."), box] : null,
     found.statements.length ? found.statements.map((st) => h("section", { class: "statement" },
       h("h2", {}, st.currency),
       h("p", {}, `Opening ${money(st.opening, st.currency)} + credits ${money(st.credits, st.currency)} = closing ${money(st.closing, st.currency)}. `,
-        st.payable ? `Paid out: ${money(st.payout, st.currency)}.` : "Below the minimum payout: carried forward."),
+        st.payable ? `Paid out: ${money(st.payout, st.currency)}.`
+          : `Under the minimum payout of ${money(MIN_PAYOUT_MINOR_UNITS, st.currency)}: carried forward to the next month.`),
       h("table", { class: "lines" },
         h("caption", {}, "Lines"),
         h("thead", {}, h("tr", {}, ["Production", "Record", "Via", "Amount"].map((c) => h("th", { scope: "col" }, c)))),

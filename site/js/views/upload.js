@@ -5,8 +5,11 @@
 import { api, uploadFile } from "../api.js";
 import { session } from "../auth.js";
 import { field, h } from "../dom.js";
-import { bytes, KIND_LABELS, KINDS } from "../format.js";
+import { bytes, KIND_LABELS, KINDS, REJECTIONS } from "../format.js";
 import { alertBox, memberLink, navigate, needsMember, say } from "../ui.js";
+
+// The largest file each kind takes (API.md; decimal megabytes).
+export const MAX_BYTES = { audio: 200e6, video: 2000e6, image: 20e6, photo: 30e6, animation: 500e6 };
 
 // What each kind accepts (the API checks the stored bytes; this only guides the picker).
 export const ACCEPTS = {
@@ -36,7 +39,7 @@ async function waitUntilChecked(id, progressText) {
   while (Date.now() < deadline) {
     const record = await api(`/records/${id}`);
     if (record.status !== "awaiting_upload") return record;
-    progressText.textContent = "Uploaded. Checking the file…";
+    progressText.textContent = "Sent. Checking the file…";
     await new Promise((resolve) => setTimeout(resolve, 600));
   }
   throw new Error("The file is still being checked. Look at the record again in a moment.");
@@ -45,17 +48,21 @@ async function waitUntilChecked(id, progressText) {
 export async function uploadView({ query }) {
   const blocked = needsMember("Upload");
   if (blocked) return blocked;
-  const remixOf = query.get("remix");
-  const [source, collaborations] = await Promise.all([
-    remixOf ? api(`/records/${remixOf}`) : null,
+  const retryOf = query.get("retry");
+  const [earlier, collaborations] = await Promise.all([
+    retryOf ? api(`/records/${retryOf}`).catch(() => null) : null,
     api("/collaborations", { query: { limit: 50 } }).catch(() => ({ items: [] })),
   ]);
+  // "Try again" after a refused file: the same record's fields, and its source if it remixed one.
+  const remixOf = query.get("remix") || earlier?.sources?.[0];
+  const source = remixOf ? await api(`/records/${remixOf}`).catch(() => null) : null;
 
   const kind = h("select", { name: "kind", required: true },
-    KINDS.map((k) => h("option", { value: k, selected: k === (query.get("kind") || source?.kind || "image") }, KIND_LABELS[k])));
-  const title = h("input", { name: "title", required: true, maxlength: 120, autocomplete: "off" });
+    KINDS.map((k) => h("option", { value: k, selected: k === (query.get("kind") || earlier?.kind || source?.kind || "image") }, KIND_LABELS[k])));
+  const title = h("input", { name: "title", required: true, maxlength: 120, autocomplete: "off", value: earlier?.title || "" });
   const description = h("textarea", { name: "description", maxlength: 5000, rows: 3 });
-  const tags = h("input", { name: "tags", autocomplete: "off", placeholder: "ambient, loop, sketch" });
+  description.value = earlier?.description || "";
+  const tags = h("input", { name: "tags", autocomplete: "off", placeholder: "ambient, loop, sketch", value: (earlier?.tags || []).join(", ") });
   const file = h("input", { type: "file", name: "file" });
   const body = h("textarea", { name: "body", rows: 10, maxlength: 100000 });
   const remixable = h("input", { type: "checkbox", name: "remixable", checked: true, id: "remixable" });
@@ -78,7 +85,8 @@ export async function uploadView({ query }) {
     file.required = !text;
     body.required = text;
     file.accept = (ACCEPTS[kind.value] || []).join(",");
-    fileField.querySelector(".hint").textContent = `Accepted: ${(ACCEPTS[kind.value] || []).map((t) => t.split("/")[1]).join(", ")}.`;
+    const formats = [...new Set((ACCEPTS[kind.value] || []).map((t) => t.split("/")[1].replace(/^x-/, "")))];
+    fileField.querySelector(".hint").textContent = text ? "" : `Accepted: ${formats.join(", ")}, up to ${bytes(MAX_BYTES[kind.value])}.`;
   }
   // field() adds a hint element only when given text; give the file one to fill in.
   fileField.append(h("p", { class: "hint", id: `${file.id}-hint` }));
@@ -115,6 +123,11 @@ export async function uploadView({ query }) {
     if (tagList.length) request.tags = tagList;
     if (collaboration.value) request.collaboration_id = collaboration.value;
     if (source) request.sources = [note.value.trim() ? { record_id: source.id, note: note.value.trim() } : { record_id: source.id }];
+    if (!request.title) {
+      box.show(new Error("Give it a title."));
+      title.focus();
+      return;
+    }
     if (kind.value === "text") {
       request.body = body.value;
     } else {
@@ -123,9 +136,18 @@ export async function uploadView({ query }) {
         file.focus();
         return;
       }
+      if (chosen.size > MAX_BYTES[kind.value]) {
+        box.show(new Error(`${chosen.name} is ${bytes(chosen.size)}; ${KIND_LABELS[kind.value]} takes files up to ${bytes(MAX_BYTES[kind.value])}.`));
+        file.focus();
+        return;
+      }
       request.file = { filename: chosen.name, content_type: contentType(kind.value, chosen), size: chosen.size };
     }
     submit.disabled = true;
+    progressBox.hidden = true;
+    progress.value = 0;
+    progressText.textContent = "";
+    form.setAttribute("aria-busy", "true");
     try {
       const created = await api("/records", { method: "POST", body: request });
       let record = created.record;
@@ -137,19 +159,26 @@ export async function uploadView({ query }) {
         });
         record = await waitUntilChecked(record.id, progressText);
         if (record.status === "rejected") {
-          throw new Error(`The file was refused: ${record.rejection_reason.replace(/_/g, " ")}.`);
+          // Not a dead end: the record page shows the reason and a way to try again.
+          say(`“${record.title}” was not published: ${REJECTIONS[record.rejection_reason] || record.rejection_reason}`);
+          navigate(`#/records/${record.id}`);
+          return;
         }
       }
       say(`Published “${record.title}”.`);
       navigate(`#/records/${record.id}`);
     } catch (error) {
+      progressBox.hidden = true; // nothing half-done stays on screen under the error
       box.show(error);
       submit.disabled = false;
+    } finally {
+      form.removeAttribute("aria-busy");
     }
   });
 
   return h("section", {},
     h("h1", {}, source ? "Remix" : "Upload"),
+    earlier ? h("p", { class: "alert" }, `Trying “${earlier.title}” again: ${REJECTIONS[earlier.rejection_reason] || "choose the file again."}`) : null,
     h("p", { class: "lede" }, `Signed in as @${session.me.handle}. Files go straight to storage and are checked before they appear.`),
     form);
 }

@@ -1,0 +1,208 @@
+"""A member's journey on an empty stack, desktop and phone: upload → preview → heart → remix (and
+comment, follow and the inbox where their pages exist), a refused upload shown with its reason and
+tried again, editing and taking down a record, editing the profile. On every page: axe-core finds
+nothing serious, the first paint is within 1 s (printed), nothing scrolls sideways. Screenshots
+go to test-artifacts/browser/."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from local import demo_media
+from tests.browser.checks import PageChecks, sideways_overflow
+from tests.browser.conftest import sign_in
+
+
+def ready_page(record_id: str) -> str:
+    return f"section.record[data-record-id='{record_id}'][data-status=ready]"
+
+
+def publish(tab, kind: str, title: str, path: str, *, note: str | None = None, wait: str = "ready",
+            open_form: bool = True) -> str:
+    """Fills the upload form (opened first, unless it is open already) and publishes; the record's
+    id once its page shows `wait`."""
+    page = tab.page
+    if open_form:
+        tab.go("#/upload", "form.upload main[aria-busy=false], main[aria-busy=false] form.upload")
+    page.select_option("form.upload select[name=kind]", kind)
+    page.fill("form.upload input[name=title]", title)
+    page.set_input_files("form.upload input[type=file]", path)
+    if note is not None:
+        page.fill("form.upload input[name=note]", note)
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector(f"section.record[data-status={wait}] h1:text-is('{title}')", timeout=60_000)
+    return page.get_attribute("section.record", "data-record-id")
+
+
+def card(page, record_id: str):
+    return page.locator(f".cards .card[data-record-id='{record_id}']").first
+
+
+def feed_until(tab, record_id: str, inside: str, tries: int = 20) -> None:
+    """Opens the feed until the record's card shows `inside` (previews come a moment after ready)."""
+    for attempt in range(tries):
+        tab.go(f"#/?fresh={attempt}", f".cards .card[data-record-id='{record_id}']")
+        if card(tab.page, record_id).locator(inside).count():
+            return
+        tab.page.wait_for_timeout(300)
+    raise AssertionError(f"the card of {record_id} never showed {inside}")
+
+
+def watch_loading(page) -> None:
+    """Records, from inside the page, each aria-busy change of main and what main held then."""
+    page.evaluate("""() => {
+        const main = document.getElementById('main');
+        window.busySeen = [];
+        new MutationObserver(() => window.busySeen.push([main.getAttribute('aria-busy'), main.innerText.slice(0, 80)]))
+            .observe(main, { attributes: true, attributeFilter: ['aria-busy'] });
+    }""")
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_a_member_uploads_sees_previews_hearts_remixes_edits_and_takes_down(stack, browser, request, tmp_path, screen):
+    from tests.browser.conftest import _opened
+
+    options = ({"viewport": {"width": 1280, "height": 900}} if screen == "desktop" else
+               {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True})
+    opened = _opened(browser, request, **options)
+    tab = next(opened)
+    tab.name = f"member-{screen}"
+    page = tab.page
+    checks = PageChecks(f"member journey, {screen}")
+    suffix = screen[0]
+    kite_png, folded_png, tune_wav, broken = (tmp_path / n for n in ("kite.png", "folded.png", "tune.wav", "broken.png"))
+    kite_png.write_bytes(demo_media.png(palette="sea", seed=7))
+    folded_png.write_bytes(demo_media.png(palette="ember", seed=8))
+    tune_wav.write_bytes(demo_media.wav())
+    broken.write_bytes(b"not a picture at all, only words " * 20)
+
+    # Given a newcomer on the empty site
+    tab.open(stack.site)
+    checks.page(tab, "feed (empty)", cold=stack.site + "#/")
+    sign_in(tab, f"nora{suffix}", register_as=f"nora{suffix}")
+    checks.page(tab, "upload")
+
+    # When she uploads a picture and a tune, their cards show a thumbnail, a waveform, a date and a length
+    kite = publish(tab, "image", "Blue Kite", str(kite_png), open_form=False)  # registering opened it
+    tune = publish(tab, "audio", "Kite Song", str(tune_wav))
+    checks.page(tab, "record (audio)")
+    assert page.locator("section.record .player svg.waveform rect").count() == 200
+    feed_until(tab, kite, "img[src*='previews']")
+    feed_until(tab, tune, "svg.waveform")
+    assert card(page, tune).locator("svg.waveform rect").count() == 200
+    assert card(page, tune).locator(".length").inner_text() == "0:03"  # eight notes of 0.32 s
+    assert card(page, kite).locator("img").evaluate("img => img.complete && img.naturalWidth") == 480
+    assert card(page, kite).locator(".meta").inner_text().count("Illustration") == 1
+    assert card(page, kite).locator("time").get_attribute("datetime")
+    tab.shot("feed-previews")
+    checks.page(tab, "feed", cold=stack.site + "#/")
+
+    # And a file that is not what it claims is refused with its reason, and tried again
+    refused = publish(tab, "image", "Kite Sketch", str(broken), wait="rejected")
+    assert "not accepted" in page.locator(".refused").inner_text()
+    assert page.locator("form.upload progress").count() == 0  # no stale progress bar under it
+    tab.shot("refused")
+    checks.page(tab, "record (refused)")
+    page.click("a:text-is('Try again with another file')")
+    page.wait_for_selector("form.upload")
+    assert page.input_value("form.upload input[name=title]") == "Kite Sketch"
+    retried = publish(tab, "image", "Kite Sketch", str(folded_png), open_form=False)
+    assert retried != refused
+
+    # When a signed-out visitor opens the kite, the heart invites them to sign in
+    page.click("#session button:has-text('Sign out')")
+    tab.go(f"#/records/{kite}", ready_page(kite))
+    invite = page.locator("a.heart.invite")
+    assert "Sign in to heart" in invite.inner_text()
+    checks.page(tab, "record (signed out)", cold=f"{stack.site}#/records/{kite}")
+    page.click("a.heart.invite")
+    page.wait_for_selector("form.signin")
+    page.fill("form.signin input[name=sub]", f"omar{suffix}")
+    page.click("form.signin button[type=submit]")
+    page.wait_for_selector("form.register")
+    page.fill("form.register input[name=handle]", f"omar{suffix}")
+    page.fill("form.register input[name=display_name]", "Omar")
+    page.click("form.register button[type=submit]")
+    # Then, registered, they are back on the kite, and heart it with the keyboard alone
+    page.wait_for_selector(f"{ready_page(kite)} button.heart")
+    page.focus("button.heart")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("button.heart[aria-pressed=true]")
+    assert page.locator("button.heart .count").inner_text() == "1"
+    tab.shot("hearted")
+
+    # And the record page leaves no old page behind while the next one loads
+    watch_loading(page)
+    page.click("a:text-is('Remix this')")
+    page.wait_for_selector("form.upload .remix-of")
+    seen = page.evaluate("window.busySeen")
+    assert seen[0][0] == "true" and "Blue Kite" not in seen[0][1], seen
+    assert seen[-1][0] == "false"
+
+    # When they remix it, the remix's card says what it is a remix of
+    folded = publish(tab, "image", "Blue Kite, Folded", str(folded_png), note="folded in half", open_form=False)
+    checks.page(tab, "record (remix)")
+    tree = page.locator(".tree-box")
+    if screen == "phone":  # the tree centres this record and shows there is more to scroll to
+        node = page.locator(f"svg.lineage g.node[data-record-id='{folded}'] rect").bounding_box()
+        assert 0 <= node["x"] and node["x"] + node["width"] <= 390, node
+    assert tree.count() == 1
+    feed_until(tab, folded, ".remix-mark")
+    assert card(page, folded).locator(".remix-mark").inner_text() == "Remix of Blue Kite"
+    tab.shot("remix-card")
+
+    # (comments, follows and the inbox: where their pages have landed)
+    tab.go(f"#/records/{kite}", ready_page(kite))
+    if page.locator("form.comment textarea, form.comment-form textarea").count():
+        box = page.locator("form.comment textarea, form.comment-form textarea").first
+        box.focus()
+        page.keyboard.type("Lovely kite!")
+        box.evaluate("t => t.form.requestSubmit()")
+        page.wait_for_selector("text=Lovely kite!")
+        checks.page(tab, "record (comment)")
+    tab.go(f"#/members/nora{suffix}", "section.member")
+    follow = page.locator("button.follow, button:has-text('Follow')")
+    if follow.count():
+        follow.first.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("button[aria-pressed=true], button:has-text('Following'), button:has-text('Unfollow')")
+    checks.page(tab, "member")
+
+    # When the first member edits her record and her profile, and takes a record down
+    sign_in(tab, f"nora{suffix}")
+    tab.go(f"#/records/{tune}", ready_page(tune))
+    page.click(".owner-tools summary")
+    page.fill(".edit-record input[name=title]", "Kite Song (live)")
+    page.click(".edit-record button[type=submit]")
+    page.wait_for_selector(f"{ready_page(tune)} h1:text-is('Kite Song (live)')")
+    checks.page(tab, "record (owner)")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(".owner-tools summary")
+    page.click(".owner-tools button.danger")
+    page.wait_for_selector(f"section.record[data-record-id='{tune}'][data-status=removed]")
+    assert "Taken down" in page.locator(".tombstone").inner_text()
+    tab.go(f"#/members/nora{suffix}", "section.member")
+    page.click(".owner-tools summary")
+    page.fill(".edit-profile textarea[name=bio]", "Kites, mostly.")
+    page.click(".edit-profile button[type=submit]")
+    page.wait_for_selector("p.bio:text-is('Kites, mostly.')")
+    tab.shot("profile")
+    checks.page(tab, "member (own)")
+    if page.locator("a[href='#/inbox'], a[href='#/notifications']").count():
+        page.locator("a[href='#/inbox'], a[href='#/notifications']").first.click()
+        page.wait_for_selector("main[aria-busy=false] h1")
+        checks.page(tab, "inbox")
+
+    # Then no page had a serious accessibility violation, a slow first paint or a sideways scroll
+    if screen == "phone":
+        page.set_viewport_size({"width": 360, "height": 740})
+        for hash_ in ("#/", f"#/records/{folded}", f"#/members/nora{suffix}", "#/upload"):
+            tab.go(hash_, "main[aria-busy=false] h1")
+            assert sideways_overflow(page) <= 0, f"{hash_} scrolls sideways at 360 px"
+        tab.shot("360px")
+    checks.report()
+    try:
+        next(opened)
+    except StopIteration:
+        pass

@@ -21,6 +21,7 @@ UPLOAD_QUEUE = os.environ.get("REMIXERY_UPLOAD_QUEUE", "remixery-local-uploads")
 HEART_QUEUE = os.environ.get("REMIXERY_HEART_QUEUE", "remixery-local-hearts")
 ROYALTY_QUEUE = os.environ.get("REMIXERY_ROYALTY_QUEUE", "remixery-local-royalties")
 EVENT_QUEUE = os.environ.get("REMIXERY_EVENT_QUEUE", "remixery-local-events")
+EXPORT_QUEUE = os.environ.get("REMIXERY_EXPORT_QUEUE", "remixery-local-exports")
 PAYOUT_QUEUE = os.environ.get("REMIXERY_PAYOUT_QUEUE", "remixery-local-payouts")
 
 
@@ -88,3 +89,12 @@ def retry_payouts(event):
     from chalicelib.jobs.payouts import retry_payouts as retry
 
     return retry()
+
+
+# One export per invocation: an archive of a member's media may take minutes to stream.
+@app.on_sqs_message(queue=EXPORT_QUEUE, batch_size=1)
+def build_export(event):
+    """Streams a member's data export (a ZIP) to S3, then marks it ready and notifies them."""
+    from chalicelib.jobs.exports import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)

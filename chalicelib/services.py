@@ -90,8 +90,37 @@ def previews():
     return PreviewStore(get_settings())
 
 
+@lru_cache(maxsize=1)
+def exports():
+    from chalicelib.storage.your_data import ExportRepository
+
+    return ExportRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def export_queue():
+    from chalicelib.storage.your_data import ExportQueue
+
+    return ExportQueue(get_settings())
+
+
+@lru_cache(maxsize=1)
+def archives():
+    from chalicelib.storage.your_data import ArchiveStore
+
+    return ArchiveStore(get_settings())
+
+
+@lru_cache(maxsize=1)
+def accounts():
+    from chalicelib.storage.your_data import AccountRepository
+
+    return AccountRepository(get_settings())
+
+
 FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales, royalties,
              royalty_queue, event_queue)
+FACTORIES += (exports, export_queue, archives, accounts)
 FACTORIES += (previews,)
 
 

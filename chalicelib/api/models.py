@@ -5,10 +5,13 @@ from typing import Callable, Generic, Literal, TypeVar
 
 from pydantic import Field, model_serializer
 
+from pydantic import model_validator
+
 from chalicelib.api.routing import QueryParams, ResponseModel
 from chalicelib.domain.licences import LICENCE_IDS
 from chalicelib.domain.media import KINDS
 from chalicelib.domain.records import PAGE_BODY_BYTES, STATUSES
+from chalicelib.domain.your_data import ORPHAN_HANDLE
 
 T = TypeVar("T")
 
@@ -18,8 +21,16 @@ LicenceId = Literal[LICENCE_IDS]
 
 
 class Owner(ResponseModel):
-    id: str
+    """Who a thing belongs to. The works of a deleted member read `{id: null, handle: "orphan"}`."""
+
+    id: str | None = Field(description="null for a deleted member's works (handle `orphan`).")
     handle: str
+
+    @model_validator(mode="after")
+    def _orphaned(self):
+        if self.handle == ORPHAN_HANDLE:
+            self.id = None
+        return self
 
 
 class Money(ResponseModel):

@@ -46,6 +46,8 @@ class RunOut(ResponseModel):
 
 
 class StatementSummary(ResponseModel):
+    member_id: str = Field(description="The profile it is owed to: after DELETE /me an identity reads the "
+                                        "statements of every profile it has had.")
     period: str
     currency: str
     opening: int
@@ -72,6 +74,7 @@ CSV_LINE_FIELDS = list(StatementLine.model_fields)
 
 
 class Statement(ResponseModel):
+    member_id: str = Field(description="The profile it is owed to (see GET /me/statements).")
     currency: str
     opening: int
     credits: int
@@ -125,13 +128,15 @@ def run_out(view) -> RunOut:
 
 
 def statement_summaries(rows: list) -> list[StatementSummary]:
-    return [StatementSummary(period=r.period, currency=r.currency, opening=r.opening, credits=r.credits,
-                             closing=r.closing, payable=r.payable, payout=r.payout) for r in rows]
+    """(member id, `StatementRow`) pairs as answered."""
+    return [StatementSummary(member_id=m, period=r.period, currency=r.currency, opening=r.opening, credits=r.credits,
+                             closing=r.closing, payable=r.payable, payout=r.payout) for m, r in rows]
 
 
-def statement_out(row) -> Statement:
+def statement_out(member_row) -> Statement:
+    member_id, row = member_row
     return Statement(
-        currency=row.currency, opening=row.opening, credits=row.credits, closing=row.closing, payable=row.payable,
+        member_id=member_id, currency=row.currency, opening=row.opening, credits=row.credits, closing=row.closing, payable=row.payable,
         payout=row.payout,
         lines=[StatementLine(production_id=line.production_id, production_title=line.production_title,
                              record_id=line.record_id, record_title=line.record_title, via=line.via,
@@ -169,22 +174,24 @@ def get_royalty_run(ctx, period: str):
     return run_out(royalties.view(period))
 
 
-@router.route("GET", "/me/statements", summary="My statements, newest first", access=Access.MEMBER,
-              query=Pagination, response=StatementPage)
+# Access.IDENTITY: a deleted profile's identity still reads what it is owed (every profile it has
+# had, `logic.your_data.member_ids`); an identity that never registered is 403 "register first".
+@router.route("GET", "/me/statements", summary="My statements, newest first (every profile I have had)",
+              access=Access.IDENTITY, query=Pagination, response=StatementPage)
 def list_statements(ctx):
-    from chalicelib.logic import royalties
+    from chalicelib.logic import your_data
 
-    member_id = ctx.identity.member_id
+    sub = ctx.principal.sub
     return paginate(ctx, StatementPage, "statements", ctx.query(),
-                    lambda limit, after: royalties.statements_page(member_id, limit, after), statement_summaries)
+                    lambda limit, after: your_data.statements_page(sub, limit, after), statement_summaries)
 
 
 @router.route("GET", "/me/statements/{period}", summary="My statements of a period (JSON, or text/csv lines)",
-              access=Access.MEMBER, response=PeriodStatements, path_params={"period": Period})
+              access=Access.IDENTITY, response=PeriodStatements, path_params={"period": Period})
 def get_statements(ctx, period: str):
-    from chalicelib.logic import royalties
+    from chalicelib.logic import your_data
 
-    statements = [statement_out(row) for row in royalties.statements_of(ctx.identity.member_id, period)]
+    statements = [statement_out(row) for row in your_data.statements_of(ctx.principal.sub, period)]
     if "text/csv" in (ctx.headers.get("accept") or ""):
         return csv_response(["currency", *CSV_LINE_FIELDS], [
             [statement.currency, *(getattr(line, f) for f in CSV_LINE_FIELDS)]

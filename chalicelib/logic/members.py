@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from chalicelib import services
 from chalicelib.domain.members import Identity, MemberProfile, is_valid_handle, normalize_handle
-from chalicelib.errors import NotFound
+from chalicelib.errors import Conflict, NotFound
+
+ORPHAN_HANDLE = "orphan"  # the owner of deleted members' works (domain.your_data): never a member's
 
 
 def register(sub: str, handle: str, display_name: str, bio: str | None) -> MemberProfile:
     from chalicelib.observability import count
 
+    if handle == ORPHAN_HANDLE:
+        raise Conflict(f"The handle '{handle}' is reserved.")
     profile = services.members().register(sub, handle, display_name, bio)
     count("MemberRegistered")
     _announce(profile)
@@ -35,6 +39,6 @@ def _announce(profile: MemberProfile) -> None:
 def find_member(handle: str) -> MemberProfile:
     """The member a handle names, in any case; 404 for unknown or malformed handles."""
     wanted = normalize_handle(handle)
-    if not is_valid_handle(wanted):
+    if not is_valid_handle(wanted) or wanted == ORPHAN_HANDLE:
         raise NotFound(f"No member has the handle '{handle}'.")
     return services.members().by_handle(wanted)

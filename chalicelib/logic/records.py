@@ -100,6 +100,7 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
         expires_at=None if is_text else int(time.time()) + UPLOAD_URL_TTL_SECONDS + UPLOAD_CLEANUP_MARGIN_SECONDS,
     )
     links = list(draft.sources)
+    services.accounts().note_owner(identity.member_id, record.id)  # before the record, as its edges
     _link_sources(record.id, lambda: record.licence, links, lambda found: services.records().create(record, links, found))
     count("RecordCreated")
     if is_text:

@@ -22,6 +22,7 @@ def create_all(settings: Settings) -> None:
         sqs, settings.upload_queue, UPLOAD_QUEUE.visibility_timeout_seconds, UPLOAD_QUEUE.max_receive_count,
     )
     create_bucket(s3, settings.media_bucket, settings.region, queue_arn, MEDIA_BUCKET.notify_prefixes)
+    expire_prefixes(s3, settings.media_bucket, MEDIA_BUCKET.expiring_prefixes)
     for name, definition in ((settings.heart_queue, HEART_QUEUE), (settings.royalty_queue, ROYALTY_QUEUE),
                              (settings.event_queue, EVENT_QUEUE), (settings.payout_queue, PAYOUT_QUEUE),
                              (settings.export_queue, EXPORT_QUEUE)):
@@ -101,3 +102,13 @@ def create_bucket(s3, name: str, region: str, queue_arn: str, prefixes: tuple[st
             ]
         },
     )
+
+
+def expire_prefixes(s3, name: str, prefixes: tuple[tuple[str, int], ...]) -> None:
+    """The bucket's lifecycle rules: each prefix's objects expire after its days."""
+    if not prefixes:
+        return
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+        {"ID": f"expire-{prefix.strip('/')}", "Status": "Enabled", "Filter": {"Prefix": prefix},
+         "Expiration": {"Days": days}}
+        for prefix, days in prefixes]})

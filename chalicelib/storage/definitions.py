@@ -33,6 +33,10 @@ Key layout (grows with the features):
     RUN#<yyyy-mm>       PRODUCTION#<id>  one production's figures in that run
     STATEMENTS#<yyyy-mm>   BUCKET#<n>  the statements of the members hashed to bucket n
     BALANCES            <yyyy-mm>#<chunk>  balances carried forward after that period's run
+    OWNS#<member id>    RECORD#<id>  the member created this record (exports, deletion)
+    EXPORT#<id>         EXPORT     a data export and its archive's state
+    EXPORTS#<member id> RUNNING    the member's export in progress (one at a time)
+    IDENTITY#<sub>      PAST#<member id>  a profile this identity deleted (it still reads what it is owed)
 
 GSIs (sparse: an item is in an index only while it carries that index's key):
 
@@ -99,6 +103,9 @@ class BucketDefinition:
     logical_id: str
     # S3 key prefixes whose ObjectCreated events are sent to the queue (S3 → SQS → Lambda).
     notify_prefixes: tuple[str, ...] = field(default=())
+    # (prefix, days): objects under the prefix are deleted that many days after they were written
+    # (an S3 lifecycle rule, locally too).
+    expiring_prefixes: tuple[tuple[str, int], ...] = field(default=())
 
 
 MAIN_TABLE = TableDefinition(
@@ -127,4 +134,5 @@ PAYOUT_QUEUE = QueueDefinition("PayoutQueue", visibility_timeout_seconds=120, ma
 # "Build export X": the member's ZIP is streamed to S3 in the background.
 EXPORT_QUEUE = QueueDefinition("ExportQueue", visibility_timeout_seconds=900, max_receive_count=3)
 
-MEDIA_BUCKET = BucketDefinition("MediaBucket", notify_prefixes=("uploads/",))
+# Data exports (`exports/<member id>/<export id>.zip`) are kept 7 days (Your data).
+MEDIA_BUCKET = BucketDefinition("MediaBucket", notify_prefixes=("uploads/",), expiring_prefixes=(("exports/", 7),))

@@ -13,12 +13,14 @@ from chalicelib.storage.models import IdentityItem, MemberItem
 
 _UNSET = object()
 IDENTITY_CACHE_SIZE = 10_000
+# A profile can be deleted (DELETE /me): another container forgets its identity this soon after.
+IDENTITY_CACHE_SECONDS = 30
 
 
 class MemberRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._identities: dict[str, Identity] = {}
+        self._identities: dict[str, tuple[float, Identity]] = {}
         bind_models(settings)
 
     def register(self, sub: str, handle: str, display_name: str, bio: str | None) -> MemberProfile:
@@ -50,24 +52,38 @@ class MemberRepository:
         return _profile(profile)
 
     def identity(self, sub: str) -> Identity | None:
-        """Registered identities are remembered per container: a profile is never deleted and
-        its handle never changes, so a member's requests skip this read once it is warm."""
-        if sub in self._identities:
-            return self._identities[sub]
+        """Registered identities are remembered per container for IDENTITY_CACHE_SECONDS: a
+        handle never changes, so a member's requests skip this read while it is warm; a deleted
+        profile is forgotten at once here (`forget`) and within that time elsewhere."""
+        import time
+
+        cached = self._identities.get(sub)
+        if cached is not None and time.monotonic() - cached[0] < IDENTITY_CACHE_SECONDS:
+            return cached[1]
         try:
-            item = IdentityItem.get(*IdentityItem.key(sub))
+            item = IdentityItem.get(*IdentityItem.key(sub), consistent_read=cached is not None)
         except DoesNotExist:
+            self._identities.pop(sub, None)
             return None
         if len(self._identities) >= IDENTITY_CACHE_SIZE:
             self._identities.pop(next(iter(self._identities)))
-        identity = self._identities[sub] = Identity(sub=sub, member_id=item.member_id, handle=item.handle)
+        identity = Identity(sub=sub, member_id=item.member_id, handle=item.handle)
+        self._identities[sub] = (time.monotonic(), identity)
         return identity
 
+    def forget(self, sub: str) -> None:
+        """The identity's profile was deleted: this container stops acting for it at once."""
+        self._identities.pop(sub, None)
+
     def by_handle(self, handle: str) -> MemberProfile:
+        """A live profile; a deleted one (its handle reserved, nothing else kept) is a 404."""
         try:
-            return _profile(MemberItem.get(*MemberItem.key(handle)))
+            item = MemberItem.get(*MemberItem.key(handle))
         except DoesNotExist as e:
             raise NotFound(f"No member has the handle '{handle}'.") from e
+        if item.deleted_at or not item.member_id:
+            raise NotFound(f"No member has the handle '{handle}'.")
+        return _profile(item)
 
     def update(self, handle: str, *, display_name: str | None = None, bio=_UNSET) -> MemberProfile:
         item = MemberItem(*MemberItem.key(handle))

@@ -40,6 +40,7 @@ class MemberItem(MainTableModel):
     updated_at = UnicodeAttribute()
     record_count = NumberAttribute(default=0)
     heart_count_received = NumberAttribute(default=0)
+    deleted_at = UnicodeAttribute(null=True)  # set by DELETE /me: the handle stays reserved forever
     follower_count = NumberAttribute(default=0)  # moved with each follow, in its transaction
     following_count = NumberAttribute(default=0)
 
@@ -770,3 +771,58 @@ class FeedEntryItem(MainTableModel):
 
 COMMUNITY_MODELS: tuple[type[MainTableModel], ...] = (CommentItem, FollowItem, FeedEntryItem)
 ALL_MODELS = ALL_MODELS + COMMUNITY_MODELS
+
+
+class OwnsItem(MainTableModel):
+    """`OWNS#<member id>` / `RECORD#<id>`: the member created this record, whatever its status
+    (exports and deletion read every record of a member in one Query). Written just before the
+    record's creating transaction, like remix edges: one whose record does not exist is ignored."""
+
+    record_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(member_id: str, record_id: str) -> tuple[str, str]:
+        return f"OWNS#{member_id}", f"RECORD#{record_id}"
+
+
+class ExportItem(MainTableModel):
+    """`EXPORT#<id>` / `EXPORT`: one export of a member's data and its archive's state."""
+
+    member_id = UnicodeAttribute()
+    handle = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | ready | failed
+    created_at = UnicodeAttribute()
+    ready_at = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+
+    @staticmethod
+    def key(export_id: str) -> tuple[str, str]:
+        return f"EXPORT#{export_id}", "EXPORT"
+
+
+class ExportLockItem(MainTableModel):
+    """`EXPORTS#<member id>` / `RUNNING`: the member's export in progress (one at a time); the
+    conditional write that starts one is what makes a second a 409."""
+
+    export_id = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(member_id: str) -> tuple[str, str]:
+        return f"EXPORTS#{member_id}", "RUNNING"
+
+
+class PastProfileItem(MainTableModel):
+    """`IDENTITY#<sub>` / `PAST#<member id>`: a profile this identity deleted; beside its
+    `IDENTITY` item, so one Query names every profile the identity has had."""
+
+    member_id = UnicodeAttribute()
+    handle = UnicodeAttribute()
+    deleted_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(sub: str, member_id: str) -> tuple[str, str]:
+        return f"IDENTITY#{sub}", f"PAST#{member_id}"
+
+
+ALL_MODELS += (OwnsItem, ExportItem, ExportLockItem, PastProfileItem)

@@ -198,6 +198,33 @@ MATRIX.update({
 })
 
 
+def _export(world) -> str:
+    """An export of alice's (member), made once: the export queue is drained first, so an export
+    the POST row started has finished and a new one may start."""
+    if getattr(world, "export_id", None) is None:
+        import boto3
+
+        from app import app
+        from local.pump import EventPump
+
+        pump = EventPump(app, boto3.client("sqs"))
+        for source in pump.queues:
+            if source.name == "build_export":
+                while pump.poll_once(source, wait_seconds=0):
+                    pass
+        world.export_id = world.expect(202, "POST", "/me/exports", "member")["id"]
+    return world.export_id
+
+
+# Your data (docs/your-data.md): each member's own export; another member's is a 404. DELETE /me
+# is sent with a handle that is nobody's: the 400 that changes nothing keeps the world's members.
+MATRIX.update({
+    "POST /me/exports": Row(registered(202)),
+    "GET /me/exports/{export_id}": Row(only(200, "member", others=404), path={"export_id": _export}),
+    "DELETE /me": Row(registered(400), body={"confirm_handle": "not_anyones_handle"}),
+})
+
+
 def test_every_route_has_a_row_in_the_matrix():
     missing = [route for route in ROUTES if route not in MATRIX]
     assert not missing, (

@@ -8,10 +8,12 @@ import sys
 from bench import (cold_start, feed_throughput, heart_round_trips, hot_record, lineage_round_trips, load_mix,
                    record_round_trips, royalty_compute, royalty_run, upload_memory, webhook_deliveries)
 from bench import preview_memory
+from bench import community_round_trips
 
 BENCHMARKS = (cold_start, record_round_trips, lineage_round_trips, heart_round_trips, hot_record, upload_memory,
               royalty_compute, royalty_run, webhook_deliveries, load_mix, feed_throughput)
 BENCHMARKS += (preview_memory,)
+BENCHMARKS += (community_round_trips,)
 DEFAULT_RUNS = 9
 
 

@@ -37,11 +37,11 @@ def fan_out(record_id: str, after: str | None) -> None:
         return
     repository = services.follows()
     followers, last = repository.follower_ids(record.owner_id, FAN_OUT_CHUNK, after)
-    repository.add_to_feeds(followers, FeedEntry(record.id, record.owner_id, record.created_at))
-    if last is not None:
+    if last is not None:  # the next chunk first, so the steps of a long list run side by side
         events.publish(Event(FEED_FAN_OUT, f"{FEED_FAN_OUT}:{record.id}:{last}", now_rfc3339(),
                              Subject("record", record.id, record.title), actor_id=record.owner_id,
                              data={"after": last}))
+    repository.add_to_feeds(followers, FeedEntry(record.id, record.owner_id, record.created_at))
 
 
 def backfill(follower_id: str, followee_id: str) -> None:

@@ -40,6 +40,8 @@ class MemberItem(MainTableModel):
     updated_at = UnicodeAttribute()
     record_count = NumberAttribute(default=0)
     heart_count_received = NumberAttribute(default=0)
+    follower_count = NumberAttribute(default=0)  # moved with each follow, in its transaction
+    following_count = NumberAttribute(default=0)
     deleted_at = UnicodeAttribute(null=True)  # set by DELETE /me: the handle stays reserved forever
     follower_count = NumberAttribute(default=0)  # moved with each follow, in its transaction
     following_count = NumberAttribute(default=0)

@@ -43,8 +43,6 @@ class MemberItem(MainTableModel):
     follower_count = NumberAttribute(default=0)  # moved with each follow, in its transaction
     following_count = NumberAttribute(default=0)
     deleted_at = UnicodeAttribute(null=True)  # set by DELETE /me: the handle stays reserved forever
-    follower_count = NumberAttribute(default=0)  # moved with each follow, in its transaction
-    following_count = NumberAttribute(default=0)
 
     @staticmethod
     def key(handle: str) -> tuple[str, str]:

@@ -14,6 +14,9 @@ BENCHMARKS = (cold_start, record_round_trips, lineage_round_trips, heart_round_t
               royalty_compute, royalty_run, webhook_deliveries, load_mix, feed_throughput)
 BENCHMARKS += (preview_memory,)
 BENCHMARKS += (community_round_trips,)
+from bench import notification_latency, search_round_trips  # noqa: E402
+
+BENCHMARKS += (search_round_trips, notification_latency)
 DEFAULT_RUNS = 9
 
 

@@ -192,7 +192,10 @@ def cite(record: Record, links: list[SourceLink]) -> RecordView:
                                 + " builds on ".join(cycle) + ".", extensions={"cycle": cycle})
         return repository.add_sources(current, links, found, version)
 
-    return views(None, [_link_sources(record.id, lambda: checked[0].licence, links, write)])[0]
+    cited = _link_sources(record.id, lambda: checked[0].licence, links, write)
+    if cited.status == READY:  # a ready record cites more: their owners hear of it (once per owner)
+        announcements.record_ready(cited)
+    return views(None, [cited])[0]
 
 
 def _link_sources(remix_id: str, licence, links: list[SourceLink], write):

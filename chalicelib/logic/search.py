@@ -63,7 +63,7 @@ def index_member(member_id: str, handle: str):
 
 def _listed(record: Record) -> bool:
     """Ready and not hidden from the public (moderation or a copyright notice)."""
-    return record.status == READY and record.visible_to(None, 0) and not getattr(record, "hidden", False)
+    return record.status == READY and record.visible_to(None, 0) and not getattr(record, "is_hidden", False)
 
 
 # --- reads ---------------------------------------------------------------------------------

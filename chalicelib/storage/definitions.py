@@ -33,6 +33,14 @@ Key layout (grows with the features):
     RUN#<yyyy-mm>       PRODUCTION#<id>  one production's figures in that run
     STATEMENTS#<yyyy-mm>   BUCKET#<n>  the statements of the members hashed to bucket n
     BALANCES            <yyyy-mm>#<chunk>  balances carried forward after that period's run
+    INBOX#<member id>   NOTE#<id>  one notification (storage/notifications.py)
+    INBOX#<member id>   UNREAD     the member's unread count, exact (moved in every read-state transaction)
+    INBOX#<owner id>    HEARTED#<record>#<day>#<member>  this heart counted in that day's `hearted`
+    SEARCHDOC#<record|member>#<id>  SEARCH  what the search index holds for it (storage/search.py)
+    TERM#<prefix>       <created_at>#<record id>  a ready record has a word starting so (prefix 1..6 chars)
+    MTERM#<prefix>      <created_at>#<member id>  the same for members' handles and display names
+    TAGGED#<tag>        <created_at>#<record id>  a ready record carries the tag
+    TAG#<tag>           COUNT      how many ready records carry the tag
     OWNS#<member id>    RECORD#<id>  the member created this record (exports, deletion)
     EXPORT#<id>         EXPORT     a data export and its archive's state
     EXPORTS#<member id> RUNNING    the member's export in progress (one at a time)
@@ -53,6 +61,11 @@ GSIs (sparse: an item is in an index only while it carries that index's key):
     gsi3  UNREMIXED#<yyyy-mm>       ready records nobody has remixed yet
     gsi4  COLLAB#<id>               ready records of one collaboration
     gsi5  OWNER#<member id>         ready records of one member
+    gsi1  INBOX#<member id>         a member's notifications, newest first (sk `<created_at>#<id>`)
+    gsi2  UNREAD#<member id>        the same, while unread
+    gsi1  TERM#<kind>#<prefix>      search terms of one kind; TAGGED#<kind>#<tag>: a tag's records of one kind
+    gsi1  TAGS                      tags most used first (sk `domain.search.tag_order_key`);
+    gsi2..gsi5  TAGS#<first 1..4 characters>  the same narrowed by prefix
 
 Why month buckets in the feeds: with one partition key for "all records" every upload in the
 service's life would land on one GSI partition, which takes about 1,000 writes/s and grows

@@ -620,6 +620,7 @@ class SearchDocItem(MainTableModel):
     terms = UnicodeSetAttribute(null=True)
     tags = UnicodeSetAttribute(null=True)
     sort_key = UnicodeAttribute(null=True)  # `<created_at>#<id>` its term items are sorted by
+    carried = UnicodeAttribute(null=True)  # what every term item carries (words, kind, handle)
     version = NumberAttribute(default=0)
 
     @staticmethod

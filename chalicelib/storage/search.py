@@ -66,29 +66,33 @@ class SearchIndex:
         put = deleted = counted = 0
         also_old_terms: set[str] = set()
         also_old_tags: set[str] = set()
+        force = False  # after another writer came in between, everything wanted is written again
         for _ in range(3):
-            doc, version = self._write_doc(subject_type, subject_id, wanted)
-            old_terms, old_tags, old_sort = doc
+            (old_terms, old_tags, old_sort, old_carried), version = self._write_doc(subject_type, subject_id, wanted)
             new_terms = terms(wanted.words) if wanted else set()
             new_tags = set(wanted.tags) if wanted else set()
             counted += len(old_tags ^ new_tags)
-            stale_terms = (old_terms | also_old_terms) - (new_terms if wanted and wanted.sort_key == old_sort else set())
-            stale_tags = (old_tags | also_old_tags) - (new_tags if wanted and wanted.sort_key == old_sort else set())
+            same_place = wanted is not None and wanted.sort_key == old_sort
+            unchanged = same_place and not force and old_carried == _carried(wanted)
+            stale_terms = (old_terms | also_old_terms) - (new_terms if same_place else set())
+            stale_tags = (old_tags | also_old_tags) - (new_tags if same_place else set())
+            put_terms = new_terms - old_terms if unchanged else new_terms
+            put_tags = new_tags - old_tags if unchanged else new_tags
             with TermItem.batch_write() as batch:
-                for term in sorted(new_terms):
+                for term in sorted(put_terms):
                     batch.save(_term_item(term, wanted, members))
-                for tag in sorted(new_tags):
+                for tag in sorted(put_tags):
                     batch.save(_tagged_item(tag, wanted))
                 for sort_key in {old_sort} - {None}:
                     for term in sorted(stale_terms):
                         batch.delete(TermItem(*TermItem.key(term, sort_key, members)))
                     for tag in sorted(stale_tags):
                         batch.delete(TaggedItem(*TaggedItem.key(tag, sort_key)))
-            put += len(new_terms) + len(new_tags)
+            put += len(put_terms) + len(put_tags)
             deleted += len(stale_terms) + len(stale_tags)
             if self._version(subject_type, subject_id) == version:
                 break
-            also_old_terms, also_old_tags = new_terms, new_tags  # another writer came in between
+            also_old_terms, also_old_tags, force = new_terms, new_tags, True
             wanted = current()
         return WriteReport(put, deleted, counted)
 
@@ -106,12 +110,14 @@ class SearchIndex:
             old_terms = set(doc.terms or ()) if doc else set()
             old_tags = set(doc.tags or ()) if doc else set()
             old_sort = doc.sort_key if doc else None
+            old_carried = doc.carried if doc else None
             new_tags = set(wanted.tags) if wanted else set()
             moved = sorted(old_tags ^ new_tags)
             counts = self._tag_counts(moved)
             version = int(doc.version) + 1 if doc else 1
             item = SearchDocItem(*key, terms=terms(wanted.words) if wanted else None, tags=new_tags or None,
-                                 sort_key=wanted.sort_key if wanted else None, version=version)
+                                 sort_key=wanted.sort_key if wanted else None,
+                                 carried=_carried(wanted) if wanted else None, version=version)
 
             def fill(tx) -> None:
                 tx.save(item, condition=(SearchDocItem.version == doc.version) if doc else SearchDocItem.pk.does_not_exist())
@@ -122,7 +128,7 @@ class SearchIndex:
                     tx.update(TagItem(*TagItem.key(tag)), actions=_tag_actions(tag, max(after, 0)), condition=condition)
 
             write_or_lose(self._settings, fill)
-            return (old_terms, old_tags, old_sort), version
+            return (old_terms, old_tags, old_sort, old_carried), version
 
         def kept_changing():
             raise LostRace()  # the event is delivered again (SQS) and reads afresh
@@ -219,6 +225,10 @@ def _tag_actions(tag: str, count: int) -> list:
         else:
             actions += [pk.remove(), sk.remove()]
     return actions
+
+
+def _carried(wanted: Indexed) -> str:
+    return f"{' '.join(wanted.words)}|{wanted.kind or ''}|{wanted.handle or ''}"
 
 
 def _term_item(term: str, wanted: Indexed, members: bool) -> TermItem:

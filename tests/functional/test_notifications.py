@@ -202,3 +202,18 @@ def test_bad_inbox_queries_are_400(client, people):
 def test_the_inbox_needs_a_registered_member(client, token):
     assert client.get("/me/notifications").status == 401
     assert client.get("/me/notifications/unread-count", token=token("nobody")).status == 403
+
+
+def test_a_ready_record_citing_a_source_later_tells_its_owner(client, people, deliver):
+    alice, bob = people["alice"], people["bob"]
+    source, remix = text(client, alice, "Source"), text(client, bob, "Later remix")
+    deliver()
+    assert inbox(client, alice) == []
+
+    assert client.post(f"/records/{remix['id']}/sources", token=bob,
+                       json_body={"sources": [{"record_id": source["id"]}]}).status == 200
+    deliver()
+
+    [note] = inbox(client, alice)
+    assert note["type"] == "remixed" and note["subject"]["id"] == remix["id"]
+    assert note["detail"]["source_ids"] == [source["id"]]

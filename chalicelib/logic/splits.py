@@ -11,6 +11,7 @@ from chalicelib import services
 from chalicelib.auth import Principal
 from chalicelib.domain.productions import Production
 from chalicelib.logic.productions import lineage_now, visible
+from chalicelib.logic.your_data import orphan_shares
 
 
 class RecordShare(NamedTuple):
@@ -60,6 +61,7 @@ def production_split(principal: Principal | None, production_id: str) -> Product
         records.append(share)
         members.setdefault(node.owner_id, [node.owner_handle, 0])[1] += share.amount
     records.sort(key=lambda r: (-r.amount, r.record_id))
-    return ProductionSplit(production, pool, records, [
+    records, shares = orphan_shares(records, [  # deleted owners read `orphan`
         MemberShare(member_id, handle, amount)
         for member_id, (handle, amount) in sorted(members.items(), key=lambda m: (-m[1][1], m[0]))])
+    return ProductionSplit(production, pool, records, shares)

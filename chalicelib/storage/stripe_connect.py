@@ -90,7 +90,8 @@ class StripeConnect:
         import stripe
 
         try:
-            return request(self._stripe())
+            answer = request(self._stripe())
+            return answer.to_dict() if hasattr(answer, "to_dict") else answer  # plain JSON values
         except (stripe.APIConnectionError, stripe.RateLimitError, stripe.IdempotencyError) as e:
             raise TransferUncertain(f"{type(e).__name__}: {e.user_message or e}") from e
         except stripe.StripeError as e:

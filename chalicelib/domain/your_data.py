@@ -84,4 +84,6 @@ class Erasure:
     records: int = 0
     hearts: int = 0
     removed: int = 0
+    follows: int = 0
+    comments: int = 0
     round_trips: int = 0

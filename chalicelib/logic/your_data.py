@@ -25,7 +25,8 @@ STATEMENT_CSV_FIELDS = ("production_id", "production_title", "record_id", "recor
 RECORDS_PER_READ = 100
 ATTEMPTS = 5
 # Features whose data the export carries once they exist (written as empty lists until then).
-NOT_YET = {"comments.json": [], "follows.json": {"following": [], "followers": []}, "payouts.json": []}
+NOT_YET = {"payouts.json": []}
+PAGE = 100
 
 
 # --- exports -----------------------------------------------------------------------------
@@ -122,6 +123,12 @@ def _fill(archive: zipfile.ZipFile, export: Export) -> None:
             if record.media is not None and record.status != REMOVED:
                 _media(archive, record)
     _json(archive, "hearts.json", _hearts_given(profile.sub))
+    _json(archive, "comments.json", [_comment_json(c) for c in _all(services.comments().by_author, member_id)])
+    _json(archive, "follows.json", {
+        "following": [{"member_id": f.followee_id, "handle": f.followee_handle, "followed_at": f.followed_at}
+                      for f in _all(services.follows().following, member_id)],
+        "followers": [{"member_id": f.follower_id, "handle": f.follower_handle, "followed_at": f.followed_at}
+                      for f in _all(services.follows().followers, member_id)]})
     for name, empty in NOT_YET.items():
         _json(archive, name, empty)
     for period, rows in _statements_by_period(member_id):
@@ -165,6 +172,24 @@ def _record_json(record) -> dict:
         "media_file": (f"media/{record.id}.{media_extension(record.media.content_type)}"
                        if record.media and record.status != REMOVED else None),
     }
+
+
+def _all(read_page, key: str, trips=None) -> list:
+    """Every item of a paged repository list (`read_page(key, limit, after)`)."""
+    items, after = [], None
+    while True:
+        page, after = read_page(key, PAGE, after)
+        items += page
+        if trips is not None:
+            trips.queries += 1
+        if after is None:
+            return items
+
+
+def _comment_json(comment) -> dict:
+    return {"id": comment.id, "subject": {"type": comment.subject_type, "id": comment.subject_id},
+            "parent_id": comment.parent_id, "body": comment.body, "status": comment.status,
+            "at_seconds": comment.at_seconds, "created_at": comment.created_at, "edited_at": comment.edited_at}
 
 
 def _hearts_given(sub: str) -> list[dict]:
@@ -233,6 +258,8 @@ def delete_account(identity: Identity, confirm_handle: str, remove_works: bool) 
         records = _owned_records(identity.member_id, trips)
     orphaned = accounts.orphan_records(records, trips)
     hearts = accounts.erase_hearts(identity.sub, trips)
+    follows = _unfollow_both_ways(identity.member_id, trips)
+    comments = accounts.orphan_comments(_all(services.comments().by_author, identity.member_id, trips), trips)
     accounts.close_profile(identity, trips)
     services.members().forget(identity.sub)
     # A record created while this ran (by another request of the same member) is orphaned too.
@@ -240,7 +267,19 @@ def delete_account(identity: Identity, confirm_handle: str, remove_works: bool) 
     orphaned += accounts.orphan_records(late, trips)
     _announce_deletion(identity, orphaned)
     count("MemberDeleted")
-    return Erasure(records=orphaned, hearts=hearts, removed=removed, round_trips=trips.total)
+    return Erasure(records=orphaned, hearts=hearts, removed=removed, follows=follows, comments=comments,
+                   round_trips=trips.total)
+
+
+def _unfollow_both_ways(member_id: str, trips) -> int:
+    """Every follow of the member and of the member, undone as an unfollow is: the edge and both
+    counts in one transaction each (the other member's count must stay exact)."""
+    repository = services.follows()
+    edges = _all(repository.following, member_id, trips) + _all(repository.followers, member_id, trips)
+    for follow in edges:
+        repository.unfollow(follow.follower_id, follow.follower_handle, follow.followee_id, follow.followee_handle)
+        trips.transactions += 1
+    return len(edges)
 
 
 def _owned_records(member_id: str, trips) -> list:

@@ -265,6 +265,20 @@ class AccountRepository:
             trips.batch_writes += -(-len(keys) // 25)
         return len(keys)
 
+    def orphan_comments(self, comments: list, trips: RoundTrips | None = None) -> int:
+        """The member's comments stay where they are, with author `orphan` (the author id is kept,
+        as on records). One transaction per 100 comments."""
+        from chalicelib.storage.models import CommentItem
+
+        chunks = [comments[n:n + TRANSACTION_ITEMS] for n in range(0, len(comments), TRANSACTION_ITEMS)]
+        for chunk in chunks:
+            write_transaction(self._settings, lambda tx: [
+                tx.update(CommentItem(*CommentItem.key(c.id)), actions=[CommentItem.author_handle.set(ORPHAN_HANDLE)],
+                          condition=CommentItem.pk.exists()) for c in chunk])
+            if trips:
+                trips.transactions += 1
+        return len(comments)
+
     def close_profile(self, identity: Identity, trips: RoundTrips | None = None) -> None:
         """One transaction: the identity is no longer registered (it may register again), the
         profile keeps only its handle (reserved forever) and the identity remembers the profile

@@ -193,3 +193,24 @@ def test_a_second_deletion_of_the_same_profile_is_refused(client, member):
     assert delete_me(client, alice, "alice").status == 204
 
     assert_problem(delete_me(client, alice, "alice"), 403)  # no profile any more: register first
+
+
+def test_deletion_undoes_follows_both_ways_and_keeps_comments_authored_by_orphan(client, member, deliver):
+    alice, bob, carol = member("alice"), member("bob"), member("carol")
+    story = text(client, bob, "Bob's story")
+    for follower, followee in ((alice, "bob"), (carol, "alice"), (bob, "alice")):
+        assert client.request("PUT", f"/members/{followee}/follow", token=follower).status == 200
+    comment = client.post(f"/records/{story}/comments", token=alice, json_body={"body": "Lovely."})
+    assert comment.status == 201, comment
+    deliver()
+
+    assert delete_me(client, alice, "alice").status == 204
+    deliver()
+
+    bob_profile, carol_profile = client.get("/members/bob").json, client.get("/members/carol").json
+    assert (bob_profile["follower_count"], bob_profile["following_count"]) == (0, 0)
+    assert (carol_profile["follower_count"], carol_profile["following_count"]) == (0, 0)
+    assert client.get("/members/bob/followers").json["items"] == []
+    assert client.get("/members/carol/following").json["items"] == []
+    listed = client.get(f"/records/{story}/comments").json["items"]
+    assert [(c["id"], c["body"], c["author"]) for c in listed] == [(comment.json["id"], "Lovely.", ORPHAN)]

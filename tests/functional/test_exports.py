@@ -217,3 +217,20 @@ def test_the_archive_streams_in_parts_and_never_holds_a_whole_file(client, membe
 
     assert zipped.read(f"media/{record['id']}.wav") == big
     assert len(sent) >= 3 and max(sent) == part_bytes and peak[0] < part_bytes
+
+
+def test_an_export_carries_the_members_comments_and_follows_both_ways(client, member, deliver):
+    alice, bob = member("alice"), member("bob")
+    story = text(client, bob, "Bob's")
+    assert client.request("PUT", "/members/bob/follow", token=alice).status == 200
+    assert client.request("PUT", "/members/alice/follow", token=bob).status == 200
+    said = client.post(f"/records/{story}/comments", token=alice, json_body={"body": "Nice\nwork."}).json
+
+    zipped = archive(export(client, alice, deliver))
+
+    comments = json.loads(zipped.read("comments.json"))
+    assert [(c["id"], c["body"], c["subject"]) for c in comments] == [
+        (said["id"], "Nice\nwork.", {"type": "record", "id": story})]
+    follows = json.loads(zipped.read("follows.json"))
+    assert [f["handle"] for f in follows["following"]] == ["bob"]
+    assert [f["handle"] for f in follows["followers"]] == ["bob"]

@@ -5,7 +5,6 @@ Handlers import `logic.payouts` when they run: neither it nor the `stripe` libra
 cold start."""
 from __future__ import annotations
 
-import html
 from typing import Literal
 
 from pydantic import Field
@@ -169,6 +168,8 @@ def list_payouts(ctx):
               access=Access.PUBLIC, query=Activation, errors=(404,))
 def local_bank_page(ctx, account_id: str):
     from chalicelib.logic import payouts
+
+    import html
 
     ctx.query()  # a link's shape: expires and signature
     payouts.require_local_bank()

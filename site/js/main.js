@@ -10,22 +10,23 @@ import { collaborationsView, collaborationView } from "./views/collaborations.js
 import { feedView, trendingView } from "./views/feed.js";
 import { memberView } from "./views/member.js";
 import { productionsView, productionView } from "./views/productions.js";
-import { manageProductionView, newProductionView } from "./views/producer.js";
 import { recordView } from "./views/record.js";
 import { signInView } from "./views/signin.js";
 import { periodView, statementsView } from "./views/statements.js";
-import { uploadView } from "./views/upload.js";
+
+/** A view whose module loads when its page is first opened (what every page loads stays small). */
+const lazy = (module, name) => async (args) => (await import(module))[name](args);
 
 const routes = [
   [/^\/$/, feedView],
   [/^\/trending$/, trendingView],
   [/^\/records\/([^/]+)$/, recordView],
-  [/^\/upload$/, uploadView],
+  [/^\/upload$/, lazy("./views/upload.js", "uploadView")],
   [/^\/collaborations$/, collaborationsView],
   [/^\/collaborations\/([^/]+)$/, collaborationView],
   [/^\/productions$/, productionsView],
-  [/^\/productions\/new$/, newProductionView],
-  [/^\/productions\/([^/]+)\/manage$/, manageProductionView],
+  [/^\/productions\/new$/, lazy("./views/producer.js", "newProductionView")],
+  [/^\/productions\/([^/]+)\/manage$/, lazy("./views/producer.js", "manageProductionView")],
   [/^\/productions\/([^/]+)$/, productionView],
   [/^\/statements$/, statementsView],
   [/^\/statements\/(\d{4}-\d{2})$/, periodView],

@@ -242,3 +242,15 @@ def test_the_thumbnail_is_served_as_webp_whatever_the_object_was_stored_with(cli
     url = client.get(f"/records/{record['id']}").json["previews"]["thumbnail_url"]
 
     assert requests.get(url, timeout=10).headers["content-type"] == "image/webp"
+
+
+@pytest.mark.parametrize("sample_width", [1, 2, 3, 4])
+def test_the_pure_python_waveform_equals_the_c_one_for_every_sample_width(monkeypatch, sample_width):
+    from chalicelib.domain import previews
+
+    data = samples.tone_wav([(i % 17 + 1) / 17 for i in range(230)], channels=2, sample_width=sample_width, frames_each=9)
+    with_c = previews.wav_waveform(io.BytesIO(data))
+    monkeypatch.setattr(previews, "_audioop", lambda: None)
+
+    assert previews.wav_waveform(io.BytesIO(data)) == with_c
+    assert len(with_c) == 200 and max(with_c) == 1000

@@ -8,24 +8,9 @@ import { field, h } from "../dom.js";
 import { exponent, KIND_LABELS, money, percent, when } from "../format.js";
 import { splitChart } from "../splits.js";
 import { alertBox, humanError, navigate, say } from "../ui.js";
+import { remember } from "./productions.js";
 
 const FORMATS = ["book", "album", "film", "event", "merch", "other"];
-const DRAFTS_KEY = "remixery.drafts"; // drafts are listed nowhere public: this browser remembers its own
-
-export function rememberedDrafts() {
-  try {
-    return JSON.parse(localStorage.getItem(DRAFTS_KEY) || "[]");
-  } catch {
-    return [];
-  }
-}
-
-function remember(production) {
-  const drafts = rememberedDrafts().filter((d) => d.id !== production.id);
-  drafts.unshift({ id: production.id, title: production.title, sub: session.sub });
-  localStorage.setItem(DRAFTS_KEY, JSON.stringify(drafts.slice(0, 50)));
-}
-
 function needsProducer(what) {
   if (session.token && session.me && isProducer()) return null;
   return h("section", {}, h("h1", {}, what),

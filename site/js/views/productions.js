@@ -6,7 +6,22 @@ import { h } from "../dom.js";
 import { monthName, money, percent, periodOf, when } from "../format.js";
 import { splitChart } from "../splits.js";
 import { memberLink } from "../ui.js";
-import { rememberedDrafts } from "./producer.js";
+
+const DRAFTS_KEY = "remixery.drafts"; // drafts are listed nowhere public: this browser remembers its own
+
+export function rememberedDrafts() {
+  try {
+    return JSON.parse(localStorage.getItem(DRAFTS_KEY) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+export function remember(production) {
+  const drafts = rememberedDrafts().filter((d) => d.id !== production.id);
+  drafts.unshift({ id: production.id, title: production.title, sub: session.sub });
+  localStorage.setItem(DRAFTS_KEY, JSON.stringify(drafts.slice(0, 50)));
+}
 
 /** For a producer: "New production" and the drafts this browser made (drafts are listed nowhere). */
 function producerBar() {

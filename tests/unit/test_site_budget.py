@@ -1,7 +1,7 @@
 """The site's budgets that need no browser: no build step (what is in site/ is what is served),
 and at most 100 KB of JavaScript, uncompressed, for any one page: what main.js loads for every
 page (its static imports, followed through) plus the module a page loads on demand
-(main.js's `lazy("./views/...")` routes, with what they import)."""
+(main.js's `lazy("./views/...")` routes and `import("./views/...")` calls, with what they import)."""
 from __future__ import annotations
 
 import re
@@ -13,7 +13,7 @@ SITE = ROOT / "site"
 MAIN = SITE / "js" / "main.js"
 PAGE_BUDGET_BYTES = 100 * 1024
 STATIC_IMPORT = re.compile(r'^\s*import\s[^;]*?from\s+"([^"]+)"', re.M)
-LAZY_ROUTE = re.compile(r'\blazy\("([^"]+)"')
+LAZY_ROUTE = re.compile(r'\b(?:lazy|import)\("([^"]+)"')  # lazy("./views/x.js", ...) or import("./views/x.js")
 
 
 def closure(start: Path) -> set[Path]:
@@ -34,7 +34,7 @@ def size(modules: set[Path]) -> int:
 
 def test_any_one_page_loads_at_most_100_kb_of_javascript():
     every_page = closure(MAIN)
-    lazy = {target: closure(MAIN.parent / target) - every_page for target in LAZY_ROUTE.findall(MAIN.read_text())}
+    lazy = {target: closure(MAIN.parent / target) - every_page for target in set(LAZY_ROUTE.findall(MAIN.read_text()))}
     pages = {"every page": size(every_page), **{f"+ {t}": size(every_page) + size(m) for t, m in lazy.items()}}
     total = sum(path.stat().st_size for path in SITE.rglob("*.js"))
     print(f"\nJavaScript: every page {pages['every page']} bytes; all of site/ {total} bytes")

@@ -16,6 +16,7 @@ LOCAL_ISSUER = "remixery-local"
 LOCAL_CURSOR_SECRET = "remixery-local-cursor-secret-not-for-production"
 LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_remixery_local"
 LOCAL_SHOPIFY_WEBHOOK_SECRET = "shpss_remixery_local"
+MIN_DEPLOYED_PROPOSAL_WINDOW = 1_209_600  # 14 days
 LOCAL_STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_remixery_connect_local"
 STRIPE_API_BASE = "https://api.stripe.com"
 
@@ -52,6 +53,9 @@ class Settings(BaseModel):
     stripe_webhook_secret_name: str | None = Field(alias="REMIXERY_STRIPE_WEBHOOK_SECRET_NAME", default=None)
     shopify_webhook_secret_name: str | None = Field(alias="REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME", default=None)
     min_payout: int = Field(alias="REMIXERY_MIN_PAYOUT", default=1000, ge=0)
+    proposal_window_seconds: float = Field(
+        alias="REMIXERY_PROPOSAL_WINDOW_SECONDS", default=1_209_600, gt=0, allow_inf_nan=False,
+        description="A payment proposal's window; deployed stages refuse less than 14 days.")
     site_url: str = Field(alias="REMIXERY_SITE_URL", default="http://127.0.0.1:8000/site", min_length=1,
                           pattern=r"^https?://\S+$", description="The site's public URL (credits' record URLs).")
     # Payouts (Stripe Connect). Without a secret key (or its name, deployed) the local stage uses
@@ -88,6 +92,9 @@ class Settings(BaseModel):
                 "REMIXERY_STRIPE_SECRET_KEY_NAME and REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET_NAME are "
                 f"required on the {self.stage!r} stage"
             )
+        if self.stage != "local" and self.proposal_window_seconds < MIN_DEPLOYED_PROPOSAL_WINDOW:
+            raise ValueError(f"REMIXERY_PROPOSAL_WINDOW_SECONDS must be at least {MIN_DEPLOYED_PROPOSAL_WINDOW} "
+                             f"(14 days) on the {self.stage!r} stage")
         if self.stage != "local" and self.cursor_secret.get_secret_value() == LOCAL_CURSOR_SECRET:
             raise ValueError(f"REMIXERY_CURSOR_SECRET must be set on the {self.stage!r} stage")
         return self

@@ -64,3 +64,34 @@ def all_pages(client, path: str, limit: int = 100, token: str | None = None) -> 
         cursor = reply.json["next_cursor"]
         if cursor is None:
             return pages
+
+
+# --- payment proposals -----------------------------------------------------------------------
+
+def after_window(seconds: float | None = None):
+    """A context in which the proposals' clock (`chalicelib.logic.proposals.utcnow`) runs `seconds`
+    ahead (default: the configured window and a minute), so a window closes without waiting.
+    In-process only (chalice.test.Client); a served stack uses a short
+    REMIXERY_PROPOSAL_WINDOW_SECONDS instead."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from chalicelib.config import get_settings
+    from chalicelib.domain.clock import utcnow
+
+    ahead = timedelta(seconds=get_settings().proposal_window_seconds + 60 if seconds is None else seconds)
+    return mock.patch("chalicelib.logic.proposals.utcnow", lambda: utcnow() + ahead)
+
+
+def open_proposal(client, token: str, production_id: str) -> dict:
+    reply = client.post(f"/productions/{production_id}/proposal", token=token)
+    assert reply.status == 201, reply
+    return reply.json
+
+
+def release_through_proposal(client, token: str, production_id: str):
+    """What releasing a draft takes now: open its payment proposal, let the window close (on the
+    proposals' clock), release. Returns the release's reply."""
+    open_proposal(client, token, production_id)
+    with after_window():
+        return client.post(f"/productions/{production_id}/release", token=token)

@@ -1,5 +1,5 @@
-"""Productions: what gets sold. Its producer (or an admin) shapes a draft, releases it
-(freezing contributions and shares), books costs and reads its ledger; the public sees
+"""Productions: what gets sold. Its producer (or an admin) shapes a draft, opens its payment
+proposal (api/proposals.py), releases it, books costs and reads its ledger; the public sees
 released productions with their totals to date.
 
 Handlers import `logic.productions` when they run: it loads the domain's values and rules,
@@ -138,6 +138,12 @@ class ProductionPage(Page[ProductionOut]):
     pass
 
 
+class ProductionQuery(Pagination):
+    status: Literal["released", "proposed"] = Field(
+        default="released", description="`released` (newest release first) or `proposed` (productions under a "
+                                        "payment proposal, windows closed or not; most recently opened first).")
+
+
 class ContributionOut(ResponseModel):
     record_id: str
     weight: int
@@ -220,12 +226,14 @@ def create_production(ctx):
     return production_out(productions.create(identity, ctx.body().details()))
 
 
-@router.route("GET", "/productions", summary="Released productions, newest release first", access=Access.PUBLIC,
-              query=Pagination, response=ProductionPage)
+@router.route("GET", "/productions", summary="Released productions, newest release first (?status=proposed: "
+              "those under a payment proposal)", access=Access.PUBLIC, query=ProductionQuery, response=ProductionPage)
 def list_productions(ctx):
     from chalicelib.logic import productions
 
-    return paginate(ctx, ProductionPage, "productions", ctx.query(), productions.released, production_outs)
+    query = ctx.query()
+    return paginate(ctx, ProductionPage, f"productions:{query.status}", query, productions.listed(query.status),
+                    production_outs)
 
 
 @router.route("GET", "/productions/{production_id}", summary="A production with its totals to date",
@@ -236,13 +244,15 @@ def get_production(ctx, production_id: str):
     return production_out(productions.visible(ctx.principal, production_id))
 
 
-@router.route("PATCH", "/productions/{production_id}", summary="Edit a draft production", access=Access.PRODUCER,
+@router.route("PATCH", "/productions/{production_id}",
+              summary="Edit a draft or proposed production (under a proposal a change of shares is a new revision)",
+              access=Access.PRODUCER,
               body=UpdateProduction, response=ProductionOut, errors=(404, 409))
 def update_production(ctx, production_id: str):
-    from chalicelib.logic import productions
+    from chalicelib.logic import productions, proposals
 
     production = productions.owned(ctx.principal, production_id)
-    return production_out(productions.edit(production, ctx.body().changes()))
+    return production_out(proposals.edit(production, ctx.body().changes()))
 
 
 @router.route("GET", "/productions/{production_id}/contributions", summary="A production's contributions",
@@ -254,22 +264,26 @@ def get_contributions(ctx, production_id: str):
     return contribution_list(production.id, contributions)
 
 
-@router.route("PUT", "/productions/{production_id}/contributions", summary="Replace a draft's contributions",
+@router.route("PUT", "/productions/{production_id}/contributions",
+              summary="Replace the contributions of a draft, or of a proposal (a new revision; an identical list "
+                      "changes nothing)",
               access=Access.PRODUCER, body=ReplaceContributions, response=ContributionList,
               errors=(404, 409, 422))
 def replace_contributions(ctx, production_id: str):
-    from chalicelib.logic import productions
+    from chalicelib.logic import productions, proposals
 
     production = productions.owned(ctx.principal, production_id)
-    return contribution_list(production.id, productions.replace_contributions(production, ctx.body().listed()))
+    return contribution_list(production.id, proposals.replace_contributions(production, ctx.body().listed()))
 
 
-@router.route("POST", "/productions/{production_id}/release", summary="Release: freeze contributions and shares",
+@router.route("POST", "/productions/{production_id}/release",
+              summary="Release exactly the proposal's last revision: its window closed, every objection answered, "
+                      "every grant in place (else 409 with `missing`)",
               access=Access.PRODUCER, response=ProductionOut, errors=(404, 409))
 def release_production(ctx, production_id: str):
-    from chalicelib.logic import productions
+    from chalicelib.logic import proposals
 
-    return production_out(productions.release(ctx.principal, production_id))
+    return production_out(proposals.release(ctx.principal, production_id))
 
 
 @router.route("POST", "/productions/{production_id}/costs", summary="Book a recoupable cost",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from chalicelib.domain.licences import first_breach
+from chalicelib.domain.licences import DEFAULT_LICENCE, first_breach
 from chalicelib.domain.records import READY, REMOVED, Record
 from chalicelib.errors import FieldError, NotFound, RuleViolation
 
@@ -127,6 +127,7 @@ class FrozenNode(NamedTuple):
     owner_handle: str
     title: str
     sources: tuple[str, ...]
+    licence: str = DEFAULT_LICENCE  # as frozen: grants, credits and proposals are judged on it
 
 
 def freeze_ancestors(record_ids: Iterable[str], fetch: Fetch, depth: int) -> dict[str, FrozenNode]:
@@ -155,6 +156,6 @@ def freeze_ancestors(record_ids: Iterable[str], fetch: Fetch, depth: int) -> dic
         level = next_level
     return {
         record_id: FrozenNode(record_id, r.owner_id, r.owner_handle, r.title,
-                              tuple(s for s in r.sources if s in records))
+                              tuple(s for s in r.sources if s in records), r.licence)
         for record_id, r in records.items()
     }

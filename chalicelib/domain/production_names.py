@@ -4,8 +4,8 @@ shares, how an amount reaches a record. Plain values, apart from the rules and v
 those at cold start (as `domain.sales` does for the ledger)."""
 from __future__ import annotations
 
-DRAFT, RELEASED = "draft", "released"
-STATUSES = (DRAFT, RELEASED)
+DRAFT, PROPOSED, RELEASED = "draft", "proposed", "released"
+STATUSES = (DRAFT, PROPOSED, RELEASED)
 FORMATS = ("book", "album", "film", "event", "merch", "other")
 MAX_CONTRIBUTIONS = 10_000
 MAX_PRODUCTS = 20

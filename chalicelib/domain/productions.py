@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.production_names import DEFAULT_CONTRIBUTOR_SHARE_BPS, DEFAULT_UPSTREAM_SHARE_BPS, DRAFT
+from chalicelib.domain.production_names import (
+    DEFAULT_CONTRIBUTOR_SHARE_BPS, DEFAULT_UPSTREAM_SHARE_BPS, DRAFT, PROPOSED, RELEASED,
+)
 from chalicelib.domain.royalties import Totals, contributor_pool
 
 
@@ -38,6 +40,14 @@ class Production:
     @property
     def is_draft(self) -> bool:
         return self.status == DRAFT
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.status == PROPOSED
+
+    @property
+    def is_released(self) -> bool:
+        return self.status == RELEASED
 
     @property
     def contributor_pool(self) -> int:

@@ -1,5 +1,5 @@
 """Productions: who may see and change one, drafts shaped by their producer, contributions,
-release (freezing the lineage it pays through), costs and the ledger.
+release (through a payment proposal, `logic.proposals`), costs and the ledger.
 
 Callers pass the `Principal` of the request (None without a token): drafts show only to their
 producer and admins, and only they change a production.
@@ -39,6 +39,12 @@ def released(limit: int, after: str | None) -> tuple[list[Production], str | Non
     return services.productions().list_released(limit, after)
 
 
+def listed(status: str | None):
+    """The list `GET /productions` pages: released ones, or `proposed` ones."""
+    repository = services.productions()
+    return repository.list_proposed if status == "proposed" else repository.list_released
+
+
 # --- drafts -------------------------------------------------------------------------------
 
 def create(identity: Identity, details: dict) -> Production:
@@ -58,12 +64,13 @@ def create(identity: Identity, details: dict) -> Production:
 
 
 def edit(production: Production, changes: dict) -> Production:
-    """`changes`: any of the details (`collaboration_id` None detaches it); others are kept."""
+    """`changes`: any of the details (`collaboration_id` None detaches it); others are kept.
+    Under a payment proposal `logic.proposals.edit` makes a change of shares a revision first."""
     from chalicelib.domain.clock import now_rfc3339
     from chalicelib.domain.money import normalise_currency
 
     _check_products(changes.get("products", ()))
-    if not production.is_draft:
+    if production.is_released:
         raise Conflict("A released production is frozen.")
     if "collaboration_id" in changes:
         _check_collaboration(changes["collaboration_id"])
@@ -99,8 +106,16 @@ def contributions_of(principal: Principal | None, production_id: str) -> tuple[P
 
 
 def replace_contributions(production: Production, contributions: list[Contribution]) -> list[Contribution]:
-    """A draft's whole list at once: each record once, every one of them uploaded (404 for a
-    record that does not exist, 422 for one still awaiting its upload or rejected)."""
+    """A draft's whole list at once (`logic.proposals.replace_contributions` decides when it is
+    a proposal's revision instead)."""
+    check_contributions(production, contributions)
+    services.productions().replace_contributions(production, contributions)
+    return contributions
+
+
+def check_contributions(production: Production, contributions: list[Contribution]) -> None:
+    """Each record once, every one of them uploaded (404 for a record that does not exist, 422
+    for one still awaiting its upload or rejected); 409 once released."""
     from chalicelib.domain.ids import is_id
     from chalicelib.domain.records import AWAITING_UPLOAD, REJECTED
 
@@ -111,7 +126,7 @@ def replace_contributions(production: Production, contributions: list[Contributi
         seen.add(c.record_id)
     if duplicates:
         raise ValidationFailed("A record is listed twice.", errors=duplicates[:LISTED_ERRORS])
-    if not production.is_draft:
+    if production.is_released:
         raise Conflict("A released production's contributions are frozen.")
     records = services.records().get_many([c.record_id for c in contributions if is_id(c.record_id)])
     missing = [FieldError(f"contributions.{n}.record_id", "no record has this id")
@@ -123,18 +138,6 @@ def replace_contributions(production: Production, contributions: list[Contributi
     if ineligible:
         raise RuleViolation(f"{len(ineligible)} record(s) cannot be contributed: only uploaded records can.",
                             errors=ineligible[:LISTED_ERRORS])
-    services.productions().replace_contributions(production, contributions)
-    return contributions
-
-
-def release(principal: Principal | None, production_id: str) -> Production:
-    """Freezes its contributions, shares and the lineage they build on today."""
-    production = owned(principal, production_id)
-    if not production.is_draft:
-        raise Conflict("This production is already released.")
-    if production.contribution_count == 0:
-        raise Conflict("A production needs at least one contribution before it is released.")
-    return services.productions().release(production, lineage_now(production))
 
 
 def lineage_now(production: Production) -> dict:

@@ -248,8 +248,8 @@ def edit(record: Record, changes: dict) -> RecordView:
 def _relicense(record: Record, licence: str, changes: dict) -> Record:
     """The record under `licence`, if its own sources still allow it (422) and so does every
     remix citing it that is awaiting upload or ready (409), and, once such a remix cites it, if
-    `licence` grants at least what the old one did (409): what was granted stays granted.
-    The frozen lineages of proposals (which freeze licences too) are not built yet."""
+    `licence` grants at least what the old one did (409): what was granted stays granted. The
+    same holds once a proposed or released production froze it in its lineage."""
     from chalicelib.domain.licences import first_breach, grants_at_least
     from chalicelib.storage.records import MAX_CITING
 
@@ -275,9 +275,28 @@ def _relicense(record: Record, licence: str, changes: dict) -> Record:
         raise Conflict(f"Remix '{live[0].id}' cites this record under {record.licence}; {licence} would take back "
                        f"some of what it granted, so only a licence that grants at least as much is possible.",
                        extensions={"remix_id": live[0].id})
+    if not grants_at_least(licence, record.licence):
+        frozen = _frozen_by(record.id)  # read under the lineage version too: proposals freeze under it
+        if frozen:
+            raise Conflict(f"Production '{frozen[0].id}' ({frozen[0].status}) froze this record under "
+                           f"{record.licence} in its payment proposal; {licence} would take back some of what was "
+                           f"granted, so only a licence that grants at least as much is possible.",
+                           extensions={"production_id": frozen[0].id})
     if not allows_derivatives(licence):
         changes = {**changes, "remixable": False}
     return repository.relicense(record, changes, version)
+
+
+def _frozen_by(record_id: str) -> list:
+    """Proposed and released productions whose current revision froze `record_id` in its lineage
+    (the frozen-lineage index says which revisions did; each production says which is current)."""
+    from chalicelib.config import get_settings
+    from chalicelib.storage.proposals import ProposalRepository
+
+    found = ProposalRepository(get_settings()).frozen_in(record_id)
+    productions = [services.productions().get(production_id) for production_id, _ in found]
+    return [p for p, (_, version) in zip(productions, found)
+            if p is not None and not p.is_draft and p.contributions_version == version]
 
 
 def take_down(sub: str, record_id: str) -> None:

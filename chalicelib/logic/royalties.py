@@ -113,7 +113,7 @@ def run_period(period: str) -> None:
         handles: dict[str, str] = {}  # member id -> handle, for the payouts
         for done, production in enumerate(everything):
             book.close_production(production.id, period)
-            if not production.is_draft:
+            if production.is_released:  # a proposal pays nothing until it is released
                 _run_production(book, productions, production, period, lines, handles)
             book.set_progress(period, done + 1, len(everything))
         statements = _statements(book, period, lines)

@@ -42,15 +42,24 @@ class ProductionSplit(NamedTuple):
 
 
 def production_split(principal: Principal | None, production_id: str) -> ProductionSplit:
-    from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, split
-
     production = visible(principal, production_id)
     repository = services.productions()
     lineage = lineage_now(production) if production.is_draft else repository.frozen_lineage(production)
     weights = {c.record_id: c.weight for c in repository.contributions(production)}
     pool = production.contributor_pool
+    records, members = shares(pool, weights, lineage, production.upstream_share_bps)
+    records, members = orphan_shares(records, members)  # deleted owners read `orphan`
+    return ProductionSplit(production, pool, records, members)
+
+
+def shares(pool: int, weights: dict[str, int], lineage: dict, upstream_share_bps: int
+           ) -> tuple[list[RecordShare], list[MemberShare]]:
+    """`pool` split over the contributions `weights` and their frozen `lineage`, per record and
+    per member, largest amount first (a payment proposal splits a notional pool the same way)."""
+    from chalicelib.domain.royalties import CONTRIBUTION, LINEAGE, split
+
     amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
-                    production.upstream_share_bps)
+                    upstream_share_bps)
     records, members = [], {}
     for record_id in sorted({record_id for record_id, _ in amounts} | set(weights)):
         node = lineage.get(record_id)
@@ -61,7 +70,5 @@ def production_split(principal: Principal | None, production_id: str) -> Product
         records.append(share)
         members.setdefault(node.owner_id, [node.owner_handle, 0])[1] += share.amount
     records.sort(key=lambda r: (-r.amount, r.record_id))
-    records, shares = orphan_shares(records, [  # deleted owners read `orphan`
-        MemberShare(member_id, handle, amount)
-        for member_id, (handle, amount) in sorted(members.items(), key=lambda m: (-m[1][1], m[0]))])
-    return ProductionSplit(production, pool, records, shares)
+    return records, [MemberShare(member_id, handle, amount)
+                     for member_id, (handle, amount) in sorted(members.items(), key=lambda m: (-m[1][1], m[0]))]

@@ -8,6 +8,8 @@ item writes, not 10,000.
 """
 from __future__ import annotations
 
+import json
+
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
@@ -16,11 +18,11 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.ledger import COST, SIGN, Entry
 from chalicelib.domain.lineage import FrozenNode
-from chalicelib.domain.production_names import DRAFT, RELEASED
+from chalicelib.domain.licences import DEFAULT_LICENCE
+from chalicelib.domain.production_names import DRAFT, PROPOSED, RELEASED
 from chalicelib.domain.productions import BookedCost, Contribution, LedgerEntry, Product, Production
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
-from chalicelib.storage import lineage_snapshots
 from chalicelib.storage.connection import (
     CONDITION_FAILED, bind_models, newest_first_page, retry, write_or_lose, write_transaction,
 )
@@ -30,8 +32,10 @@ from chalicelib.storage.models import (
 )
 
 RELEASED_LIST = "RELEASED"
+PROPOSED_LIST = "PROPOSED"
 ALL_LIST = "PRODUCTIONS"
 CHUNK = 5_000  # contributions per item: ~35 bytes each stays far below DynamoDB's 400 KB
+LINEAGE_CHUNK_BYTES = 300_000
 ATTEMPTS = 5
 
 
@@ -66,7 +70,7 @@ class ProductionRepository:
         kept = [p for p in after.products if p in before.products]
 
         def fill(tx) -> None:
-            condition = (ProductionItem.status == DRAFT) & (ProductionItem.updated_at == before.updated_at)
+            condition = ProductionItem.status.is_in(DRAFT, PROPOSED) & (ProductionItem.updated_at == before.updated_at)
             if after.currency != before.currency:  # nothing booked may be in the old currency
                 condition &= (ProductionItem.sales == 0) & (ProductionItem.costs == 0) & (ProductionItem.refunds == 0)
             # Only the details are set: the totals on the same item belong to the bookings.
@@ -109,7 +113,7 @@ class ProductionRepository:
         return result
 
     def replace_contributions(self, production: Production, contributions: list[Contribution]) -> Production:
-        version = production.contributions_version + 1
+        version = fresh_version(production.contributions_version)
         chunks = [contributions[i:i + CHUNK] for i in range(0, len(contributions), CHUNK)]
         with ContributionsItem.batch_write() as batch:
             for number, chunk in enumerate(chunks):
@@ -139,36 +143,39 @@ class ProductionRepository:
             for number in range(chunks):
                 batch.delete(ContributionsItem(*ContributionsItem.key(production_id, version, number)))
 
-    def release(self, production: Production, lineage: dict[str, FrozenNode]) -> Production:
-        """Freezes the lineage it pays through beside its contribution list, then releases it."""
-        self._save_lineage(production, lineage)
-        now = now_rfc3339()
-        try:
-            ProductionItem(*ProductionItem.key(production.id)).update(
-                actions=[ProductionItem.status.set(RELEASED), ProductionItem.released_at.set(now),
-                         ProductionItem.updated_at.set(now), ProductionItem.gsi1pk.set(RELEASED_LIST),
-                         ProductionItem.gsi1sk.set(f"{now}#{production.id}")],
-                condition=(ProductionItem.status == DRAFT) & (ProductionItem.contribution_count > 0)
-                & (ProductionItem.contributions_version == production.contributions_version),
-            )
-        except UpdateError as e:
-            raise Conflict("The production changed meanwhile; read it again.") from e
-        return production.changed(status=RELEASED, released_at=now, updated_at=now)
+    def write_contribution_list(self, production_id: str, version: int, contributions: list[Contribution]) -> None:
+        """A list under `version`, not yet current (a revision's transaction makes it so)."""
+        with ContributionsItem.batch_write() as batch:
+            for number, start in enumerate(range(0, len(contributions), CHUNK)):
+                chunk = contributions[start:start + CHUNK]
+                batch.save(ContributionsItem(*ContributionsItem.key(production_id, version, number),
+                                             pairs=",".join(f"{c.record_id}={c.weight}" for c in chunk)))
 
-    def _save_lineage(self, production: Production, lineage: dict[str, FrozenNode]) -> None:
+    def save_lineage(self, production_id: str, version: int, lineage: dict[str, FrozenNode]) -> None:
+        """The lineage a revision freezes (with each record's licence), beside its contribution list."""
+        chunks, chunk, size = [], [], 0
+        for node in sorted(lineage.values(), key=lambda n: n.id):
+            packed = [node.id, node.owner_id, node.owner_handle, node.title, list(node.sources), node.licence]
+            size += len(json.dumps(packed))
+            chunk.append(packed)
+            if size > LINEAGE_CHUNK_BYTES:
+                chunks.append(chunk)
+                chunk, size = [], 0
+        chunks.append(chunk)
         with LineageSnapshotItem.batch_write() as batch:
-            for number, packed in enumerate(lineage_snapshots.pack(lineage.values())):
+            for number, nodes in enumerate(chunks):
                 batch.save(LineageSnapshotItem(
-                    *LineageSnapshotItem.key(production.id, production.contributions_version, number), packed=packed))
+                    *LineageSnapshotItem.key(production_id, version, number),
+                    nodes=json.dumps(nodes, separators=(",", ":"))))
 
     def frozen_lineage(self, production: Production) -> dict[str, FrozenNode]:
-        """The lineage frozen when it was released."""
-        nodes: dict[str, FrozenNode] = {}
-        for item in LineageSnapshotItem.query(
-                ProductionItem.key(production.id)[0],
-                LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version))):
-            lineage_snapshots.unpack(item.packed, item.nodes, nodes)
-        return nodes
+        """The lineage its current revision froze (released: the one it pays through)."""
+        items = LineageSnapshotItem.query(
+            ProductionItem.key(production.id)[0],
+            LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version)))
+        return {packed[0]: FrozenNode(packed[0], packed[1], packed[2], packed[3], tuple(packed[4]),
+                                      packed[5] if len(packed) > 5 else DEFAULT_LICENCE)
+                for item in items for packed in json.loads(item.nodes)}
 
     def all_productions(self) -> list[Production]:
         """Every production, drafts too: a royalty run closes periods for all of them."""
@@ -191,6 +198,11 @@ class ProductionRepository:
         page, last = newest_first_page(ProductionItem.gsi1, RELEASED_LIST, ProductionItem.gsi1sk, limit, after)
         return [_production(i) for i in page], last
 
+    def list_proposed(self, limit: int, after: str | None) -> tuple[list[Production], str | None]:
+        """Productions under a payment proposal, the most recently opened first."""
+        page, last = newest_first_page(ProductionItem.gsi1, PROPOSED_LIST, ProductionItem.gsi1sk, limit, after)
+        return [_production(i) for i in page], last
+
     def ledger(self, production_id: str, limit: int, after: str | None) -> tuple[list[LedgerEntry], str | None]:
         # Ledger keys sort together, before the periods and the production on the same partition.
         condition = (LedgerEntryItem.sk > after) if after else LedgerEntryItem.sk.startswith("LEDGER#")
@@ -206,6 +218,15 @@ class ProductionRepository:
                                        PeriodTotalsItem.sk.startswith("PERIOD#"), consistent_read=True)
         return {i.sk.removeprefix("PERIOD#"): Totals(int(i.sales), int(i.refunds), int(i.disputes),
                                                     int(i.dispute_reversals), int(i.costs)) for i in items}
+
+
+def fresh_version(current: int) -> int:
+    """A contribution-list version no other writer picks: lists, lineage snapshots and proposal
+    documents are written under it before one conditional write makes it current, so two racers
+    must never write under the same one."""
+    import secrets
+
+    return current + 1 + secrets.randbelow(1_000_000)
 
 
 def _map(tx, product: Product, production: Production, replace: bool = False) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import assert_problem
+from tests.support import assert_problem, release_through_proposal
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_another_producer_may_not_change_a_released_production(client, producer,
     production = create(client, producer)["id"]
     assert contribute(client, producer, production, [{"record_id": text_record(client, producer), "weight": 1}]
                       ).status == 200
-    assert client.post(f"/productions/{production}/release", token=producer).status == 200
+    assert release_through_proposal(client, producer, production).status == 200
     other = member("quinn", groups=["producer"])
 
     assert_problem(client.patch(f"/productions/{production}", token=other, json_body={"title": "Mine"}), 403)
@@ -135,12 +135,14 @@ def test_contributions_must_name_existing_uploaded_records_once(client, producer
     assert client.get(f"/productions/{production}", token=producer).json["contribution_count"] == 0
 
 
-def test_release_needs_a_contribution_and_freezes_the_production(client, producer):
+def test_release_needs_a_proposal_and_freezes_the_production(client, producer):
     production = create(client, producer)["id"]
-    assert_problem(client.post(f"/productions/{production}/release", token=producer), 409)
+    assert assert_problem(client.post(f"/productions/{production}/release", token=producer), 409)["missing"] == [
+        "proposal"]
+    assert_problem(client.post(f"/productions/{production}/proposal", token=producer), 409)  # no contribution
     contribute(client, producer, production, [{"record_id": text_record(client, producer), "weight": 1}])
 
-    released = client.post(f"/productions/{production}/release", token=producer)
+    released = release_through_proposal(client, producer, production)
 
     assert released.status == 200 and released.json["status"] == "released" and released.json["released_at"]
     assert_problem(client.patch(f"/productions/{production}", token=producer, json_body={"title": "X"}), 409)

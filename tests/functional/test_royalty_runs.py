@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.store_payloads import charge, checkout_session, post_stripe, stripe_event
-from tests.support import assert_problem
+from tests.support import assert_problem, release_through_proposal
 
 SEPTEMBER = int(datetime(2026, 9, 10, tzinfo=timezone.utc).timestamp())
 OCTOBER = int(datetime(2026, 10, 5, tzinfo=timezone.utc).timestamp())
@@ -41,7 +41,7 @@ def world(client, member):
         "title": "Tiny Stories", "format": "book", "currency": "USD"}).json["id"]
     client.request("PUT", f"/productions/{production}/contributions", token=producer,
                    json_body={"contributions": [{"record_id": a, "weight": 1}, {"record_id": b, "weight": 1}]})
-    assert client.post(f"/productions/{production}/release", token=producer).status == 200
+    assert release_through_proposal(client, producer, production).status == 200
     return {"alice": alice, "bob": bob, "carol": carol, "producer": producer, "P": production, "A": a, "B": b, "C": c}
 
 

@@ -109,7 +109,8 @@ MATRIX: dict[str, Row] = {
     "GET /productions/{production_id}/contributions": Row(DRAFT_VISIBLE, path=DRAFT),
     "PUT /productions/{production_id}/contributions": Row(
         DRAFT_CHANGE, path=DRAFT, body=lambda w: {"contributions": [{"record_id": w.record, "weight": 2}]}),
-    "POST /productions/{production_id}/release": Row(DRAFT_CHANGE,
+    # A draft has no payment proposal: its producer and admins get 409 (`missing: [proposal]`).
+    "POST /productions/{production_id}/release": Row(only(409, "producer", "admin", other_producer=404),
                                                      path={"production_id": lambda w: w.fresh_draft()}),
     "POST /productions/{production_id}/costs": Row(
         only(201, "producer", "admin"), path=RELEASED,
@@ -224,6 +225,25 @@ MATRIX.update({
     "DELETE /me": Row(registered(400), body={"confirm_handle": "not_anyones_handle"}),
 })
 
+# Payment proposals are public once opened; objections are any member's; answers the producer's;
+# grants the record owner's (alice's record contributes to the proposed production).
+PROPOSED = {"production_id": lambda w: w.proposed}
+GRANT = {"record_id": lambda w: w.record, "production_id": lambda w: w.proposed}
+MATRIX.update({
+    "POST /productions/{production_id}/proposal": Row(only(201, "producer", "admin", other_producer=404),
+                                                      path={"production_id": lambda w: w.fresh_draft()}),
+    "GET /productions/{production_id}/proposal": Row(public(200), path=PROPOSED),
+    "POST /productions/{production_id}/proposal/objections": Row(
+        registered(201), path=PROPOSED, body={"kind": "credit", "body": "Credit the drummer."}),
+    "GET /productions/{production_id}/proposal/objections": Row(public(200), path=PROPOSED),
+    "POST /productions/{production_id}/proposal/objections/{objection_id}/answer": Row(
+        only(200, "producer", "admin"),
+        path={"production_id": lambda w: w.proposed, "objection_id": lambda w: w.fresh_objection()},
+        body={"decision": "accepted", "body": "Done."}),
+    "PUT /records/{record_id}/grants/{production_id}": Row(only(200, "member"), path=GRANT),
+    "DELETE /records/{record_id}/grants/{production_id}": Row(only(204, "member"), path=GRANT),
+    "GET /productions/{production_id}/credits": Row(public(200), path=RELEASED),
+})
 
 def test_every_route_has_a_row_in_the_matrix():
     missing = [route for route in ROUTES if route not in MATRIX]

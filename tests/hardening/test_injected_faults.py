@@ -145,7 +145,7 @@ def shop(base_url):
     world.tokens["member"] = world.tokens["producer"]
     world.record = world.fresh_record("producer")
     world.released = world.fresh_draft()
-    world.expect(200, "POST", f"/productions/{world.released}/release", "producer")
+    world.release(world.released)
     return world
 
 

@@ -242,7 +242,7 @@ def test_titles_that_look_like_formulas_reach_statement_csvs_as_text_and_amounts
         "title": "=1+1", "format": "book", "currency": "USD"})["id"]
     world.expect(200, "PUT", f"/productions/{production}/contributions", "producer",
                  json={"contributions": [{"record_id": remix, "weight": 1}]})
-    world.expect(200, "POST", f"/productions/{production}/release", "producer")
+    world.release(production)
     world.stripe(checkout_session("pi_formula", 10001, production_id=production), created=MARCH)
     _close(world, deliver, "2025-03")
     world.stripe(charge("pi_formula", 10001, 3001), "charge.refunded", created=APRIL)

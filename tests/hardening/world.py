@@ -51,6 +51,7 @@ class World:
     collaboration: str = ""  # alice's
     draft: str = ""  # paula's draft production, with one contribution
     released: str = ""  # paula's released production (USD, sells stripe product `prod_matrix`)
+    proposed: str = ""  # paula's production under an open payment proposal (alice's record contributes)
     unmatched: str = ""  # an unmatched Stripe sale
 
     # --- requests -------------------------------------------------------------------------
@@ -87,7 +88,8 @@ class World:
             "title": "Sea shanties", "brief": "Songs about the sea."})["id"]
         world.draft = world.fresh_draft()
         world.released = world.fresh_draft(products=[{"provider": "stripe", "product_id": "prod_matrix"}])
-        world.expect(200, "POST", f"/productions/{world.released}/release", "producer")
+        world.release(world.released)
+        world.proposed = world.fresh_proposal()
         world.unmatched = world.fresh_unmatched()
         return world
 
@@ -101,6 +103,25 @@ class World:
         self.expect(200, "PUT", f"/productions/{production['id']}/contributions", "producer",
                     json={"contributions": [{"record_id": self.record, "weight": 1}]})
         return production["id"]
+
+    def fresh_proposal(self) -> str:
+        """A production under an open payment proposal (the window as configured)."""
+        production = self.fresh_draft()
+        self.expect(201, "POST", f"/productions/{production}/proposal", "producer")
+        return production
+
+    def release(self, production: str) -> None:
+        """Through its payment proposal, on the proposals' clock moved past the window (the local
+        server runs in this process)."""
+        from tests.support import after_window
+
+        self.expect(201, "POST", f"/productions/{production}/proposal", "producer")
+        with after_window():
+            self.expect(200, "POST", f"/productions/{production}/release", "producer")
+
+    def fresh_objection(self, production: str | None = None) -> str:
+        return self.expect(201, "POST", f"/productions/{production or self.proposed}/proposal/objections", "member",
+                           json={"kind": "other", "body": "Who made the cover?"})["id"]
 
     def fresh_unmatched(self) -> str:
         """A Stripe sale for a product no production sells: kept for an admin."""

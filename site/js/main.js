@@ -5,6 +5,7 @@ import { completeCognitoSignIn, loadMe, onSessionChange, restore, session, signO
 import { config, loadConfig } from "./config.js";
 import { clear, h } from "./dom.js";
 import { endToasts, failure, loadingView, navigate, say, stackTables } from "./ui.js";
+import { mountSearchBox, mountUnreadBadge } from "./topbar.js";
 import { aboutView } from "./views/about.js";
 import { collaborationsView, collaborationView } from "./views/collaborations.js";
 import { feedView, trendingView } from "./views/feed.js";
@@ -33,6 +34,11 @@ const routes = [
   [/^\/members\/([^/]+)$/, memberView],
   [/^\/signin$/, signInView],
   [/^\/about$/, aboutView],
+  // Inbox, search and tags load their module when first opened.
+  [/^\/inbox$/, async (args) => (await import("./views/inbox.js")).inboxView(args)],
+  [/^\/search$/, async (args) => (await import("./views/search.js")).searchView(args)],
+  [/^\/tags$/, async (args) => (await import("./views/search.js")).tagsView(args)],
+  [/^\/tags\/([^/]+)$/, async (args) => (await import("./views/search.js")).tagView(args)],
 ];
 
 const main = document.getElementById("main");
@@ -104,6 +110,8 @@ async function start() {
     await loadMe(api).catch((error) => say(error.message));
   }
   window.addEventListener("hashchange", route);
+  mountSearchBox();
+  mountUnreadBadge();
   await route();
   document.body.dataset.ready = "true";
 }

@@ -17,6 +17,9 @@ BENCHMARKS += (community_round_trips,)
 from bench import notification_latency, search_round_trips  # noqa: E402
 
 BENCHMARKS += (search_round_trips, notification_latency)
+from bench import first_request  # noqa: E402
+
+BENCHMARKS += (first_request,)
 DEFAULT_RUNS = 9
 
 

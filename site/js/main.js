@@ -8,6 +8,7 @@ import { endToasts, failure, loadingView, navigate, say, stackTables } from "./u
 import { mountSearchBox, mountUnreadBadge } from "./topbar.js";
 import { aboutView } from "./views/about.js";
 import { collaborationsView, collaborationView } from "./views/collaborations.js";
+import { followingView } from "./views/community.js";
 import { feedView, trendingView } from "./views/feed.js";
 import { memberView } from "./views/member.js";
 import { productionsView, productionView } from "./views/productions.js";
@@ -21,6 +22,7 @@ const lazy = (module, name) => async (args) => (await import(module))[name](args
 const routes = [
   [/^\/$/, feedView],
   [/^\/trending$/, trendingView],
+  [/^\/following$/, followingView],
   [/^\/records\/([^/]+)$/, recordView],
   [/^\/upload$/, lazy("./views/upload.js", "uploadView")],
   [/^\/collaborations$/, collaborationsView],

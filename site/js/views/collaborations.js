@@ -5,6 +5,7 @@ import { session } from "../auth.js";
 import { field, h } from "../dom.js";
 import { KIND_LABELS, KINDS, when } from "../format.js";
 import { alertBox, memberLink, navigate, pagedRecords } from "../ui.js";
+import { commentsSection } from "./community.js";
 
 function createForm() {
   const title = h("input", { name: "title", required: true, maxlength: 120, autocomplete: "off" });
@@ -50,7 +51,8 @@ export async function collaborationView({ params: [id] }) {
   const collaboration = await api(`/collaborations/${id}`);
   const records = pagedRecords((cursor) => api("/records", { query: { collaboration_id: id, cursor } }),
     "No records in it yet.");
-  await records.ready;
+  const comments = commentsSection({ type: "collaboration", id: collaboration.id, owner_id: collaboration.owner.id });
+  await Promise.all([records.ready, comments.ready]);
   return h("section", { class: "collaboration" },
     h("h1", {}, collaboration.title),
     h("p", { class: "meta" }, "Started by ", memberLink(collaboration.owner.handle), ` · ${when(collaboration.created_at)} · `,
@@ -59,5 +61,6 @@ export async function collaborationView({ params: [id] }) {
     collaboration.kinds.length ? h("p", {}, "Looking for: ", collaboration.kinds.map((k) => KIND_LABELS[k]).join(", ")) : null,
     h("p", {}, h("a", { class: "button primary", href: `#/upload?collaboration=${collaboration.id}` }, "Add a record to it")),
     h("h2", {}, "Records"),
-    records);
+    records,
+    comments);
 }

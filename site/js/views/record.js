@@ -6,6 +6,7 @@ import { field, h } from "../dom.js";
 import { bytes, duration, KIND_LABELS, REJECTIONS, when } from "../format.js";
 import { lineageGraph } from "../lineage.js";
 import { alertBox, heartButton, kindBadge, memberLink, navigate, pagedRecords, say, waveform } from "../ui.js";
+import { commentsSection, withTimeline } from "./community.js";
 
 /** The player or viewer for the record's kind and stored format. */
 export function viewer(record) {
@@ -133,9 +134,11 @@ export async function recordView({ params: [id] }) {
     : h("span", { class: "hint" }, record.status === "ready" ? "Its owner keeps it from being remixed." : "");
   const own = session.me && session.me.id === record.owner.id;
   const remixes = pagedRecords((cursor) => api(`/records/${id}/remixes`, { query: { cursor } }), "No remixes yet.");
-  await remixes.ready;
+  const comments = commentsSection({ type: "record", id: record.id, owner_id: record.owner.id, kind: record.kind,
+    status: record.status, duration: record.media?.duration_seconds, count: record.comment_count });
+  await Promise.all([remixes.ready, comments.ready]);
   return h("section", { class: "record", dataset: { recordId: record.id, status: record.status } },
-    h("div", { class: "stage" }, viewer(record)),
+    h("div", { class: "stage" }, withTimeline(viewer(record), comments.timeline)),
     h("div", { class: "record-head" },
       h("h1", {}, record.title),
       h("p", { class: "meta" }, kindBadge(record.kind), " by ", memberLink(record.owner.handle),
@@ -149,5 +152,6 @@ export async function recordView({ params: [id] }) {
     h("section", { class: "tree" }, h("h2", {}, "Remix tree"),
       h("p", { class: "hint" }, `What it builds on (left) and what builds on it (right), three levels each way.`),
       lineageGraph(record.id, ancestors, descendants)),
-    h("section", {}, h("h2", {}, `Remixes (${record.remix_count})`), remixes));
+    h("section", {}, h("h2", {}, `Remixes (${record.remix_count})`), remixes),
+    comments);
 }

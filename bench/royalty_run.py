@@ -146,7 +146,26 @@ def _production(title: str, weights: dict[str, int], sources: dict[str, tuple[st
     repository.create(production)
     production = repository.replace_contributions(production, [Contribution(r, w) for r, w in weights.items()])
     # What release freezes: the contributions and their ancestors within 8 levels.
-    return repository.release(production, freeze_ancestors(weights, _graph_fetch(sources or {}), MAX_DEPTH))
+    lineage = freeze_ancestors(weights, _graph_fetch(sources or {}), MAX_DEPTH)
+    if hasattr(repository, "release"):
+        return repository.release(production, lineage)
+    return _released(repository, production, lineage)
+
+
+def _released(repository, production, lineage):
+    """What a release leaves once its proposal has passed: the lineage frozen beside the current
+    contribution list, and the production released (written directly: the proposal's window,
+    objections and grants are not what this benchmark measures)."""
+    from chalicelib.domain.clock import now_rfc3339
+    from chalicelib.domain.production_names import RELEASED
+    from chalicelib.storage.models import ProductionItem
+
+    repository.save_lineage(production.id, production.contributions_version, lineage)
+    now = now_rfc3339()
+    ProductionItem(*ProductionItem.key(production.id)).update(
+        actions=[ProductionItem.status.set(RELEASED), ProductionItem.released_at.set(now),
+                 ProductionItem.updated_at.set(now)])
+    return production.changed(status=RELEASED, released_at=now, updated_at=now)
 
 
 def _graph_fetch(sources: dict[str, tuple[str, ...]]):

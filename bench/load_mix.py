@@ -165,6 +165,18 @@ def measure(seconds: float, threads: int, members: int, seed: int) -> Result:
             pump.stop()
 
 
+def _window_closed():
+    """The proposals' clock of this process (the app is served here) past the window."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from chalicelib.config import get_settings
+    from chalicelib.domain.clock import utcnow
+
+    ahead = timedelta(seconds=get_settings().proposal_window_seconds + 1)
+    return mock.patch("chalicelib.logic.proposals.utcnow", lambda: utcnow() + ahead)
+
+
 class _Client:
     """One keep-alive session per thread, ignoring proxy settings (loopback)."""
 
@@ -227,7 +239,9 @@ def _measure(base_url: str, pump, seconds: float, threads: int, members: int, se
         "title": "Load", "format": "album", "currency": "USD"}), 201)["id"]
     expect_http(client.request("PUT", f"/productions/{production}/contributions", producer,
                           {"contributions": [{"record_id": records[0][0], "weight": 1}]}), 200)
-    expect_http(client.request("POST", f"/productions/{production}/release", producer), 200)
+    expect_http(client.request("POST", f"/productions/{production}/proposal", producer), 201)
+    with _window_closed():  # release through the payment proposal, its window passed on the proposals' clock
+        expect_http(client.request("POST", f"/productions/{production}/release", producer), 200)
     records_lock = threading.Lock()
 
     # --- the mix -------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Everything goes over HTTP as any client would: members register with local tokens, records
 are published (media through presigned POSTs straight to the local S3), remixed, hearted and
-gathered in a collaboration; a producer releases a production; the stores report sales with
+gathered in a collaboration; a producer releases a production through its payment proposal
+(an objection, answered) and leaves another proposal open with an objection waiting; the stores report sales with
 signed webhooks dated in the month that has just ended; an admin closes that month with a
 royalty run. A newcomer opening the site then sees every feature at once:
 
@@ -51,6 +52,7 @@ class Demo:
     tokens: dict[str, str] = field(default_factory=dict)
     records: dict[str, dict] = field(default_factory=dict)
     log: callable = print
+    move_clock: callable = None  # a context that closes proposal windows (in the stack's process)
 
     def __post_init__(self) -> None:
         import requests
@@ -173,7 +175,47 @@ class Demo:
         self.call("PUT", f"/productions/{production['id']}/contributions", "pat", json={"contributions": [
             {"record_id": self.records[key]["id"], "weight": weight} for key, weight in contributions]})
         self.production_id = production["id"]
-        return self.call("POST", f"/productions/{production['id']}/release", "pat")
+        # Through a payment proposal: one objection, answered, then the release once the window closed.
+        self.call("POST", f"/productions/{production['id']}/proposal", "pat")
+        objection = self.call("POST", f"/productions/{production['id']}/proposal/objections", "dev", json={
+            "kind": "credit", "record_id": self.records["film"]["id"],
+            "body": "The film's soundtrack should be credited too."})
+        self.call("POST", f"/productions/{production['id']}/proposal/objections/{objection['id']}/answer", "pat",
+                  json={"decision": "accepted", "body": "It is: the film's lineage carries it."})
+        with self.window_closed(production["id"]):
+            released = self.call("POST", f"/productions/{production['id']}/release", "pat")
+        self.log("demo: a production released through its payment proposal (one objection, answered)")
+        return released
+
+    def open_proposal(self) -> dict:
+        """A second production, left under an open payment proposal with an unanswered objection."""
+        production = self.call("POST", "/productions", "pat", json={
+            "title": "Harbour Lights — the album", "format": "album", "currency": "USD"})
+        self.call("PUT", f"/productions/{production['id']}/contributions", "pat", json={"contributions": [
+            {"record_id": self.records[key]["id"], "weight": weight} for key, weight in (("tide", 2), ("dub", 1))]})
+        self.call("POST", f"/productions/{production['id']}/proposal", "pat")
+        self.call("POST", f"/productions/{production['id']}/proposal/objections", "eli", json={
+            "kind": "missing_contribution", "record_id": self.records["harbour"]["id"],
+            "body": "My harbour photographs are on the album's cover; they should be a contribution."})
+        self.log("demo: a payment proposal open for objections, with one waiting for its answer")
+        return production
+
+    def window_closed(self, production_id: str):
+        """A context in which the proposal's window has closed: in the stack's own process
+        (`make demo`) the proposals' clock runs past the window for the one release, as the tests
+        do; against another process it waits for a short window (REMIXERY_PROPOSAL_WINDOW_SECONDS)."""
+        import contextlib
+
+        if self.move_clock is not None:
+            return self.move_clock()
+        proposal = self.call("GET", f"/productions/{production_id}/proposal")
+        closes = datetime.strptime(proposal["closes_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        wait = (closes - datetime.now(timezone.utc)).total_seconds()
+        if wait > 120:
+            raise DemoError(f"the proposal's window closes in {wait:.0f} s: seed a stack started with a short "
+                            "window (REMIXERY_PROPOSAL_WINDOW_SECONDS=5 make dev), or use make demo")
+        time.sleep(max(0.0, wait) + 0.1)
+        return contextlib.nullcontext()
 
     def sales(self, period_start: datetime, period: str) -> None:
         """Stripe and Shopify report sales (and a refund) dated inside `period`; one more sale
@@ -242,14 +284,15 @@ def last_month(now: datetime | None = None) -> tuple[datetime, str]:
     return start, start.strftime("%Y-%m")
 
 
-def seed(api: str, log=print) -> Demo:
+def seed(api: str, log=print, move_clock=None) -> Demo:
     """Seeds the stack at `api` (an empty one: handles must be free). Returns what it made."""
     started = time.monotonic()
-    demo = Demo(api.rstrip("/"), log=log)
+    demo = Demo(api.rstrip("/"), log=log, move_clock=move_clock)
     demo.register()
     demo.seed_records()
     demo.hearts()
     demo.production()
+    demo.open_proposal()
     period_start, period = last_month()
     demo.sales(period_start, period)
     demo.close_period(period)
@@ -258,12 +301,23 @@ def seed(api: str, log=print) -> Demo:
     return demo
 
 
+def _proposals_clock_past_window():
+    """The proposals' clock of this process (the stack `make demo` runs), past the window."""
+    from unittest import mock
+
+    from chalicelib.config import get_settings
+    from chalicelib.domain.clock import utcnow
+
+    ahead = timedelta(seconds=get_settings().proposal_window_seconds + 1)
+    return mock.patch("chalicelib.logic.proposals.utcnow", lambda: utcnow() + ahead)
+
+
 def seed_in_background(api: str, site_url: str) -> threading.Thread:
     """For `python -m local --demo`: seeds once the stack serves, then says where to look."""
 
     def run() -> None:
         try:
-            demo = seed(api, log=lambda line: print(line, flush=True))
+            demo = seed(api, log=lambda line: print(line, flush=True), move_clock=_proposals_clock_past_window)
         except Exception:
             traceback.print_exc()
             print("demo: seeding failed (above); the stack keeps running", flush=True)

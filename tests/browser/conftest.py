@@ -39,13 +39,19 @@ class Stack:
         return self.log.read_text(errors="replace")
 
 
-def start_stack(name: str, *args: str, ready: str | None = None, seconds: float = 120) -> Stack:
+# The empty stack's payment proposals close after a few seconds, so a test releases a production
+# through its proposal without waiting two weeks (`make demo` moves its own clock instead).
+SHORT_WINDOW = {"REMIXERY_PROPOSAL_WINDOW_SECONDS": "3"}
+
+
+def start_stack(name: str, *args: str, ready: str | None = None, seconds: float = 120,
+                environment: dict[str, str] | None = None) -> Stack:
     """`python -m local --port 0 --control-port 0 ARGS`, its output in a file (a pipe would fill
     up and stall it); returns once it prints its URLs (and `ready`, if given)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"stack-{name}.log"
     # The test session's own embedded AWS must not leak into the stack: it starts its own.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REMIXERY_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REMIXERY_"))} | (environment or {})
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0", "--control-port", "0", *args],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
@@ -76,7 +82,7 @@ def stop_stack(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def stack():
     """An empty stack, as a newcomer's `make dev` starts."""
-    started = start_stack("empty")
+    started = start_stack("empty", environment=SHORT_WINDOW)
     yield started
     stop_stack(started.process)
 

@@ -3,6 +3,9 @@ it in the feed, heart it, remix it, see the edge in the remix tree, and see a pr
 of the money reach both records."""
 from __future__ import annotations
 
+import time
+from datetime import datetime, timezone
+
 import requests
 
 from local import demo_media
@@ -111,6 +114,15 @@ def test_an_uploaded_image_is_hearted_remixed_drawn_in_the_tree_and_split_by_a_p
     tab.shot("split-chart")
 
 
+def release_through_proposal(api: str, headers: dict, production: str) -> None:
+    """Opens its payment proposal, waits for the stack's short window to close, releases."""
+    opened = requests.post(f"{api}/productions/{production}/proposal", headers=headers, timeout=10)
+    opened.raise_for_status()
+    closes = datetime.strptime(opened.json()["closes_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    time.sleep(max(0.0, (closes - datetime.now(timezone.utc)).total_seconds()) + 0.2)
+    requests.post(f"{api}/productions/{production}/release", headers=headers, timeout=10).raise_for_status()
+
+
 def release_production_with_a_sale(api: str, contributions: list[tuple[str, int]], amount: int) -> str:
     """What a producer's script and a store do, over the same public API."""
     producer = {"Authorization": f"Bearer {mint('sub-petra', ['producer'])}"}
@@ -122,7 +134,7 @@ def release_production_with_a_sale(api: str, contributions: list[tuple[str, int]
     production = created.json()["id"]
     requests.put(f"{api}/productions/{production}/contributions", headers=producer, timeout=10, json={
         "contributions": [{"record_id": r, "weight": w} for r, w in contributions]}).raise_for_status()
-    requests.post(f"{api}/productions/{production}/release", headers=producer, timeout=10).raise_for_status()
+    release_through_proposal(api, producer, production)
     body = body_of(stripe_event("checkout.session.completed",
                                 checkout_session("pi_browser_1", amount, production_id=production)))
     sale = requests.post(f"{api}/webhooks/stripe", data=body, timeout=10,

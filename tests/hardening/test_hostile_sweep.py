@@ -69,6 +69,7 @@ def _base_bodies(world: World) -> dict[str, list[Any]]:
                                                      "incurred_on": "2026-10-01"}],
         "POST /sales/unmatched/{unmatched_id}/assign": [{"production_id": world.released}],
         "POST /royalty-runs": [{"period": "2026-10"}],
+        **_comment_bodies(world),
         "POST /webhooks/stripe": [stripe_event("checkout.session.completed", checkout_session(
             "pi_sweep", 1500, production_id=world.released))],
         "POST /webhooks/shopify": [shopify_order(424242, [(1, 31337, "10.00", 1, "0.00")])],
@@ -77,7 +78,25 @@ def _base_bodies(world: World) -> dict[str, list[Any]]:
 
 def _path_values(world: World) -> dict[str, str]:
     return {"record_id": world.record, "handle": "alice", "collaboration_id": world.collaboration,
-            "production_id": world.draft, "unmatched_id": world.unmatched, "period": "2026-10"}
+            "production_id": world.draft, "unmatched_id": world.unmatched, "period": "2026-10",
+            "comment_id": _sweep_comment(world)}
+
+
+def _sweep_comment(world: World) -> str:
+    """alice's comment on her own record (made once per world): she may edit it and remove it."""
+    if not world.base_url:
+        return "01J00000000000000000000000"  # the probe world that only shapes the cases
+    if not getattr(world, "sweep_comment", None):
+        world.sweep_comment = world.expect(201, "POST", f"/records/{world.record}/comments", "member",
+                                           json={"body": "Swept."})["id"]
+    return world.sweep_comment
+
+
+def _comment_bodies(world: World) -> dict[str, list]:
+    """Comments: a reply (parent_id) and a pinned one (at_seconds; a 422 on a text record, after parsing)."""
+    bodies = [{"body": "Swept.\nTwo lines", "parent_id": _sweep_comment(world)}, {"body": "Pinned", "at_seconds": 1.5}]
+    return {"POST /records/{record_id}/comments": bodies, "POST /collaborations/{collaboration_id}/comments": bodies,
+            "PATCH /comments/{comment_id}": [{"body": "Edited.\nTwice"}]}
 
 
 # --- cases ---------------------------------------------------------------------------------------

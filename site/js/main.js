@@ -11,10 +11,6 @@ import { collaborationsView, collaborationView } from "./views/collaborations.js
 import { followingView } from "./views/community.js";
 import { feedView, trendingView } from "./views/feed.js";
 import { memberView } from "./views/member.js";
-import { productionsView, productionView } from "./views/productions.js";
-import { recordView } from "./views/record.js";
-import { signInView } from "./views/signin.js";
-import { periodView, statementsView } from "./views/statements.js";
 
 /** A view whose module loads when its page is first opened (what every page loads stays small). */
 const lazy = (module, name) => async (args) => (await import(module))[name](args);
@@ -23,18 +19,18 @@ const routes = [
   [/^\/$/, feedView],
   [/^\/trending$/, trendingView],
   [/^\/following$/, followingView],
-  [/^\/records\/([^/]+)$/, recordView],
+  [/^\/records\/([^/]+)$/, lazy("./views/record.js", "recordView")],
   [/^\/upload$/, lazy("./views/upload.js", "uploadView")],
   [/^\/collaborations$/, collaborationsView],
   [/^\/collaborations\/([^/]+)$/, collaborationView],
-  [/^\/productions$/, productionsView],
+  [/^\/productions$/, lazy("./views/productions.js", "productionsView")],
   [/^\/productions\/new$/, lazy("./views/producer.js", "newProductionView")],
   [/^\/productions\/([^/]+)\/manage$/, lazy("./views/producer.js", "manageProductionView")],
-  [/^\/productions\/([^/]+)$/, productionView],
-  [/^\/statements$/, statementsView],
-  [/^\/statements\/(\d{4}-\d{2})$/, periodView],
+  [/^\/productions\/([^/]+)$/, lazy("./views/productions.js", "productionView")],
+  [/^\/statements$/, lazy("./views/statements.js", "statementsView")],
+  [/^\/statements\/(\d{4}-\d{2})$/, lazy("./views/statements.js", "periodView")],
   [/^\/members\/([^/]+)$/, memberView],
-  [/^\/signin$/, signInView],
+  [/^\/signin$/, lazy("./views/signin.js", "signInView")],
   [/^\/about$/, aboutView],
   // Inbox, search and tags load their module when first opened.
   [/^\/inbox$/, async (args) => (await import("./views/inbox.js")).inboxView(args)],

@@ -124,22 +124,15 @@ function preview(record) {
   return h("span", { class: `glyph kind-${record.kind}`, "aria-hidden": "true" });
 }
 
-// Titles of cited sources, fetched once per page of cards (a remix's card names what it remixes).
+// Titles of cited sources, fetched once each (a remix's card names what it remixes).
 const sourceTitles = new Map();
 
 function remixOf(record) {
   if (!record.sources?.length) return null;
   const first = record.sources[0];
-  const link = h("a", { href: `#/records/${first}` }, sourceTitles.get(first) || "an earlier work");
-  if (!sourceTitles.has(first)) {
-    sourceTitles.set(first, null);
-    api(`/records/${first}`).then((source) => {
-      sourceTitles.set(first, source.title);
-      for (const other of document.querySelectorAll(`a.source-link[data-source="${first}"]`)) other.textContent = source.title;
-    }).catch(() => {});
-  }
-  link.className = "source-link";
-  link.dataset.source = first;
+  const link = h("a", { class: "source-link", href: `#/records/${first}` }, "an earlier work");
+  if (!sourceTitles.has(first)) sourceTitles.set(first, api(`/records/${first}`).then((source) => source.title, () => null));
+  sourceTitles.get(first).then((title) => { if (title) link.textContent = title; });
   const more = record.sources.length > 1 ? ` and ${record.sources.length - 1} more` : "";
   return h("p", { class: "remix-mark" }, h("span", { class: "badge remix" }, "Remix"), " of ", link, more);
 }

@@ -149,6 +149,7 @@ def test_a_member_uploads_sees_previews_hearts_remixes_edits_and_takes_down(stac
         assert 0 <= node["x"] and node["x"] + node["width"] <= 390, node
     assert tree.count() == 1
     feed_until(tab, folded, ".remix-mark")
+    page.wait_for_selector(f".cards .card[data-record-id='{folded}'] .remix-mark a:text-is('Blue Kite')")  # named once fetched
     assert card(page, folded).locator(".remix-mark").inner_text() == "Remix of Blue Kite"
     tab.shot("remix-card")
 

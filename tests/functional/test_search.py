@@ -178,3 +178,17 @@ def test_bad_queries_are_400_naming_the_field(client, path, field):
 
 def test_a_hundred_character_query_is_accepted(client):
     assert client.get("/search/records?q=" + "a" * 100).status == 200
+
+
+def test_tag_counts_stay_exact_when_many_records_with_one_tag_are_indexed_at_once(client, publish, deliver):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.logic.search import index_record
+
+    ids = [publish(f"Take {n}", tags=["live", f"take{n}"]) for n in range(16)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(index_record, ids + ids))  # each twice, all at once: the counts move once per record
+
+    tags = {t["tag"]: t["record_count"] for t in client.get("/tags?limit=100").json["items"]}
+    assert tags["live"] == 16 and all(tags[f"take{n}"] == 1 for n in range(16))
+    assert len(found(client, "take live", "&limit=100")) == 16

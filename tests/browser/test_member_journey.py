@@ -207,3 +207,35 @@ def test_a_member_uploads_sees_previews_hearts_remixes_edits_and_takes_down(stac
         next(opened)
     except StopIteration:
         pass
+
+
+def test_a_keyboard_alone_uploads_a_picture(stack, tab, tmp_path):
+    page = tab.page
+    picture = tmp_path / "harbour.png"
+    picture.write_bytes(demo_media.png(palette="moss", seed=4))
+    tab.open(stack.site)
+    sign_in(tab, "kai", register_as="kai")  # lands on the upload form
+
+    def tab_to(selector: str, presses: int = 40) -> None:
+        for _ in range(presses):
+            page.keyboard.press("Tab")
+            if page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    page.focus("main h1")
+    tab_to("form.upload select[name=kind]")
+    page.keyboard.type("Photography")  # a select picks the option typed
+    assert page.input_value("form.upload select[name=kind]") == "photo"
+    tab_to("form.upload input[name=title]")
+    page.keyboard.type("Harbour, by keyboard")
+    tab_to("form.upload input[type=file]")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")  # the system's file dialog opens from the keyboard
+    chooser.value.set_files(str(picture))
+    tab_to("form.upload button[type=submit]")
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("section.record[data-status=ready] h1:text-is('Harbour, by keyboard')", timeout=60_000)
+    assert page.evaluate("() => document.activeElement.matches('main h1')")  # focus moved to the new page
+    tab.shot("uploaded-by-keyboard")

@@ -8,7 +8,6 @@ import { endToasts, failure, loadingView, navigate, say, stackTables } from "./u
 import { mountSearchBox, mountUnreadBadge } from "./topbar.js";
 import { aboutView } from "./views/about.js";
 import { collaborationsView, collaborationView } from "./views/collaborations.js";
-import { followingView } from "./views/community.js";
 import { feedView, trendingView } from "./views/feed.js";
 import { memberView } from "./views/member.js";
 
@@ -18,7 +17,7 @@ const lazy = (module, name) => async (args) => (await import(module))[name](args
 const routes = [
   [/^\/$/, feedView],
   [/^\/trending$/, trendingView],
-  [/^\/following$/, followingView],
+  [/^\/following$/, lazy("./views/community.js", "followingView")],
   [/^\/records\/([^/]+)$/, lazy("./views/record.js", "recordView")],
   [/^\/upload$/, lazy("./views/upload.js", "uploadView")],
   [/^\/collaborations$/, collaborationsView],

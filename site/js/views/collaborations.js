@@ -5,7 +5,6 @@ import { session } from "../auth.js";
 import { field, h } from "../dom.js";
 import { KIND_LABELS, KINDS, when } from "../format.js";
 import { alertBox, memberLink, navigate, pagedRecords } from "../ui.js";
-import { commentsSection } from "./community.js";
 
 function createForm() {
   const title = h("input", { name: "title", required: true, maxlength: 120, autocomplete: "off" });
@@ -48,6 +47,7 @@ export async function collaborationsView() {
 }
 
 export async function collaborationView({ params: [id] }) {
+  const { commentsSection } = await import("./community.js");
   const collaboration = await api(`/collaborations/${id}`);
   const records = pagedRecords((cursor) => api("/records", { query: { collaboration_id: id, cursor } }),
     "No records in it yet.");

@@ -3,7 +3,6 @@ import { loadMe, session } from "../auth.js";
 import { field, h } from "../dom.js";
 import { day } from "../format.js";
 import { alertBox, navigate, pagedRecords, say } from "../ui.js";
-import { followButton } from "./community.js";
 
 /** Your own profile: display name and bio (PATCH /me). */
 function profileForm(member) {
@@ -32,6 +31,7 @@ function profileForm(member) {
 }
 
 export async function memberView({ params: [handle] }) {
+  const { followButton } = await import("./community.js");
   const member = await api(`/members/${encodeURIComponent(handle)}`);
   const records = pagedRecords((cursor) => api(`/members/${member.handle}/records`, { query: { cursor } }), "No records yet.");
   const hearts = pagedRecords((cursor) => api(`/members/${member.handle}/hearts`, { query: { cursor } }), "No hearts given yet.");

@@ -20,12 +20,17 @@ def bind_models(settings: Settings) -> None:
     global _bound
     if _bound == settings:
         return
-    from chalicelib.storage.models import ALL_MODELS
+    from chalicelib.storage.models import ALL_MODELS, MainTableModel
 
-    for model in ALL_MODELS:
+    shared = _connection_for(settings.region).client
+    for model in (MainTableModel, *ALL_MODELS):
         model.Meta.table_name = settings.table_name
         model.Meta.region = settings.region
         model._connection = None
+        # PynamoDB gives every model class a connection, and each its own botocore session and
+        # client: a cold container built one per model it touched (three for a signed-in feed
+        # page, the DynamoDB service model loaded each time). All share the transactions' one.
+        model._get_connection().connection._client = shared
     _bound = settings
 
 

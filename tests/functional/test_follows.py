@@ -235,3 +235,38 @@ def test_fifty_members_following_at_once_are_counted_exactly(base_url, token):
     assert requests.get(f"{base_url}/members/star", timeout=60).json()["follower_count"] == 50
     listed = requests.get(f"{base_url}/members/star/followers?limit=100", timeout=60).json()["items"]
     assert len(listed) == 50
+
+
+def test_follow_steps_delivered_late_or_twice_converge_on_the_follow_as_it_is(client, alice, bob, deliver):
+    from chalicelib.logic import feed
+
+    ids = {h: client.get(f"/members/{h}").json["id"] for h in ("alice", "bob")}
+    record = publish(client, alice, "A story")
+    follow(client, bob, "alice")
+    unfollow(client, bob, "alice")
+    deliver()  # the backfill finds no follow any more: nothing is copied
+    assert feed_ids(client, bob) == []
+
+    follow(client, bob, "alice")
+    deliver()
+    feed.take_out(ids["bob"], ids["alice"])  # a stale unfollow, redelivered after the new follow
+    feed.fan_out(record, None)  # and the record's fan-out, twice
+    feed.fan_out(record, None)
+
+    assert feed_ids(client, bob) == [record]
+
+
+def test_a_media_record_reaches_the_feed_once_its_upload_made_it_ready(client, alice, bob, deliver):
+    from tests import media_samples as samples
+    from tests.functional.test_records import create_media, upload
+
+    follow(client, bob, "alice")
+    data = samples.png()
+    created = create_media(client, alice, data, "image/png", "image")
+    deliver()
+    assert feed_ids(client, bob) == []  # awaiting its upload: not in anyone's feed
+
+    upload(created, data)
+    deliver()
+
+    assert feed_ids(client, bob) == [created["record"]["id"]]

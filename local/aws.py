@@ -57,6 +57,16 @@ class EmbeddedAws:
 
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")).read()
 
+    def clear(self) -> dict[str, list[str]]:
+        """Forgets every item, message and object but keeps the resources (see
+        `local.moto_process._clear_endpoint`); returns the tables, queues and buckets kept."""
+        import urllib.request
+
+        from local.moto_process import CLEAR_PATH
+
+        with urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}{CLEAR_PATH}", method="POST")) as answer:
+            return json.loads(answer.read())
+
     def stop(self) -> None:
         if self._process is None:
             return

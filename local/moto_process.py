@@ -30,6 +30,8 @@ def main() -> None:
     _query_without_sorting_the_table()
     _no_xml_request_id_in_dynamodb_answers()
     _item_size_checked_once()
+    _conditions_parsed_once()
+    _clear_endpoint()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     print(READY, server.get_host_and_port()[1], flush=True)
@@ -79,6 +81,119 @@ def _no_xml_request_id_in_dynamodb_answers() -> None:
         return headers, body
 
     DynamoHandler._enrich_response = staticmethod(enrich)
+
+
+def _conditions_parsed_once() -> None:
+    """moto parses a condition expression with a hand-written lexer every time it meets one, twice
+    per transaction item (validating the request, then applying it): a transaction of 100 puts
+    on `attribute_not_exists(#0)` parsed the same string 200 times. Here each parse is kept,
+    keyed by the expression with its names and values, and handed out again; an expression that
+    fails to parse is not kept, so it fails again as before."""
+    import json
+    from collections import OrderedDict
+
+    from moto.dynamodb import comparisons, responses
+    from moto.dynamodb import models as dynamodb_models
+
+    parsers: OrderedDict = OrderedDict()
+    make = comparisons.create_condition_expression_parser
+
+    class Parsed:
+        def __init__(self, parser) -> None:
+            self._parser, self._tree = parser, None
+
+        def parse(self):
+            if self._tree is None:
+                self._tree = self._parser.parse()
+            return self._tree
+
+        def __getattr__(self, name):
+            return getattr(self._parser, name)
+
+    def create(expr, names, values):
+        try:
+            key = (expr, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True))
+        except (TypeError, ValueError):
+            return make(expr, names, values)
+        with _DYNAMODB_LOCK:
+            parsed = parsers.get(key)
+            if parsed is None:
+                parsed = parsers[key] = Parsed(make(expr, names, values))
+                if len(parsers) > 4096:
+                    parsers.popitem(last=False)
+        return parsed
+
+    for module in (comparisons, responses, dynamodb_models):
+        module.create_condition_expression_parser = create
+
+
+CLEAR_PATH = "/moto-api/remixery/clear"
+
+
+def _clear_endpoint() -> None:
+    """`POST /moto-api/remixery/clear`: forgets every item, message and object, and keeps the
+    tables, queues and buckets (and what they were created with; a bucket's notifications send
+    their test event again, as when they were configured). moto's reset API drops the
+    resources too, and creating the stage's again took ~30 requests per test (`create_all`).
+    Every other service is reset as the reset API does. Answers the resources kept, so the
+    caller can tell whether they are the ones it expects (a test may have deleted or added
+    one: then it resets and creates them)."""
+    import json
+
+    from moto.moto_api._internal import urls
+
+    def clear_response(request, full_url, headers):
+        if request.method != "POST":
+            return 400, {}, json.dumps({"Error": "Need to POST to clear"})
+        return 200, {}, json.dumps(_clear())
+
+    urls.url_paths["{0}" + CLEAR_PATH] = clear_response
+
+
+def _clear() -> dict[str, list[str]]:
+    from collections import defaultdict
+
+    from moto.core.base_backend import BackendDict
+    from moto.s3 import notifications
+    from moto.s3.models import FakeKey, MultipartDict
+    from moto.s3.utils import _VersionedKeyStore
+
+    kept: dict[str, list[str]] = {"tables": [], "queues": [], "buckets": []}
+    configured: list = []
+    with _DYNAMODB_LOCK:
+        for backends in list(BackendDict._instances):
+            accounts = list(backends.values())
+            if backends.service_name not in ("dynamodb", "sqs", "s3"):
+                for account in accounts:
+                    account.reset()
+                backends.clear()
+                continue
+            for account in accounts:
+                for backend in list(account.values()):
+                    if backends.service_name == "dynamodb":
+                        for name, table in backend.tables.items():
+                            table.items = defaultdict(dict)
+                            kept["tables"].append(name)
+                    elif backends.service_name == "sqs":
+                        for name, queue in backend.queues.items():
+                            queue._messages, queue._pending_messages, queue.deleted_messages = [], set(), set()
+                            kept["queues"].append(name)
+                    else:
+                        for name, bucket in backend.buckets.items():
+                            for _, versions in bucket.keys._iterlists():
+                                for key in versions:
+                                    if isinstance(key, FakeKey):
+                                        key.dispose()
+                            for part in bucket.multiparts.values():
+                                part.dispose()
+                            bucket.keys, bucket.multiparts = _VersionedKeyStore(), MultipartDict()
+                            kept["buckets"].append(name)
+                            if bucket.notification_configuration is not None:
+                                configured.append((account.account_id, bucket))
+        for account_id, bucket in configured:  # what configuring its notifications sent, as create_all left it
+            notifications.send_test_event(account_id=account_id, bucket=bucket)
+        _TOKENS.clear()
+    return {kind: sorted(set(names)) for kind, names in kept.items()}
 
 
 def _item_size_checked_once() -> None:

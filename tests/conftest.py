@@ -23,16 +23,25 @@ def local_aws():
 @pytest.fixture
 def aws(local_aws):
     """A clean local AWS with the stage's tables, bucket and queues, as `make dev` creates them."""
+    clean_store(local_aws)
+    return local_aws
+
+
+def clean_store(local_aws) -> None:
+    """Empties the store for the next test. The resources outlive a test, emptied
+    (`EmbeddedAws.clear`: one request); only when a test changed which resources exist are they
+    dropped (moto's reset) and created again."""
     from chalicelib.config import get_settings
     from chalicelib.storage.bootstrap import create_all
 
     from chalicelib.services import FACTORIES
 
-    local_aws.reset()
-    create_all(get_settings())
+    if getattr(local_aws, "stage_resources", None) is None or local_aws.clear() != local_aws.stage_resources:
+        local_aws.reset()
+        create_all(get_settings())
+        local_aws.stage_resources = local_aws.clear()  # what create_all makes, as clear() lists it
     for factory in FACTORIES:
         factory.cache_clear()  # repositories cache what they learned about the old tables
-    return local_aws
 
 
 @pytest.fixture(scope="session")

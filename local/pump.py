@@ -16,6 +16,10 @@ import uuid
 from datetime import datetime, timezone
 
 RETRY_AFTER_SECONDS = 2
+# Lambda runs several batches of one queue at once; the event function's deliveries are
+# independent (subscribers are idempotent), so the local stack polls its queue with this many
+# pollers, and a batch's search and feed work does not hold the next batch's notifications back.
+POLLERS = {"deliver_events": 3}
 
 
 class LambdaContext:
@@ -121,7 +125,8 @@ class EventPump:
 
     def start(self, demo_clock_seconds: float | None = None) -> None:
         for source in self.queues:
-            self._spawn(self._poll_forever, source)
+            for _ in range(POLLERS.get(source.name, 1)):
+                self._spawn(self._poll_forever, source)
         if demo_clock_seconds:
             self._spawn(self._tick_forever, demo_clock_seconds)
 

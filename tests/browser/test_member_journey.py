@@ -86,10 +86,12 @@ def test_a_member_uploads_sees_previews_hearts_remixes_edits_and_takes_down(stac
     # When she uploads a picture and a tune, their cards show a thumbnail, a waveform, a date and a length
     kite = publish(tab, "image", "Blue Kite", str(kite_png), open_form=False)  # registering opened it
     tune = publish(tab, "audio", "Kite Song", str(tune_wav))
-    checks.page(tab, "record (audio)")
-    assert page.locator("section.record .player svg.waveform rect").count() == 200
     feed_until(tab, kite, "img[src*='previews']")
-    feed_until(tab, tune, "svg.waveform")
+    feed_until(tab, tune, "svg.waveform")  # previews come a moment after "ready"
+    tab.go(f"#/records/{tune}", f"{ready_page(tune)} .player svg.waveform")
+    assert page.locator("section.record .player svg.waveform rect").count() == 200
+    checks.page(tab, "record (audio)")
+    tab.go("#/", f".cards .card[data-record-id='{tune}']")
     assert card(page, tune).locator("svg.waveform rect").count() == 200
     assert card(page, tune).locator(".length").inner_text() == "0:03"  # eight notes of 0.32 s
     assert card(page, kite).locator("img").evaluate("img => img.complete && img.naturalWidth") == 480

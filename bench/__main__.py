@@ -20,6 +20,9 @@ BENCHMARKS += (search_round_trips, notification_latency)
 from bench import first_request  # noqa: E402
 
 BENCHMARKS += (first_request,)
+from bench import proposal_open  # noqa: E402
+
+BENCHMARKS += (proposal_open,)
 DEFAULT_RUNS = 9
 
 

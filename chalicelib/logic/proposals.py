@@ -311,7 +311,13 @@ def grant(sub: str, principal: Principal, record_id: str, production_id: str) ->
     if existing is not None:
         return existing
     given = Grant(record.id, production.id, record.owner_id, now())
-    repository().grant(head, given, licence in NEEDS_GRANT)
+    try:
+        repository().grant(head, given, licence in NEEDS_GRANT)
+    except Conflict:
+        raced = repository().grant_of(production.id, record.id)  # a twin request granted it first
+        if raced is None:
+            raise
+        return raced
     return given
 
 

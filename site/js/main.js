@@ -25,6 +25,8 @@ const routes = [
   [/^\/productions$/, lazy("./views/productions.js", "productionsView")],
   [/^\/productions\/new$/, lazy("./views/producer.js", "newProductionView")],
   [/^\/productions\/([^/]+)\/manage$/, lazy("./views/producer.js", "manageProductionView")],
+  [/^\/productions\/([^/]+)\/proposal$/, lazy("./views/proposals.js", "proposalView")],
+  [/^\/productions\/([^/]+)\/credits$/, lazy("./views/proposals.js", "creditsView")],
   [/^\/productions\/([^/]+)$/, lazy("./views/productions.js", "productionView")],
   [/^\/statements$/, lazy("./views/statements.js", "statementsView")],
   [/^\/statements\/(\d{4}-\d{2})$/, lazy("./views/statements.js", "periodView")],

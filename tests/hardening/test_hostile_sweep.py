@@ -69,7 +69,14 @@ def _base_bodies(world: World) -> dict[str, list[Any]]:
                                                      "incurred_on": "2026-10-01"}],
         "POST /sales/unmatched/{unmatched_id}/assign": [{"production_id": world.released}],
         "POST /royalty-runs": [{"period": "2026-10"}],
+        "POST /me/notifications/read": [{"ids": ["a" * 26]}],
+        # Never alice's handle: the sweep's members must outlive it (a wrong handle is the 400 that changes nothing).
+        "DELETE /me": [{"confirm_handle": "not_anyones_handle", "remove_works": False}],
         **_comment_bodies(world),
+        "POST /productions/{production_id}/proposal/objections": [
+            {"kind": "other", "record_id": world.record, "body": "Swept.\nTwo lines"}],
+        "POST /productions/{production_id}/proposal/objections/{objection_id}/answer": [
+            {"decision": "accepted", "body": "Swept.\nTwo lines"}],
         "POST /webhooks/stripe": [stripe_event("checkout.session.completed", checkout_session(
             "pi_sweep", 1500, production_id=world.released))],
         "POST /webhooks/shopify": [shopify_order(424242, [(1, 31337, "10.00", 1, "0.00")])],
@@ -78,8 +85,19 @@ def _base_bodies(world: World) -> dict[str, list[Any]]:
 
 def _path_values(world: World) -> dict[str, str]:
     return {"record_id": world.record, "handle": "alice", "collaboration_id": world.collaboration,
+            "export_id": world.record,  # an id, but no export's: 404
             "production_id": world.draft, "unmatched_id": world.unmatched, "period": "2026-10",
-            "comment_id": _sweep_comment(world)}
+            "tag": "jazz",  # GET /tags/{tag}/records
+            "comment_id": _sweep_comment(world), "objection_id": _sweep_objection(world)}
+
+
+def _sweep_objection(world: World) -> str:
+    """alice's objection to the world's open proposal (made once per world), for its producer to answer."""
+    if not world.base_url:
+        return "01J00000000000000000000000"
+    if not getattr(world, "sweep_objection", None):
+        world.sweep_objection = world.fresh_objection()
+    return world.sweep_objection
 
 
 def _sweep_comment(world: World) -> str:
@@ -262,7 +280,10 @@ def _duplicate_first_key(base: dict) -> bytes:
 def _request(world: World, case: Case):
     spec = SPECS[case.route]
     path = spec.path
-    for name, value in _path_values(world).items():
+    values = _path_values(world)
+    if "/proposal" in spec.path:  # a draft has no proposal: these routes sweep the open one
+        values["production_id"] = world.proposed
+    for name, value in values.items():
         path = path.replace("{" + name + "}", case.path_value if case.path_value is not None else quote(value, safe=""))
     if case.query:
         path += "?" + case.query

@@ -39,7 +39,8 @@ function asOf() {
 }
 
 export async function productionsView() {
-  const page = await api("/productions", { query: { limit: 50 } });
+  const [page, proposed] = await Promise.all([api("/productions", { query: { limit: 50 } }),
+    api("/productions", { query: { limit: 50, status: "proposed" } })]);
   return h("section", {},
     h("h1", {}, "Productions"),
     h("p", { class: "lede" }, "Released work made from the community's records. Every sale is shared with the contributors and, through the remix tree, with what they built on."),
@@ -49,7 +50,12 @@ export async function productionsView() {
       h("p", { class: "meta" }, `${p.format} · by `, memberLink(p.producer.handle), ` · released ${when(p.released_at)}`),
       h("p", {}, `Net ${money(p.totals.net.amount, p.currency)} · contributor pool ${money(p.totals.contributor_pool.amount, p.currency)}`,
         h("span", { class: "as-of" }, asOf())))))
-      : h("p", { class: "empty" }, "No released productions yet."));
+      : h("p", { class: "empty" }, "No released productions yet."),
+    proposed.items.length ? [h("h2", {}, "Payment proposals open for objections"),
+      h("p", {}, "Before a production is released, its producer publishes how it will pay. Anyone may object while the window is open."),
+      h("ul", { class: "rows proposals" }, proposed.items.map((p) => h("li", {},
+        h("h3", {}, h("a", { href: `#/productions/${p.id}/proposal` }, p.title)),
+        h("p", { class: "meta" }, `${p.format} · by `, memberLink(p.producer.handle)))))] : null);
 }
 
 function totalsTable(production) {
@@ -69,8 +75,14 @@ export async function productionView({ params: [id] }) {
     h("p", { class: "meta" }, `${production.format} · ${production.status} · by `, memberLink(production.producer.handle),
       production.released_at ? ` · released ${when(production.released_at)}` : ""),
     h("p", {}, `Contributors share ${percent(production.contributor_share_bps)} of net sales; each record passes ${percent(production.upstream_share_bps)} of what it receives to the records it remixed.`,
-      splits.frozen ? " The lineage is frozen as it was at release." : " A draft: the split previews today's lineage."),
+      production.status === "released" ? " The lineage is frozen as it was at release."
+        : production.status === "proposed" ? " Under a payment proposal: the lineage is frozen as its last revision froze it."
+          : " A draft: the split previews today's lineage."),
     session.me?.id === production.producer.id ? h("p", {}, h("a", { class: "button primary", href: `#/productions/${production.id}/manage` }, "Manage contributions, costs and the ledger")) : null,
+    production.status === "draft" ? null : h("p", { class: "proposal-links" },
+      h("a", { class: "button", href: `#/productions/${production.id}/proposal` },
+        production.status === "proposed" ? "Payment proposal: object or follow it" : "Its payment proposal"), " ",
+      h("a", { class: "button", href: `#/productions/${production.id}/credits` }, "Credits")),
     totalsTable(production),
     h("h2", {}, "Split"),
     h("p", { class: "explain" }, `These amounts split the pool ${asOf()}. Statements are made when a month closes, from what was in the pool then: `,

@@ -7,6 +7,14 @@ import { bytes, duration, KIND_LABELS, REJECTIONS, when } from "../format.js";
 import { lineageGraph } from "../lineage.js";
 import { alertBox, heartButton, kindBadge, memberLink, navigate, pagedRecords, say, waveform } from "../ui.js";
 import { commentsSection, withTimeline } from "./community.js";
+import { licence, whyNotRemixable } from "../licences.js";
+
+/** The licence's canonical deed (as GET /licences says). */
+function licenceUrl(id) {
+  if (id === "remixery") return "https://remixery.org/licence";
+  if (id === "cc0") return "https://creativecommons.org/publicdomain/zero/1.0/";
+  return `https://creativecommons.org/licenses/${id.replace(/^cc-/, "")}/4.0/`;
+}
 
 /** The player or viewer for the record's kind and stored format. */
 export function viewer(record) {
@@ -52,6 +60,7 @@ function facts(record) {
     ["Published", when(record.created_at)],
     media?.duration_seconds ? ["Length", duration(media.duration_seconds)] : null,
     media ? ["File", `${media.content_type}, ${bytes(media.size)}${media.width ? `, ${media.width}×${media.height}` : ""}`] : null,
+    ["Licence", h("a", { href: licenceUrl(record.licence), rel: "license", title: licence(record.licence).line }, licence(record.licence).name)],
     ["Remixable", record.remixable ? "Yes" : "No"],
     record.collaboration_id ? ["Collaboration", h("a", { href: `#/collaborations/${record.collaboration_id}` }, "open")] : null,
   ].filter(Boolean);
@@ -128,10 +137,10 @@ export async function recordView({ params: [id] }) {
     api(`/records/${id}/lineage`, { query: { direction: "descendants", depth: 3 } }),
     sourcesList(record),
   ]);
-  const remixable = record.remixable && record.status === "ready";
-  const remix = remixable
+  const refused = whyNotRemixable(record);
+  const remix = refused === null
     ? h("a", { class: "button primary", href: `#/upload?remix=${record.id}` }, "Remix this")
-    : h("span", { class: "hint" }, record.status === "ready" ? "Its owner keeps it from being remixed." : "");
+    : h("p", { class: "hint remix-unavailable" }, `Remixing is not available: ${refused}`);
   const own = session.me && session.me.id === record.owner.id;
   const remixes = pagedRecords((cursor) => api(`/records/${id}/remixes`, { query: { cursor } }), "No remixes yet.");
   const comments = commentsSection({ type: "record", id: record.id, owner_id: record.owner.id, kind: record.kind,

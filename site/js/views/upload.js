@@ -7,6 +7,7 @@ import { session } from "../auth.js";
 import { field, h } from "../dom.js";
 import { bytes, KIND_LABELS, KINDS, REJECTIONS } from "../format.js";
 import { alertBox, memberLink, navigate, needsMember, say } from "../ui.js";
+import { licence, LICENCES } from "../licences.js";
 
 // The largest file each kind takes (API.md; decimal megabytes).
 export const MAX_BYTES = { audio: 200e6, video: 2000e6, image: 20e6, photo: 30e6, animation: 500e6 };
@@ -66,6 +67,18 @@ export async function uploadView({ query }) {
   const file = h("input", { type: "file", name: "file" });
   const body = h("textarea", { name: "body", rows: 10, maxlength: 100000 });
   const remixable = h("input", { type: "checkbox", name: "remixable", checked: true, id: "remixable" });
+  // A remix starts from its source's licence (what the citation rules most often ask for).
+  const startLicence = earlier?.licence || (source && licence(source.licence).derivatives ? source.licence : "remixery");
+  const licenceSelect = h("select", { name: "licence", id: "licence" },
+    LICENCES.map((l) => h("option", { value: l.id, selected: l.id === startLicence }, l.name)));
+  const licenceField = field("Licence", licenceSelect, licence(startLicence).line);
+  function licenceChanged() {
+    const chosen = licence(licenceSelect.value);
+    licenceField.querySelector(".hint").textContent = chosen.line;
+    remixable.disabled = !chosen.derivatives;
+    if (!chosen.derivatives) remixable.checked = false;
+  }
+  licenceSelect.addEventListener("change", licenceChanged);
   const collaboration = h("select", { name: "collaboration_id" },
     h("option", { value: "" }, "None"),
     collaborations.items.map((c) => h("option", { value: c.id, selected: c.id === query.get("collaboration") }, c.title)));
@@ -106,8 +119,10 @@ export async function uploadView({ query }) {
     field("Description (optional)", description),
     field("Tags (optional)", tags, "Up to 10, separated by commas."),
     collaborations.items.length ? field("Collaboration (optional)", collaboration) : null,
+    licenceField,
     h("div", { class: "toggle" }, remixable, h("label", { for: "remixable" }, "Others may remix this")),
     box, progressBox, submit);
+  licenceChanged();
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -117,6 +132,7 @@ export async function uploadView({ query }) {
       kind: kind.value,
       title: title.value.trim(),
       remixable: remixable.checked,
+      licence: licenceSelect.value,
     };
     if (description.value.trim()) request.description = description.value.trim();
     const tagList = tags.value.split(",").map((t) => t.trim()).filter(Boolean);

@@ -1,0 +1,163 @@
+"""Payment proposals at scale: the missing grants of a large lineage in process, opening the
+proposal on the local store, and what reading it costs.
+
+The production: 10,000 contributions over `royalty_compute`'s generated DAG (170,000 records, so
+that the lineage within 8 levels of the contributions holds at least 100,000), owned by 1,000
+members; a quarter of the records carry a non-commercial (-nc) licence.
+
+1. Missing grants in process: `needing_grant` and `missing_grants` over the frozen lineage, with
+   every other -nc record granted; the fastest of 5 ≤ 0.2 s (noise on a shared machine only adds).
+2. Opening it on the local stack (the embedded AWS behind `chalice.test.Client`): the records of
+   the lineage are seeded as items (in bulk, untimed), the draft gets its 10,000 contributions,
+   then `POST /productions/{id}/proposal` is timed on the wall clock: it reads the lineage level by
+   level, splits the notional pool, writes the list, the snapshot, the document and the index,
+   and commits. Printed, with its DynamoDB calls; budget ≤ 14.5 s, half the API's 29 s.
+3. `GET /productions/{id}/proposal`: its DynamoDB round trips (every request to the store)
+   ≤ 3, counted by `dynamodb_counter`.
+
+Runs in a fresh interpreter (`python -m bench.proposal_open`), as `royalty_run`.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+from bench.support import app_output_held_back, counted_app, describe_operations, run_fresh
+
+GRAPH_NODES = 170_000
+LINEAGE_NODES = 100_000
+OWNERS = 1_000
+MAX_MISSING_SECONDS = 0.2
+MAX_OPEN_SECONDS = 14.5
+MAX_GET_ROUND_TRIPS = 3
+NC = ("cc-by-nc", "cc-by-nc-sa", "cc-by-nc-nd")
+
+
+def run(runs: int = 9) -> bool:
+    """Measures in a fresh interpreter (see the module's doc); `runs` does not apply here."""
+    return run_fresh("bench.proposal_open")
+
+
+@dataclass(frozen=True)
+class Result:
+    nodes: int
+    contributions: int
+    missing: int
+    missing_seconds: float
+    open_seconds: float
+    open_calls: dict[str, int]
+    get_calls: dict[str, int]
+
+    @property
+    def passed(self) -> bool:
+        return (self.nodes >= LINEAGE_NODES and self.missing_seconds <= MAX_MISSING_SECONDS
+                and self.open_seconds <= MAX_OPEN_SECONDS and sum(self.get_calls.values()) <= MAX_GET_ROUND_TRIPS)
+
+
+def licence_of(record_id: str) -> str:
+    number = int(record_id[-6:])
+    return NC[number % 3] if number % 4 == 0 else ("cc-by", "remixery", "cc0")[number % 3]
+
+
+def _records(sources: dict[str, tuple[str, ...]]):
+    """`fetch(ids)` over the generated graph, as the store would answer it."""
+    from chalicelib.domain.records import READY, Record
+
+    def record(record_id: str) -> Record:
+        owner = f"member{int(record_id[-6:]) % OWNERS:04d}"
+        return Record(id=record_id, kind="text", title=f"Record {record_id[-6:]}", owner_id=owner,
+                      owner_handle=owner, owner_sub=owner, status=READY, created_at="", updated_at="",
+                      licence=licence_of(record_id), sources=sources.get(record_id, ()))
+
+    return lambda ids: {record_id: record(record_id) for record_id in ids}
+
+
+def missing_grants_seconds(lineage) -> tuple[float, int]:
+    from chalicelib.domain.proposals import missing_grants, needing_grant
+
+    granted = set(needing_grant(lineage.values())[::2])
+    best, missing = float("inf"), []
+    for _ in range(5):
+        started = time.perf_counter()
+        missing = missing_grants(needing_grant(lineage.values()), granted)
+        best = min(best, time.perf_counter() - started)
+    return best, len(missing)
+
+
+def _seed(lineage, weights) -> str:
+    """The lineage's records as items, and a draft with the contributions (bulk, untimed)."""
+    from chalicelib import services
+    from chalicelib.domain.ids import new_id_with_time
+    from chalicelib.domain.productions import Contribution, Production
+    from chalicelib.storage.models import RecordItem
+
+    services.records()  # binds the models to the stage's table
+    with RecordItem.batch_write() as batch:
+        for node in lineage.values():
+            batch.save(RecordItem(*RecordItem.key(node.id), record_id=node.id, kind="text", title=node.title,
+                                  owner_id=node.owner_id, owner_handle=node.owner_handle, owner_sub=node.owner_id,
+                                  status="ready", licence=node.licence, remixable=True, sources=list(node.sources),
+                                  body="Once.", created_at="2026-01-01T00:00:00.000Z",
+                                  updated_at="2026-01-01T00:00:00.000Z"))
+    production_id, now = new_id_with_time()
+    production = Production(id=production_id, title="Big", format="album", currency="USD", producer_sub="sub-pat",
+                            producer_id="pat", producer_handle="pat", created_at=now, updated_at=now)
+    repository = services.productions()
+    repository.create(production)
+    repository.replace_contributions(production, [Contribution(r, w) for r, w in weights.items()])
+    return production_id
+
+
+def measure() -> Result:
+    from bench.royalty_compute import generate
+    from chalicelib.domain.lineage import freeze_ancestors
+    from chalicelib.domain.royalties import MAX_DEPTH
+    from local.tokens import mint
+
+    graph = generate(nodes=GRAPH_NODES)
+    lineage = freeze_ancestors(graph.contributions, _records(graph.sources), MAX_DEPTH)
+    missing_seconds, missing = missing_grants_seconds(lineage)
+    with counted_app() as (_app, client, counter):
+        production_id = _seed(lineage, graph.contributions)
+        producer = {"Authorization": f"Bearer {mint('sub-pat', ['producer'])}"}
+        registered = client.http.post("/members", headers={**producer, "content-type": "application/json"},
+                                      body=b'{"handle": "pat", "display_name": "Pat"}')
+        if registered.status_code != 201:
+            raise RuntimeError(f"POST /members answered {registered.status_code}")
+        with counter.measure() as opening:
+            started = time.perf_counter()
+            reply = client.http.post(f"/productions/{production_id}/proposal", headers=producer)
+            open_seconds = time.perf_counter() - started
+        if reply.status_code != 201:
+            raise RuntimeError(f"POST /proposal answered {reply.status_code}: {reply.body[:300]!r}")
+        with counter.measure() as reading:
+            reply = client.http.get(f"/productions/{production_id}/proposal")
+        if reply.status_code != 200:
+            raise RuntimeError(f"GET /proposal answered {reply.status_code}: {reply.body[:300]!r}")
+        return Result(len(lineage), len(graph.contributions), missing, missing_seconds, open_seconds,
+                      opening.by_operation, reading.by_operation)
+
+
+def report(result: Result) -> bool:
+    print("proposal_open: a payment proposal of "
+          f"{result.contributions:,} contributions over a frozen lineage of {result.nodes:,} records "
+          f"(>= {LINEAGE_NODES:,})")
+    print(f"  missing grants in process   {result.missing_seconds * 1000:8.1f} ms   ({result.missing:,} missing; "
+          f"budget {MAX_MISSING_SECONDS * 1000:.0f} ms)")
+    print(f"  POST /proposal, local stack {result.open_seconds:8.2f} s    (budget {MAX_OPEN_SECONDS} s, half the "
+          f"API's 29 s)   {describe_operations(result.open_calls)}")
+    print(f"  GET /proposal round trips   {sum(result.get_calls.values()):8d}      (budget {MAX_GET_ROUND_TRIPS})   "
+          f"{describe_operations(result.get_calls)}")
+    print(f"  {'within budget' if result.passed else 'BUDGET EXCEEDED'}")
+    return result.passed
+
+
+def main() -> int:
+    with app_output_held_back():
+        result = measure()
+    return 0 if report(result) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from bench.support import app_output_held_back, counted_app, describe_operations, run_fresh
 
 GRAPH_NODES = 170_000
+CONTRIBUTIONS = 10_000
 LINEAGE_NODES = 100_000
 OWNERS = 1_000
 MAX_MISSING_SECONDS = 0.2
@@ -109,13 +110,13 @@ def _seed(lineage, weights) -> str:
     return production_id
 
 
-def measure() -> Result:
+def measure(graph_nodes: int = GRAPH_NODES, contributions: int = CONTRIBUTIONS) -> Result:
     from bench.royalty_compute import generate
     from chalicelib.domain.lineage import freeze_ancestors
     from chalicelib.domain.royalties import MAX_DEPTH
     from local.tokens import mint
 
-    graph = generate(nodes=GRAPH_NODES)
+    graph = generate(nodes=graph_nodes, contributions=contributions)
     lineage = freeze_ancestors(graph.contributions, _records(graph.sources), MAX_DEPTH)
     missing_seconds, missing = missing_grants_seconds(lineage)
     with counted_app() as (_app, client, counter):
@@ -153,9 +154,16 @@ def report(result: Result) -> bool:
     return result.passed
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.proposal_open", description=__doc__.split("\n")[0])
+    parser.add_argument("--nodes", type=int, default=GRAPH_NODES, help="records in the generated graph (a quick look: "
+                                                                        "--nodes 3000 --contributions 300)")
+    parser.add_argument("--contributions", type=int, default=CONTRIBUTIONS)
+    args = parser.parse_args(argv)
     with app_output_held_back():
-        result = measure()
+        result = measure(args.nodes, args.contributions)
     return 0 if report(result) else 1
 
 

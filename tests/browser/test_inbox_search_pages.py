@@ -62,6 +62,8 @@ def test_search_tags_and_the_inbox_with_its_unread_badge(stack, tab):
     tab.go(f"#/records/{record}", "section.record button.heart")
     page.click("section.record button.heart")
     page.wait_for_selector("section.record button.heart[aria-pressed=true]")
+    page.click("section.record ul.tags a.tag")  # a record's tags lead to their pages
+    page.wait_for_selector(f"section.feed .cards .card[data-record-id='{record}']")
     _until(lambda: requests.get(f"{stack.api}/me/notifications/unread-count", headers=ines, timeout=10).json()["unread"])
 
     sign_in(tab, "ines")

@@ -102,7 +102,13 @@ def payout_out(p, model: type[PayoutOut] = PayoutOut) -> PayoutOut:
 
 
 def _site_url(ctx) -> str:
-    """Where Stripe sends the member back after onboarding: the site's payouts page."""
+    """Where Stripe sends the member back after onboarding (the site, `#/payouts` appended). The
+    local stack serves the site on the API's own loopback port, whichever it is."""
+    import re
+
+    host = ctx.headers.get("host") or ""
+    if ctx.settings.is_local and re.fullmatch(r"(127\.0\.0\.1|localhost):[0-9]{1,5}", host):
+        return f"http://{host}/site/"
     return ctx.settings.site_url.rstrip("/") + "/"
 
 
@@ -172,7 +178,7 @@ def local_bank_page(ctx, account_id: str):
     import html
 
     ctx.query()  # a link's shape: expires and signature
-    payouts.require_local_bank()
+    payouts.require_local_bank(account_id)
     return _html(200, f"""<h1>Local bank</h1><p>Account <code>{html.escape(account_id)}</code> asks to receive
 payouts. This page plays Stripe's onboarding on the local stage.</p><form method="post"><button>Activate this
 account</button></form>""")

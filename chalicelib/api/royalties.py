@@ -55,6 +55,8 @@ class StatementSummary(ResponseModel):
     closing: int
     payable: bool
     payout: int
+    payout_id: str | None = Field(default=None, description="The payout that sends `payout` (GET /me/payouts); "
+                                                             "null when nothing is payable.")
 
 
 class StatementPage(Page[StatementSummary]):
@@ -81,6 +83,8 @@ class Statement(ResponseModel):
     closing: int
     payable: bool
     payout: int
+    payout_id: str | None = Field(default=None, description="The payout that sends `payout`; null when nothing "
+                                                             "is payable.")
     lines: list[StatementLine]
 
 
@@ -130,14 +134,24 @@ def run_out(view) -> RunOut:
 def statement_summaries(rows: list) -> list[StatementSummary]:
     """(member id, `StatementRow`) pairs as answered."""
     return [StatementSummary(member_id=m, period=r.period, currency=r.currency, opening=r.opening, credits=r.credits,
-                             closing=r.closing, payable=r.payable, payout=r.payout) for m, r in rows]
+                             closing=r.closing, payable=r.payable, payout=r.payout, payout_id=_payout_id(m, r))
+            for m, r in rows]
+
+
+def _payout_id(member_id: str, row) -> str | None:
+    """A payable statement's payout: its id is derived from period, member and currency."""
+    if not (row.payable and row.payout > 0):
+        return None
+    from chalicelib.domain.payouts import payout_id
+
+    return payout_id(row.period, member_id, row.currency)
 
 
 def statement_out(member_row) -> Statement:
     member_id, row = member_row
     return Statement(
         member_id=member_id, currency=row.currency, opening=row.opening, credits=row.credits, closing=row.closing, payable=row.payable,
-        payout=row.payout,
+        payout=row.payout, payout_id=_payout_id(member_id, row),
         lines=[StatementLine(production_id=line.production_id, production_title=line.production_title,
                              record_id=line.record_id, record_title=line.record_title, via=line.via,
                              amount=line.amount) for line in row.lines])

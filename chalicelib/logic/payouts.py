@@ -92,17 +92,21 @@ def refresh_account(account_id: str) -> str:
     return "taken"
 
 
-def require_local_bank() -> None:
-    """The local bank's pages exist on the local stage without a Stripe key only."""
+def require_local_bank(account_id: str) -> None:
+    """The local bank's pages exist on the local stage without a Stripe key only, for its accounts."""
+    import re
+
     from chalicelib.config import get_settings
 
     if not get_settings().uses_local_bank:
         raise NotFound("There is no local bank on this stage.")
+    if not re.fullmatch(r"acct_local_[0-9a-f]{16}", account_id):
+        raise NotFound(f"The local bank has no account '{account_id[:64]}'.")
 
 
 def activate_local_account(account_id: str, expires: int, signature: str) -> None:
     """The local bank's onboarding page: the account is active at once, as if onboarding was done."""
-    require_local_bank()
+    require_local_bank(account_id)
     if not services.connect().activate(account_id, expires, signature):
         raise NotFound("This onboarding link is not one of the local bank's, or it has expired.")
     refresh_account(account_id)

@@ -127,6 +127,11 @@ def test_each_payable_statement_is_paid_by_exactly_one_transfer_across_reruns_an
     assert f"remixery-payout-2026-09-{alice_payout['member_id']}-USD" in keys
     assert alice_payout["transfer_id"] == alice_transfer["id"]
     assert payouts_of(client, world["carol"]) == []  # 500 carries forward: no payout
+    # Statements link to their payout.
+    assert client.get("/me/statements", token=world["alice"]).json["items"][0]["payout_id"] == alice_payout["id"]
+    assert client.get(f"/me/statements/{SEPTEMBER}", token=world["alice"]).json["statements"][0]["payout_id"] == \
+        alice_payout["id"]
+    assert client.get(f"/me/statements/{SEPTEMBER}", token=world["carol"]).json["statements"][0]["payout_id"] is None
     payouts = assert_balanced(client, admin, stripe)
     assert sum(p["amount"]["amount"] for p in payouts) == payable_total(
         client, [world["alice"], world["bob"], world["carol"]]) == 4500

@@ -8,8 +8,6 @@ item writes, not 10,000.
 """
 from __future__ import annotations
 
-import json
-
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
@@ -18,11 +16,11 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.ledger import COST, SIGN, Entry
 from chalicelib.domain.lineage import FrozenNode
-from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.production_names import DRAFT, PROPOSED, RELEASED
 from chalicelib.domain.productions import BookedCost, Contribution, LedgerEntry, Product, Production
 from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.storage import lineage_snapshots
 from chalicelib.storage.connection import (
     CONDITION_FAILED, bind_models, newest_first_page, retry, write_or_lose, write_transaction,
 )
@@ -35,7 +33,6 @@ RELEASED_LIST = "RELEASED"
 PROPOSED_LIST = "PROPOSED"
 ALL_LIST = "PRODUCTIONS"
 CHUNK = 5_000  # contributions per item: ~35 bytes each stays far below DynamoDB's 400 KB
-LINEAGE_CHUNK_BYTES = 300_000
 ATTEMPTS = 5
 
 
@@ -153,29 +150,18 @@ class ProductionRepository:
 
     def save_lineage(self, production_id: str, version: int, lineage: dict[str, FrozenNode]) -> None:
         """The lineage a revision freezes (with each record's licence), beside its contribution list."""
-        chunks, chunk, size = [], [], 0
-        for node in sorted(lineage.values(), key=lambda n: n.id):
-            packed = [node.id, node.owner_id, node.owner_handle, node.title, list(node.sources), node.licence]
-            size += len(json.dumps(packed))
-            chunk.append(packed)
-            if size > LINEAGE_CHUNK_BYTES:
-                chunks.append(chunk)
-                chunk, size = [], 0
-        chunks.append(chunk)
         with LineageSnapshotItem.batch_write() as batch:
-            for number, nodes in enumerate(chunks):
-                batch.save(LineageSnapshotItem(
-                    *LineageSnapshotItem.key(production_id, version, number),
-                    nodes=json.dumps(nodes, separators=(",", ":"))))
+            for number, packed in enumerate(lineage_snapshots.pack(lineage.values())):
+                batch.save(LineageSnapshotItem(*LineageSnapshotItem.key(production_id, version, number), packed=packed))
 
     def frozen_lineage(self, production: Production) -> dict[str, FrozenNode]:
         """The lineage its current revision froze (released: the one it pays through)."""
-        items = LineageSnapshotItem.query(
-            ProductionItem.key(production.id)[0],
-            LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version)))
-        return {packed[0]: FrozenNode(packed[0], packed[1], packed[2], packed[3], tuple(packed[4]),
-                                      packed[5] if len(packed) > 5 else DEFAULT_LICENCE)
-                for item in items for packed in json.loads(item.nodes)}
+        nodes: dict[str, FrozenNode] = {}
+        for item in LineageSnapshotItem.query(
+                ProductionItem.key(production.id)[0],
+                LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version))):
+            lineage_snapshots.unpack(item.packed, item.nodes, nodes)
+        return nodes
 
     def all_productions(self) -> list[Production]:
         """Every production, drafts too: a royalty run closes periods for all of them."""

@@ -2,8 +2,8 @@
 contributions from a collaboration and from a search with weights, watch the split preview follow,
 book a cost and read it in the ledger; the public page explains what its figures are as of. On
 every page: axe-core finds nothing serious, the first paint is within 1 s (printed), nothing scrolls
-sideways. (Opening the proposal and releasing are the proposal page's: this journey checks the
-link to it.) Screenshots go to test-artifacts/browser/."""
+sideways; then she opens the payment proposal (objections and release are the proposal page's,
+and release waits for its 14-day window). Screenshots go to test-artifacts/browser/."""
 from __future__ import annotations
 
 import pytest
@@ -104,14 +104,20 @@ def test_a_producer_creates_a_production_picks_weighted_contributions_sees_the_s
     assert "cost" in row and "Risograph paper" in row and "12.50" in row, row
     tab.shot("ledger")
 
-    # And the proposal is one link away; the public page says what its figures are as of
-    assert page.locator(f"a[href='#/productions/{production}/proposal']").count() == 1
+    # And the public page says what its figures are as of
     tab.go(f"#/productions/{production}", "figure.split-chart")
     assert "which has not closed yet" in page.locator("table.totals caption").inner_text()
     assert "the last month that closed" in page.locator("table.totals").inner_text()
     assert page.locator(f"a[href='#/productions/{production}/manage']").count() == 1
     tab.shot("production")
     checks.page(tab, "production", cold=f"{stack.site}#/productions/{production}")
+
+    # When she opens the payment proposal, its page shows the revision, and release waits for the window
+    tab.go(f"#/productions/{production}/manage", "section.manage-production button.propose")
+    page.click("button.propose")
+    page.wait_for_selector(f"section.proposal[data-production-id='{production}'][data-revision='1']")
+    tab.shot("proposal")
+    checks.page(tab, "proposal")
     if screen == "phone":
         page.set_viewport_size({"width": 360, "height": 740})
         for hash_ in (f"#/productions/{production}", f"#/productions/{production}/manage"):

@@ -197,7 +197,8 @@ export async function manageProductionView({ params: [id] }) {
     h("h1", {}, `Manage “${production.title}”`),
     h("p", { class: "meta" }, `${production.format} · ${production.status} · ${production.currency} · `,
       h("a", { href: `#/productions/${id}` }, "public page"), " · ",
-      h("a", { href: `#/productions/${id}/proposal` }, draft ? "Open a payment proposal" : "Proposal, objections and release")),
+      draft ? null : h("a", { href: `#/productions/${id}/proposal` }, "Proposal, objections and release")),
+    draft ? proposeButton(id, entries) : null,
     editable ? [table, h("div", { class: "actions" }, save, saveState), box,
       picker(production, chosen, (record) => {
         chosen.add(record.id);
@@ -209,6 +210,30 @@ export async function manageProductionView({ params: [id] }) {
     splitBox,
     costForm(production),
     await ledger(production));
+}
+
+/** A draft with contributions opens its payment proposal: the window for objections starts now. */
+function proposeButton(id, entries) {
+  const box = alertBox();
+  const button = h("button", { type: "button", class: "primary propose" }, "Open a payment proposal");
+  button.addEventListener("click", async () => {
+    box.hide();
+    if (!entries.length) {
+      box.show(new Error("Add at least one contribution first."));
+      return;
+    }
+    button.disabled = true;
+    try {
+      await api(`/productions/${id}/proposal`, { method: "POST" });
+      say("The proposal is open: members can object until its window closes.");
+      navigate(`#/productions/${id}/proposal`);
+    } catch (error) {
+      box.show(error);
+      button.disabled = false;
+    }
+  });
+  return h("div", { class: "actions" }, h("p", { class: "hint" }, "When the contributions and weights are right, publish how it will pay."),
+    button, box);
 }
 
 function costForm(production) {

@@ -29,6 +29,7 @@ const routes = [
   [/^\/productions\/([^/]+)\/credits$/, lazy("./views/proposals.js", "creditsView")],
   [/^\/productions\/([^/]+)$/, lazy("./views/productions.js", "productionView")],
   [/^\/statements$/, lazy("./views/statements.js", "statementsView")],
+  [/^\/payouts$/, lazy("./views/payouts.js", "payoutsView")],
   [/^\/statements\/(\d{4}-\d{2})$/, lazy("./views/statements.js", "periodView")],
   [/^\/members\/([^/]+)$/, memberView],
   [/^\/signin$/, lazy("./views/signin.js", "signInView")],

@@ -115,7 +115,8 @@ def _announce(identity: Identity, on: CommentSubject, comment: Comment, answered
         return
     events.publish(Event(kind, f"{kind}:{comment.id}", comment.created_at, Subject(on.type, on.id, on.title),
                          actor_id=identity.member_id, recipients=people,
-                         data={"comment_id": comment.id, **({"parent_id": answered.id} if answered else {})}))
+                         data={"comment_id": comment.id, **({"parent_id": answered.id} if answered else {}),
+                               "actor_handle": identity.handle}))  # the inbox shows who
 
 
 def edit(comment: Comment, body: str) -> Comment:

@@ -27,6 +27,9 @@ def on_event(event: Event) -> None:
         index_record(event.subject.id)
     elif event.subject.type == "member" and event.subject.title:
         index_member(event.subject.id, event.subject.title)
+        for record_id in event.data.get("records") or ():  # a deleted member's works (taken down or kept)
+            if isinstance(record_id, str):
+                index_record(record_id)
 
 
 def index_record(record_id: str):

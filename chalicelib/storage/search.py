@@ -15,10 +15,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.config import Settings
 from chalicelib.domain.search import TAG_PREFIX_LENGTH, tag_order_key, tag_prefixes, terms
-from chalicelib.storage.connection import LostRace, batch_get_raw, bind_models, retry, write_or_lose
+from chalicelib.storage.connection import LostRace, batch_get_raw, bind_models, write_or_lose
 from chalicelib.storage.models import SearchDocItem, TagItem, TaggedItem, TermItem
 
-ATTEMPTS = 8
+ATTEMPTS = 12
 READ_AHEAD = 200  # index items one page's Query reads at most (one request: they are small)
 
 
@@ -130,10 +130,17 @@ class SearchIndex:
             write_or_lose(self._settings, fill)
             return (old_terms, old_tags, old_sort, old_carried), version
 
-        def kept_changing():
-            raise LostRace()  # the event is delivered again (SQS) and reads afresh
+        import random
+        import time
 
-        return retry(attempt, ATTEMPTS, kept_changing)
+        for n in range(ATTEMPTS):
+            try:
+                return attempt()
+            except LostRace:
+                # Another record moved a shared tag's count (or this document) first: read again,
+                # after a short random wait, so the writers of a popular tag take turns.
+                time.sleep(random.uniform(0, 0.005 * 2 ** min(n, 6)))
+        raise LostRace()  # still losing: the event is delivered again (SQS) and reads afresh
 
     def _tag_counts(self, tags: list[str]) -> dict[str, int]:
         if not tags:

@@ -217,3 +217,20 @@ def test_a_ready_record_citing_a_source_later_tells_its_owner(client, people, de
     [note] = inbox(client, alice)
     assert note["type"] == "remixed" and note["subject"]["id"] == remix["id"]
     assert note["detail"]["source_ids"] == [source["id"]]
+
+
+def test_comments_replies_and_follows_reach_the_inbox_with_who_did_them(client, people, deliver):
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    record = text(client, alice, "Talked about")
+    comment = client.post(f"/records/{record['id']}/comments", token=bob, json_body={"body": "Nice."}).json
+    client.post(f"/records/{record['id']}/comments", token=carol, json_body={"body": "Agreed.", "parent_id": comment["id"]})
+    assert client.request("PUT", "/members/alice/follow", token=carol).status == 200
+    deliver()
+
+    notes = {n["type"]: n for n in inbox(client, alice)}
+    assert set(notes) == {"commented", "followed"}  # carol's reply tells bob, not alice
+    assert notes["commented"]["actor"]["handle"] == "bob" and notes["commented"]["detail"]["comment_id"] == comment["id"]
+    assert notes["commented"]["subject"] == {"type": "record", "id": record["id"], "title": "Talked about"}
+    assert notes["followed"]["actor"]["handle"] == "carol"
+    [reply] = inbox(client, bob)
+    assert reply["type"] == "replied" and reply["actor"]["handle"] == "carol"

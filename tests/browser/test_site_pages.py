@@ -31,8 +31,12 @@ def pages(api: str) -> list[tuple[str, str]]:
              ("collaborations", "#/collaborations"), ("productions", "#/productions"), ("about", "#/about"),
              ("sign in", "#/signin"), ("member", f"#/members/{records[0]['owner']['handle']}")]
     found += [(f"record ({kind})", f"#/records/{record['id']}") for kind, record in sorted(by_kind.items())]
-    found += [(f"collaboration", f"#/collaborations/{collaborations[0]['id']}")] if collaborations else []
-    found += [(f"production", f"#/productions/{productions[0]['id']}")] if productions else []
+    found += [("collaboration", f"#/collaborations/{collaborations[0]['id']}")] if collaborations else []
+    if productions:
+        found += [("production", f"#/productions/{productions[0]['id']}"),
+                  ("proposal", f"#/productions/{productions[0]['id']}/proposal"),
+                  ("credits", f"#/productions/{productions[0]['id']}/credits")]
+    found += [("search", "#/search?q=lantern"), ("tags", "#/tags")]
     return found
 
 
@@ -59,7 +63,8 @@ def test_every_page_is_accessible_fast_and_fits_the_screen(demo_stack, browser, 
         checks.page(tab, name, cold=f"{demo_stack.site}{hash_}")
         tab.shot(name.replace(" ", "-").replace("(", "").replace(")", ""))
     sign_in(tab, "cleo")
-    for name, hash_ in (("upload", "#/upload"), ("statements", "#/statements")):
+    for name, hash_ in (("upload", "#/upload"), ("following", "#/following"), ("inbox", "#/inbox"),
+                        ("statements", "#/statements")):
         checks.page(tab, name, cold=f"{demo_stack.site}{hash_}")
     page.click("table.statements tbody a")
     page.wait_for_selector("table.lines")

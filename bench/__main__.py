@@ -23,6 +23,9 @@ BENCHMARKS += (first_request,)
 from bench import proposal_open  # noqa: E402
 
 BENCHMARKS += (proposal_open,)
+from bench import your_data  # noqa: E402
+
+BENCHMARKS += (your_data,)
 DEFAULT_RUNS = 9
 
 

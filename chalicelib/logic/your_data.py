@@ -258,7 +258,7 @@ def delete_account(identity: Identity, confirm_handle: str, remove_works: bool) 
         records = _owned_records(identity.member_id, trips)
     orphaned = accounts.orphan_records(records, trips)
     hearts = accounts.erase_hearts(identity.sub, trips)
-    follows = _unfollow_both_ways(identity.member_id, trips)
+    follows = _unfollow_both_ways(identity, trips)
     comments = accounts.orphan_comments(_all(services.comments().by_author, identity.member_id, trips), trips)
     accounts.close_profile(identity, trips)
     services.members().forget(identity.sub)
@@ -271,15 +271,13 @@ def delete_account(identity: Identity, confirm_handle: str, remove_works: bool) 
                    round_trips=trips.total)
 
 
-def _unfollow_both_ways(member_id: str, trips) -> int:
-    """Every follow of the member and of the member, undone as an unfollow is: the edge and both
-    counts in one transaction each (the other member's count must stay exact)."""
+def _unfollow_both_ways(identity: Identity, trips) -> int:
+    """Every follow of and by the member undone, 50 a transaction, each moving the other
+    member's count as an unfollow does (their counts stay exact)."""
     repository = services.follows()
-    edges = _all(repository.following, member_id, trips) + _all(repository.followers, member_id, trips)
-    for follow in edges:
-        repository.unfollow(follow.follower_id, follow.follower_handle, follow.followee_id, follow.followee_handle)
-        trips.transactions += 1
-    return len(edges)
+    edges = (_all(repository.following, identity.member_id, trips)
+             + _all(repository.followers, identity.member_id, trips))
+    return services.accounts().undo_follows(identity.handle, edges, trips)
 
 
 def _owned_records(member_id: str, trips) -> list:

@@ -30,6 +30,7 @@ PART_BYTES = 8 * 1024 * 1024  # S3 multipart parts (5 MiB minimum but the last)
 READ_CHUNK_BYTES = 1024 * 1024
 TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 QUERY_PAGE = 1000
+FOLLOWS_PER_TRANSACTION = 50  # two items each: the edge and the other member's count
 
 
 @dataclass
@@ -278,6 +279,44 @@ class AccountRepository:
             if trips:
                 trips.transactions += 1
         return len(comments)
+
+    def undo_follows(self, member_handle: str, follows: list, trips: RoundTrips | None = None) -> int:
+        """Deletes the member's follow edges (`domain.follows.Follow`s, either way) and moves the
+        other member's count of each, 50 follows a transaction (the member's own counts are left:
+        its profile is going). Each edge is deleted on the condition that it still exists; a chunk
+        that loses that race to an unfollow is done again one follow at a time."""
+        from chalicelib.storage.models import FollowItem
+
+        def undo(tx, follow) -> None:
+            tx.delete(FollowItem(*FollowItem.key(follow.follower_id, follow.followee_id)),
+                      condition=FollowItem.pk.exists())
+            if follow.follower_handle == member_handle:
+                tx.update(MemberItem(*MemberItem.key(follow.followee_handle)), actions=[MemberItem.follower_count.add(-1)])
+            else:
+                tx.update(MemberItem(*MemberItem.key(follow.follower_handle)), actions=[MemberItem.following_count.add(-1)])
+
+        # One side at a time, so that no member's profile is updated twice in one transaction.
+        following = [f for f in follows if f.follower_handle == member_handle]
+        followers = [f for f in follows if f.follower_handle != member_handle]
+        for side in (following, followers):
+            for start in range(0, len(side), FOLLOWS_PER_TRANSACTION):
+                chunk = side[start:start + FOLLOWS_PER_TRANSACTION]
+                try:
+                    write_transaction(self._settings, lambda tx: [undo(tx, f) for f in chunk])
+                    if trips:
+                        trips.transactions += 1
+                except TransactWriteError as e:
+                    if not condition_failed(e):
+                        raise
+                    for follow in chunk:
+                        try:
+                            write_transaction(self._settings, lambda tx, f=follow: undo(tx, f))
+                        except TransactWriteError as error:
+                            if not condition_failed(error):
+                                raise
+                        if trips:
+                            trips.transactions += 1
+        return len(follows)
 
     def close_profile(self, identity: Identity, trips: RoundTrips | None = None) -> None:
         """One transaction: the identity is no longer registered (it may register again), the

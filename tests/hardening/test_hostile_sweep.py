@@ -69,6 +69,8 @@ def _base_bodies(world: World) -> dict[str, list[Any]]:
                                                      "incurred_on": "2026-10-01"}],
         "POST /sales/unmatched/{unmatched_id}/assign": [{"production_id": world.released}],
         "POST /royalty-runs": [{"period": "2026-10"}],
+        # Never alice's handle: the sweep's members must outlive it (a wrong handle is the 400 that changes nothing).
+        "DELETE /me": [{"confirm_handle": "not_anyones_handle", "remove_works": False}],
         "POST /me/notifications/read": [{"ids": ["a" * 26]}],
         "POST /me/notifications/read": [{"ids": ["a" * 26]}],
         # Never alice's handle: the sweep's members must outlive it (a wrong handle is the 400 that changes nothing).

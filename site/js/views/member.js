@@ -3,6 +3,7 @@ import { loadMe, session } from "../auth.js";
 import { field, h } from "../dom.js";
 import { day } from "../format.js";
 import { alertBox, navigate, pagedRecords, say } from "../ui.js";
+import { yourDataTools } from "./your_data.js";
 
 /** Your own profile: display name and bio (PATCH /me). */
 function profileForm(member) {
@@ -42,6 +43,7 @@ export async function memberView({ params: [handle] }) {
     h("p", { class: "meta" }, `${member.record_count} records · ${member.heart_count_received} hearts received · member since ${day(member.created_at)}`),
     h("p", { class: "follows" }, followButton(member), ` · following ${member.following_count}`),
     session.me?.id === member.id ? profileForm(member) : null,
+    session.me?.id === member.id ? yourDataTools(member) : null,
     h("h2", {}, "Records"), records,
     h("h2", {}, "Hearted"), hearts);
 }

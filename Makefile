@@ -71,7 +71,7 @@ token: $(STAMP)
 
 ## fire a scheduled function on the running stack: make fire SCHEDULE=<name> (none: list them)
 fire: $(STAMP)
-	@$(PY) -m local.fire $(SCHEDULE) --control http://127.0.0.1:$(CONTROL_PORT)
+	@$(PY) -m local.fire $(SCHEDULE) --control http://127.0.0.1:$(CONTROL_PORT) --at '$(AT)'
 
 ## every benchmark against its budget
 bench: $(STAMP)

@@ -98,3 +98,11 @@ def build_export(event):
     from chalicelib.jobs.exports import handle_batch
 
     return handle_batch(event.to_dict(), event.context)
+
+
+@app.schedule("cron(30 0 * * ? *)")
+def restore_countered(event):
+    """00:30 UTC daily: restores the records of counter-notices 10 full business days old (no lawsuit)."""
+    from chalicelib.jobs.copyright import restore_countered as restore
+
+    return restore(event.to_dict())

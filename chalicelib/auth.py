@@ -21,6 +21,7 @@ CLOCK_LEEWAY_SECONDS = 60
 JWKS_REFETCH_COOLDOWN_SECONDS = 30
 PRODUCER = "producer"
 ADMIN = "admin"
+MODERATOR = "moderator"  # acts on reports and copyright notices (an admin may too)
 _SUBJECT = re.compile(r"[!-\"$-~]{1,128}")  # printable ASCII but '#'
 MAX_GROUPS = 25
 
@@ -37,6 +38,10 @@ class Principal:
     @property
     def is_producer(self) -> bool:
         return PRODUCER in self.groups or self.is_admin
+
+    @property
+    def is_moderator(self) -> bool:
+        return MODERATOR in self.groups or self.is_admin
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -59,7 +64,12 @@ def authenticate(authorization: str | None, settings: Settings) -> Principal | N
 
 
 def require_group(principal: Principal, group: str) -> None:
-    allowed = principal.is_admin if group == ADMIN else principal.is_producer
+    if group == ADMIN:
+        allowed = principal.is_admin
+    elif group == MODERATOR:
+        allowed = principal.is_moderator
+    else:
+        allowed = principal.is_producer
     if not allowed:
         raise Forbidden(f"This action needs the '{group}' role.")
 

@@ -53,6 +53,10 @@ class Settings(BaseModel):
     stripe_webhook_secret_name: str | None = Field(alias="REMIXERY_STRIPE_WEBHOOK_SECRET_NAME", default=None)
     shopify_webhook_secret_name: str | None = Field(alias="REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME", default=None)
     min_payout: int = Field(alias="REMIXERY_MIN_PAYOUT", default=1000, ge=0)
+    # Trust and safety: every rate limit is multiplied by this (load tests); counter-notices are
+    # forwarded from this SES sender when deployed (unset: logged only).
+    rate_limit_scale: float = Field(alias="REMIXERY_RATE_LIMIT_SCALE", default=1, gt=0, le=1_000_000)
+    ses_sender: str | None = Field(alias="REMIXERY_SES_SENDER", default=None)
     proposal_window_seconds: float = Field(
         alias="REMIXERY_PROPOSAL_WINDOW_SECONDS", default=1_209_600, gt=0, allow_inf_nan=False,
         description="A payment proposal's window; deployed stages refuse less than 14 days.")

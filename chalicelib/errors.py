@@ -55,6 +55,10 @@ class NotRegistered(Forbidden):
     slug, title = "register-first", "Register a member profile first"
 
 
+class Suspended(Forbidden):
+    slug, title = "suspended", "Your account is suspended"
+
+
 class NotFound(Problem):
     status, slug, title = 404, "not-found", "Not found"
 
@@ -73,6 +77,18 @@ class UnsupportedMediaType(Problem):
 
 class RuleViolation(Problem):
     status, slug, title = 422, "rule-violation", "The request breaks a rule"
+
+
+class TooManyRequests(Problem):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, **kwargs) -> None:
+        super().__init__(detail, **kwargs)
+        self.headers = {"Retry-After": str(retry_after_seconds), **self.headers}
+
+
+class UnavailableForLegalReasons(Problem):
+    status, slug, title = 451, "unavailable-for-legal-reasons", "Unavailable for legal reasons"
 
 
 class ServiceUnavailable(Problem):

@@ -187,3 +187,27 @@ def connect():
 
 
 FACTORIES += (payouts, payout_queue, connect)
+
+
+@lru_cache(maxsize=1)
+def moderation():
+    from chalicelib.storage.moderation import ModerationRepository
+
+    return ModerationRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def copyright_notices():
+    from chalicelib.storage.copyright import NoticeRepository
+
+    return NoticeRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def mail():
+    from chalicelib.storage.mail import Mailer
+
+    return Mailer(get_settings())
+
+
+FACTORIES += (moderation, copyright_notices, mail)

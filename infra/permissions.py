@@ -146,6 +146,25 @@ POLICIES: dict[str, Callable[[Grants], list[iam.PolicyStatement]]] = {
 }
 
 
+# Trust and safety: the daily restoration of countered records, and the API's forwarding of
+# counter-notices to complainants through SES (the sender identity is the account's own).
+def restore_countered(g: Grants) -> list[iam.PolicyStatement]:
+    return [table_read(g), table_write(g), send("SendEvents", g.event_queue_arn)]
+
+
+def forward_counter_notices() -> iam.PolicyStatement:
+    return _statement("ForwardCounterNotices", ["ses:SendEmail"],
+                      [f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity/*"])
+
+
+def _api_handler_with_mail(build: Callable[[Grants], list[iam.PolicyStatement]]):
+    return lambda g: [*build(g), forward_counter_notices()]
+
+
+POLICIES["restore_countered"] = restore_countered
+POLICIES["api_handler"] = _api_handler_with_mail(POLICIES["api_handler"])
+
+
 def policy_document(chalice_name: str, function_name: str, grants: Grants) -> iam.PolicyDocument:
     try:
         build = POLICIES[chalice_name]

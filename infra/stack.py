@@ -9,7 +9,7 @@ that the models and the local stack use (`chalicelib/storage/definitions.py`).
   (`chalice.cdk.Chalice`, which runs `chalice package`). Each function then gets its own
   role, written by hand in `infra/permissions.py`, a fixed name (`remixery-<stage>-<name>`)
   and a log group with retention.
-- Cognito (pool, `producer`/`admin` groups, app client, hosted UI), the secrets, API throttling
+- Cognito (pool, `producer`/`moderator`/`admin` groups, app client, hosted UI), the secrets, API throttling
   and the alarms complete it.
 - The public site (`site/`): a private bucket behind a CloudFront distribution (origin access
   control) that also routes `/api/*` to the API, so the site's calls are same-origin; a
@@ -45,7 +45,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from chalicelib.api.routing import CORS
-from chalicelib.auth import ADMIN, PRODUCER
+from chalicelib.auth import ADMIN, MODERATOR, PRODUCER
 from chalicelib.storage import definitions
 from chalicelib.storage.definitions import BucketDefinition, QueueDefinition, TableDefinition
 from infra import permissions
@@ -120,6 +120,10 @@ class Options:
     api_rate_limit: int = 100  # requests per second, steady
     api_burst_limit: int = 200
     auth_domain_prefix: str | None = None  # the hosted UI's <prefix>.auth.<region>.amazoncognito.com
+    # An AWS WAF rate-based rule on the API stage (docs/trust-and-safety.md): None = on for prod,
+    # off for dev (a web ACL costs ~$6 a month even without traffic).
+    waf: bool | None = None
+    waf_rate_limit: int = 2000  # requests per 5 minutes per source IP
 
     @classmethod
     def from_context(cls, node) -> "Options":
@@ -132,7 +136,15 @@ class Options:
             api_rate_limit=int(node.try_get_context("api_rate_limit") or cls.api_rate_limit),
             api_burst_limit=int(node.try_get_context("api_burst_limit") or cls.api_burst_limit),
             auth_domain_prefix=node.try_get_context("auth_domain_prefix") or None,
+            waf=_flag(node.try_get_context("waf")),
+            waf_rate_limit=int(node.try_get_context("waf_rate_limit") or cls.waf_rate_limit),
         )
+
+
+def _flag(value) -> bool | None:
+    if value is None or value == "":
+        return None
+    return str(value).lower() in ("1", "true", "yes", "on")
 
 
 class RemixeryStack(cdk.Stack):
@@ -293,7 +305,8 @@ class RemixeryStack(cdk.Stack):
             removal_policy=removal,
         )
         for group, description in ((PRODUCER, "Creates productions and books their costs"),
-                                   (ADMIN, "May do anything a producer may, and assigns unmatched sales")):
+                                   (ADMIN, "May do anything a producer may, and assigns unmatched sales"),
+                                   (MODERATOR, "Acts on reports and copyright notices")):
             cognito.CfnUserPoolGroup(self, f"{group.capitalize()}Group", user_pool_id=pool.user_pool_id,
                                      group_name=group, description=description)
         client = pool.add_client(
@@ -378,6 +391,8 @@ class RemixeryStack(cdk.Stack):
             "ThrottlingRateLimit": self.options.api_rate_limit,
             "ThrottlingBurstLimit": self.options.api_burst_limit,
         }])
+        if self.prod if self.options.waf is None else self.options.waf:
+            self._rate_based_waf(api)
         # API Gateway's own answers (an unknown path's 403, throttling's 429, a 5xx before the
         # function answers) carry the app's CORS origin too: a page on another origin then sees
         # the status, not a CORS failure that hides it.
@@ -386,6 +401,29 @@ class RemixeryStack(cdk.Stack):
                 "gatewayresponse.header.Access-Control-Allow-Origin": f"'{CORS.allow_origin}'"}}
             for kind in GATEWAY_RESPONSES_WITH_CORS})
         return chalice
+
+    def _rate_based_waf(self, api: cdk.CfnResource) -> None:
+        """An AWS WAF web ACL on the API stage that blocks a source IP over `waf_rate_limit`
+        requests in 5 minutes: a flood stops before it reaches (and is billed by) the functions.
+        The app's own per-member limits (DynamoDB counters) stay the precise ones."""
+        from aws_cdk import aws_wafv2 as wafv2
+
+        metric = f"{APP_NAME}-{self.stage}-waf"
+        acl = wafv2.CfnWebACL(
+            self, "ApiWebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True),
+            rules=[wafv2.CfnWebACL.RuleProperty(
+                name="RateLimitPerIp", priority=0, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    limit=self.options.waf_rate_limit, aggregate_key_type="IP")),
+                visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                    cloud_watch_metrics_enabled=True, metric_name=f"{metric}-rate", sampled_requests_enabled=True))])
+        association = wafv2.CfnWebACLAssociation(
+            self, "ApiWebAclAssociation", web_acl_arn=acl.attr_arn,
+            resource_arn=f"arn:{Aws.PARTITION}:apigateway:{Aws.REGION}::/restapis/{api.ref}/stages/{self.api_stage}")
+        # the stage SAM makes from the API (RestAPI<stage name>Stage) must exist first
+        association.add_override("DependsOn", [f"RestAPI{self.api_stage}Stage"])
 
     def _wire_function(self, chalice, logical_id: str, properties: dict, grants: permissions.Grants) -> None:
         name = chalice_name(properties["Handler"])

@@ -1,7 +1,7 @@
 """A tiny loopback HTTP endpoint of the running local stack, for `make fire`.
 
     GET  /                    what is running: API URL, AWS endpoint, queues, schedules
-    POST /schedules/<name>    run the scheduled function <name> now
+    POST /schedules/<name>    run the scheduled function <name> now (`?at=<RFC 3339>`: as of that time)
     POST /tokens              {"sub": "alice", "groups": ["producer"]} -> {"token": ...}: a local-stage
                               token, for the site's "sign in as" form (`local/site.py`). Browsers may
                               call it from loopback origins only (CORS); the local signing secret is a
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 SUB = re.compile(r"^[A-Za-z0-9_.@-]{1,128}$")
-GROUPS = {"producer", "admin"}
+GROUPS = {"producer", "moderator", "admin"}
 
 
 def control_server(host: str, port: int, pump, info: dict) -> ThreadingHTTPServer:
@@ -34,9 +34,14 @@ def control_server(host: str, port: int, pump, info: dict) -> ThreadingHTTPServe
             prefix = "/schedules/"
             if not self.path.startswith(prefix):
                 return self._reply(404, {"error": "POST /schedules/<name> or POST /tokens"})
-            name = self.path[len(prefix):]
+            from urllib.parse import parse_qs
+
+            name, _, query = self.path[len(prefix):].partition("?")
+            at = (parse_qs(query).get("at") or [None])[0]
+            if at is not None and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,15}(Z|[+-][0-9]{2}:[0-9]{2})", at):
+                return self._reply(400, {"error": "at is an RFC 3339 time, e.g. 2026-12-22T00:30:00Z"})
             try:
-                result = pump.fire(name)
+                result = pump.fire(name, at)
             except KeyError as e:
                 return self._reply(404, {"error": str(e.args[0])})
             except Exception as e:  # the traceback is in the stack's own output

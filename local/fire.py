@@ -12,8 +12,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("name", nargs="?", help="scheduled function; omit to list them")
     parser.add_argument("--control", default="http://127.0.0.1:8001", help="the stack's control URL")
+    parser.add_argument("--at", default="", help="run as of this RFC 3339 time (the event's `time`)")
     args = parser.parse_args()
     method, path = ("POST", f"/schedules/{args.name}") if args.name else ("GET", "/")
+    if args.name and args.at:
+        from urllib.parse import quote
+
+        path += f"?at={quote(args.at)}"
     try:
         with urllib.request.urlopen(urllib.request.Request(args.control + path, method=method)) as r:
             print(json.dumps(json.load(r), indent=2))

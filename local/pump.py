@@ -108,14 +108,15 @@ class EventPump:
 
     # --- Schedules -----------------------------------------------------------------------
 
-    def fire(self, name: str):
-        """Runs the scheduled handler `name` now, as EventBridge would; returns its result."""
+    def fire(self, name: str, at: str | None = None):
+        """Runs the scheduled handler `name` now, as EventBridge would, its event's `time` being
+        `at` (RFC 3339) when given: the handler runs as of that time; returns its result."""
         if name not in self.schedules:
             raise KeyError(f"no scheduled function named {name!r}; known: {sorted(self.schedules)}")
         event = {
             "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
             "source": "aws.events", "account": "123456789012",
-            "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": self._region, "resources": [f"arn:aws:events:{self._region}:123456789012:rule/{name}"],
             "detail": {},
         }

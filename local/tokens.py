@@ -27,7 +27,7 @@ def mint(sub: str, groups: list[str] | None = None, ttl_seconds: int = 12 * 3600
 def main() -> None:
     parser = argparse.ArgumentParser(description="Print a local-stage bearer token.")
     parser.add_argument("--sub", default="alice", help="the identity (default: alice)")
-    parser.add_argument("--groups", default="", help="comma-separated: producer, admin")
+    parser.add_argument("--groups", default="", help="comma-separated: producer, moderator, admin")
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     args = parser.parse_args()
     groups = [g.strip() for g in args.groups.split(",") if g.strip()]

@@ -1,9 +1,14 @@
 """Shared fixtures: one embedded AWS (moto's server over HTTP) per session, reset per test."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The app's rate limits (30 records an hour per member...) would refuse the suites that build
+# worlds of records; tests/functional/test_rate_limits.py tests them at their real scale.
+os.environ.setdefault("REMIXERY_RATE_LIMIT_SCALE", "10000")
 
 import chalicelib.api.routes  # noqa: F401  (every router registered before a test reads the route table)
 

@@ -113,6 +113,9 @@ class RecordOut(ResponseModel):
     media: MediaOut | None = Field(description="Ready media records.")
     media_url: str | None = Field(default=None, description="Presigned GET, valid 15 minutes (ready media).")
     hearted_by_me: bool | None = Field(default=None, description="Whether the caller hearts it; null without a token.")
+    moderation: "ModerationOut | None" = Field(default=None, description=(
+        "null for everyone but the record's owner and moderators: why it is hidden, disabled by a copyright "
+        "notice or removed by a moderator (Trust and safety)."))
     previews: PreviewsOut | None = Field(default=None, description=(
         "Ready media records, once made (a few seconds after `ready`; null until then and for other records). "
         "A preview that cannot be made is absent from the object."))
@@ -141,7 +144,7 @@ def record_out(view) -> RecordOut:
         remixable=record.remixable,
         sources=list(record.sources), collaboration_id=record.collaboration_id, comment_count=record.comment_count,
         heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
-        updated_at=record.updated_at, body=record.body,
+        updated_at=record.updated_at, body=record.body, moderation=_moderation_out(getattr(view, "moderation", None)),
         media=MediaOut(**record.media.__dict__) if record.media else None, media_url=view.media_url,
         hearted_by_me=view.hearted_by_me, previews=_previews_out(view.previews),
     )
@@ -156,3 +159,29 @@ def _previews_out(links) -> PreviewsOut | None:
 
 def record_outs(views: list) -> list[RecordOut]:
     return [record_out(view) for view in views]
+
+
+class ModerationOut(ResponseModel):
+    """Why a record is moderated: `hidden` or `removed` by a moderation action (`reason`, `action_id`:
+    appeal it at POST /moderation/actions/{id}/appeal), or `copyright_disabled` by a copyright notice
+    (`notice_id`: counter it at POST /copyright/notices/{id}/counter)."""
+
+    state: Literal["hidden", "copyright_disabled", "removed"]
+    reason: str | None = None
+    action_id: str | None = None
+    notice_id: str | None = None
+
+
+RecordOut.model_rebuild()
+
+
+def _moderation_out(moderation) -> ModerationOut | None:
+    if moderation is None:
+        return None
+    return ModerationOut(state=moderation.state, reason=moderation.reason, action_id=moderation.action_id,
+                         notice_id=moderation.notice_id)
+
+
+def moderator(ctx) -> bool:
+    """Whether the caller may act as a moderator (moderators and admins)."""
+    return ctx.principal is not None and ctx.principal.is_moderator

@@ -13,6 +13,7 @@ from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
 from chalicelib.api.models import (
     PAGE_LIMIT, Kind, LicenceId, RecordOut, RecordPage, RecordPagination, Status, paginate, record_out, record_outs, viewer,
 )
+from chalicelib.api.models import moderator
 from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
 from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.records import DeclaredFile, Draft, Feed, SourceLink
@@ -121,7 +122,7 @@ def create_record(ctx):
 @router.route("GET", "/records/{record_id}", summary="A record (tombstone once removed)",
               access=Access.PUBLIC, response=RecordOut)
 def get_record(ctx, record_id: str):
-    return record_out(records.view(viewer(ctx), record_id))
+    return record_out(records.view(viewer(ctx), record_id, moderator(ctx)))
 
 
 @router.route("PATCH", "/records/{record_id}", summary="Edit title, description, tags, remixable or licence",
@@ -177,10 +178,11 @@ class LineageQuery(QueryParams):
 
 class LineageNode(ResponseModel):
     id: str
-    title: str
+    title: str | None = Field(description="null for a hidden (or copyright-disabled) record.")
     kind: Kind
     owner_handle: str
-    status: Status
+    status: Status | Literal["hidden"] = Field(description="`hidden` for a hidden or copyright-disabled record "
+                                                           "(the starting record shows its own status to its owner).")
 
 
 class LineageEdge(ResponseModel):
@@ -198,12 +200,13 @@ class LineageOut(ResponseModel):
 @router.route("GET", "/records/{record_id}/lineage", summary="What a record builds on, or what builds on it",
               access=Access.PUBLIC, query=LineageQuery, response=LineageOut)
 def get_lineage(ctx, record_id: str):
-    start = records.visible(viewer(ctx), record_id)
+    start = records.visible(viewer(ctx), record_id, moderator(ctx))
     query = ctx.query()
     lineage = records.lineage(start, query.direction, query.depth)
     return LineageOut(
-        nodes=[LineageNode(id=n.id, title=n.title, kind=n.kind, owner_handle=n.owner_handle, status=n.status)
-               for n in lineage.nodes],
+        nodes=[LineageNode(id=n.id, title=None if hidden else n.title, kind=n.kind, owner_handle=n.owner_handle,
+                           status="hidden" if hidden else n.status)
+               for n in lineage.nodes for hidden in [n.is_hidden and n.id != start.id]],
         edges=[LineageEdge(source=source, remix=remix) for source, remix in lineage.edges],
         truncated=lineage.truncated,
     )

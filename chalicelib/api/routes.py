@@ -7,6 +7,7 @@ from chalicelib.api import notifications, search  # noqa: F401
 from chalicelib.api import payouts  # noqa: F401
 from chalicelib.api import your_data  # noqa: F401
 from chalicelib.api import proposals  # noqa: F401
+from chalicelib.api import moderation, copyright  # noqa: F401
 from chalicelib.api.routing import ROUTERS
 
 __all__ = ["ROUTERS"]

@@ -64,7 +64,26 @@ class Access(str, Enum):
     IDENTITY = "identity"  # any valid token
     MEMBER = "member"  # a valid token of an identity that registered a profile
     PRODUCER = "producer"  # the producer (or admin) group
+    MODERATOR = "moderator"  # the moderator (or admin) group
     ADMIN = "admin"
+
+
+# What a suspended member may still do (Trust and safety): appeal, counter-notify, read and mark
+# notifications, export, manage the payout account, delete the account. Every other write of a
+# member or producer route is refused at the role step; routes say `writes=` to decide otherwise.
+SUSPENDED_MAY = ("DELETE /me", "POST /me/notifications", "POST /me/exports", "PUT /me/payout-account",
+                 "POST /me/payout-account", "PATCH /me/payout-account", "DELETE /me/payout-account",
+                 "POST /local-bank")
+
+
+def is_write(method: str, path: str, access: Access, writes: bool | None) -> bool:
+    """Whether a suspended member is refused this route (403 "suspended")."""
+    if writes is not None:
+        return writes
+    if method == "GET" or access not in (Access.MEMBER, Access.PRODUCER):
+        return False
+    route = f"{method} {path}"
+    return not any(route == allowed or route.startswith(allowed + "/") for allowed in SUSPENDED_MAY)
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,7 @@ class RouteSpec:
     errors: tuple[int, ...]  # the statuses this route can answer besides the automatic ones
     also: tuple[int, ...] = ()  # other success statuses, answered with the same response model
     path_params: tuple[tuple[str, Any], ...] = ()  # (name, type) of the path parameters checked before the handler
+    writes: bool = False  # refused to suspended members (see `is_write`)
 
     @cached_property
     def _path_adapters(self) -> dict:
@@ -126,6 +146,12 @@ class RequestContext:
         from chalicelib.config import get_settings
 
         return get_settings()
+
+    @property
+    def source_ip(self) -> str:
+        """The caller's address as API Gateway saw it (anonymous rate limits count per address)."""
+        identity = (self._request.context or {}).get("identity") or {}
+        return str(identity.get("sourceIp") or "unknown")[:64]
 
     @property
     def raw_body(self) -> bytes:
@@ -259,10 +285,12 @@ class Router:
     def route(self, method: str, path: str, *, summary: str, access: Access, status: int = 200,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, errors: tuple[int, ...] = (),
-              also: tuple[int, ...] = (), path_params: dict[str, Any] | None = None) -> Callable:
+              also: tuple[int, ...] = (), path_params: dict[str, Any] | None = None,
+              writes: bool | None = None) -> Callable:
         def register(handler: Callable) -> Callable:
             spec = RouteSpec(method, path, handler.__name__, summary, access, status,
-                             body, query, response, self.tag, errors, also, tuple((path_params or {}).items()))
+                             body, query, response, self.tag, errors, also, tuple((path_params or {}).items()),
+                             is_write(method, path, access, writes))
             self.specs.append(spec)
 
             def view(**path_params):
@@ -325,16 +353,31 @@ def _unexpected(spec: RouteSpec, error: Exception, logger):
 
 
 def _authorize(ctx: RequestContext, spec: RouteSpec, authorization: str | None) -> None:
-    from chalicelib.auth import ADMIN, PRODUCER, authenticate, require_group
+    from chalicelib.auth import ADMIN, MODERATOR, PRODUCER, authenticate, require_group
 
     ctx.principal = authenticate(authorization, ctx.settings) if authorization is not None else None
-    if spec.access is Access.PUBLIC:
-        return
     if ctx.principal is None:
+        if spec.access is Access.PUBLIC:
+            return
         raise Unauthorized("This route needs 'Authorization: Bearer <token>'.")
     if spec.access is Access.MEMBER:
         ctx.require_member()
     elif spec.access is Access.PRODUCER:
         require_group(ctx.principal, PRODUCER)
+    elif spec.access is Access.MODERATOR:
+        require_group(ctx.principal, MODERATOR)
     elif spec.access is Access.ADMIN:
         require_group(ctx.principal, ADMIN)
+    if spec.writes:
+        _refuse_suspended(ctx.principal.sub)
+
+
+def _refuse_suspended(sub: str) -> None:
+    """A suspended member's writes are refused with the role check (one GetItem of the identity,
+    never cached: a suspension holds on every container at once)."""
+    from chalicelib.errors import Suspended
+    from chalicelib.services import moderation
+
+    if moderation().suspended(sub):
+        raise Suspended("Your account is suspended: you may read, appeal, counter-notify, export your data, "
+                        "manage your payout account and delete your account, but not change content.")

@@ -34,6 +34,8 @@ def check_sources(remix_id: str, remix_licence: str, source_ids: list[str], foun
         source = found[source_id]
         if source.status != READY:
             raise RuleViolation(f"Source '{source_id}' is {source.status}; only ready records can be remixed.")
+        if source.is_hidden:
+            raise RuleViolation(f"Source '{source_id}' is hidden by moderation; it cannot be cited.")
     breach = first_breach(remix_licence, [(s, found[s].licence) for s in source_ids])
     if breach:  # before "not remixable": a no-derivatives source is never remixable, the rule says why
         raise RuleViolation(

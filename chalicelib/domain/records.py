@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from chalicelib.domain.licences import DEFAULT_LICENCE
+from chalicelib.domain.moderation import Moderation
 from chalicelib.domain.previews import Previews
 
 AWAITING_UPLOAD, READY, REJECTED, REMOVED = "awaiting_upload", "ready", "rejected", "removed"
@@ -151,7 +152,13 @@ class Record:
     media: Media | None = None
     declared_file: DeclaredFile | None = None
     expires_at: int | None = field(default=None, compare=False)
+    moderation: Moderation | None = None  # hidden, disabled by a copyright notice, removed by a moderator
     previews: Previews | None = None  # ready media, once the upload function tried (domain.previews)
+
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden or copyright-disabled: out of every list and count, seen by its owner and moderators only."""
+        return self.moderation is not None and self.moderation.hides
 
     def is_owned_by(self, sub: str | None) -> bool:
         return sub is not None and sub == self.owner_sub

@@ -93,7 +93,8 @@ def _ready(viewer: str | None, entries: list[tuple[str, str]],
     and one more for long bodies. A page whose bodies are too long to serve at once ends early
     and continues after the position of its last record."""
     found = services.records().get_many([record_id for record_id, _ in entries])
-    ready = [(found[i], position) for i, position in entries if i in found and found[i].status == READY]
+    ready = [(found[i], position) for i, position in entries
+             if i in found and found[i].status == READY and not found[i].is_hidden]
     served, taken = services.records().serve([record for record, _ in ready])
     if taken < len(ready):
         last = ready[taken - 1][1]

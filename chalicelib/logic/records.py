@@ -18,6 +18,7 @@ from chalicelib.domain.records import (
     Feed, PresignedUpload, Record, SourceLink,
 )
 from chalicelib.domain.search import normalize_tags
+from chalicelib.domain.moderation import COPYRIGHT_DISABLED, Moderation
 from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation, ValidationFailed
 from chalicelib.logic.previews import PreviewLinks, links
 from chalicelib.logic import announcements
@@ -35,6 +36,7 @@ class RecordView:
     media_url: str | None = None
     hearted_by_me: bool | None = None
     previews: PreviewLinks | None = None
+    moderation: Moderation | None = None  # its owner's and moderators' view of a moderated record
 
 
 def views(viewer: str | None, records: list[Record]) -> list[RecordView]:
@@ -52,10 +54,18 @@ def _media_url(record: Record) -> str | None:
 
 # --- one record ---------------------------------------------------------------------------
 
-def visible(viewer: str | None, record_id: str) -> Record:
-    """The record, if the caller may see it (see `Record.visible_to`); 404 otherwise."""
+def visible(viewer: str | None, record_id: str, moderator: bool = False) -> Record:
+    """The record, if the caller may see it (see `Record.visible_to`); 404 otherwise. A hidden
+    record is 404 and a copyright-disabled one 451 to all but its owner and moderators."""
     record = services.records().get(record_id) if is_id(record_id) else None
     if record is None or not record.visible_to(viewer, int(time.time())):
+        raise NotFound(f"No record has the id '{record_id}'.")
+    if record.is_hidden and not (moderator or record.is_owned_by(viewer)):
+        if record.moderation.state == COPYRIGHT_DISABLED:
+            from chalicelib.errors import UnavailableForLegalReasons
+
+            raise UnavailableForLegalReasons("This record has been disabled in response to a copyright notice.",
+                                             extensions={"notice_id": record.moderation.notice_id})
         raise NotFound(f"No record has the id '{record_id}'.")
     return record
 
@@ -68,8 +78,15 @@ def owned(sub: str, record_id: str) -> Record:
     return record
 
 
-def view(viewer: str | None, record_id: str) -> RecordView:
-    return views(viewer, [visible(viewer, record_id)])[0]
+def view(viewer: str | None, record_id: str, moderator: bool = False) -> RecordView:
+    """One record as its caller sees it: its owner and moderators see why it is moderated."""
+    from dataclasses import replace
+
+    record = visible(viewer, record_id, moderator)
+    shown = views(viewer, [record])[0]
+    if record.moderation is not None and (moderator or record.is_owned_by(viewer)):
+        shown = replace(shown, moderation=record.moderation)
+    return shown
 
 
 # --- changes ------------------------------------------------------------------------------
@@ -101,7 +118,11 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
     )
     links = list(draft.sources)
     services.accounts().note_owner(identity.member_id, record.id)  # before the record, as its edges
-    _link_sources(record.id, lambda: record.licence, links, lambda found: services.records().create(record, links, found))
+    from chalicelib.logic.rate_limits import quota
+
+    limit = quota("records", identity.member_id)  # counted in the record's own transaction
+    _link_sources(record.id, lambda: record.licence, links,
+                  lambda found: services.records().create(record, links, found, limit))
     count("RecordCreated")
     if is_text:
         announcements.record_ready(record)  # remixed notifications, the search index

@@ -33,6 +33,15 @@ Key layout (grows with the features):
     RUN#<yyyy-mm>       PRODUCTION#<id>  one production's figures in that run
     STATEMENTS#<yyyy-mm>   BUCKET#<n>  the statements of the members hashed to bucket n
     BALANCES            <yyyy-mm>#<chunk>  balances carried forward after that period's run
+    MEMBERID#<member id>  MEMBER     which identity and handle a member id names
+    REPORT#<id>         REPORT     a report (gsi1 REPORTS#<status>, oldest first)
+    OPENREPORT#<reporter>  <subject type>#<id>  one open report per reporter and subject
+    ACTION#<id>         ACTION     a moderation action with its statement of reasons
+    APPEAL#<id>         APPEAL     an appeal (gsi1 APPEALS#<status>, oldest first)
+    NOTICE#<id>         NOTICE     a copyright notice (gsi1 NOTICES#<status>, gsi2 NOTICES)
+    NOTICE#<id>         COUNTER#<member id>  a counter-notice (gsi1 COUNTERS#PENDING until restored)
+    STRIKES#<member id> NOTICE#<id>  a notice against the member (the repeat-infringer rule)
+    RATE#<limit>#<who>#<yyyymmddhh>  RATE  a rate-limit counter (TTL: expires_at)
     INBOX#<member id>   NOTE#<id>  one notification (storage/notifications.py)
     INBOX#<member id>   UNREAD     the member's unread count, exact (moved in every read-state transaction)
     INBOX#<owner id>    HEARTED#<record>#<day>#<member>  this heart counted in that day's `hearted`
@@ -61,6 +70,7 @@ GSIs (sparse: an item is in an index only while it carries that index's key):
     gsi3  UNREMIXED#<yyyy-mm>       ready records nobody has remixed yet
     gsi4  COLLAB#<id>               ready records of one collaboration
     gsi5  OWNER#<member id>         ready records of one member
+          MODERATED#<member id>     that member's hidden or disabled records (what reinstating restores)
     gsi1  INBOX#<member id>         a member's notifications, newest first (sk `<created_at>#<id>`)
     gsi2  UNREAD#<member id>        the same, while unread
     gsi1  TERM#<kind>#<prefix>      search terms of one kind; TAGGED#<kind>#<tag>: a tag's records of one kind

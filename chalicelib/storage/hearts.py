@@ -131,7 +131,7 @@ class HeartRepository:
 
     def _place_in_trending(self, tx, record: RecordItem, hours: dict[str, int], now: datetime) -> None:
         for window in WINDOW_HOURS:
-            points = score(hours, window, now) if record.status == READY else 0
+            points = score(hours, window, now) if record.status == READY and not record.moderation_state else 0
             key = TrendItem.key(record.record_id, window)
             if points:
                 sk = trend_sort_key(points, record.created_at, record.record_id)

@@ -9,7 +9,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.members import Identity, MemberProfile
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.connection import bind_models, condition_failed, write_transaction
-from chalicelib.storage.models import IdentityItem, MemberItem
+from chalicelib.storage.models import IdentityItem, MemberIdItem, MemberItem
 
 _UNSET = object()
 IDENTITY_CACHE_SIZE = 10_000
@@ -40,6 +40,7 @@ class MemberRepository:
         def fill(tx) -> None:
             tx.save(identity, condition=IdentityItem.pk.does_not_exist())
             tx.save(profile, condition=MemberItem.pk.does_not_exist())
+            tx.save(MemberIdItem(*MemberIdItem.key(member_id), sub=sub, handle=handle))  # who a member id names
 
         try:
             write_transaction(self._settings, fill)

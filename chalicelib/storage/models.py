@@ -57,6 +57,7 @@ class IdentityItem(MainTableModel):
     member_id = UnicodeAttribute()
     handle = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    suspended_by = UnicodeAttribute(null=True)  # the suspend_member action, while suspended
 
     @staticmethod
     def key(sub: str) -> tuple[str, str]:
@@ -131,6 +132,12 @@ class RecordItem(MainTableModel):
     media = MediaAttribute(null=True)
     declared_file = DeclaredFileAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # TTL: set while awaiting upload
+    # Trust and safety: while hidden or disabled the record carries no feed keys (gsi1-4) and its
+    # gsi5 key moves to `MODERATED#<owner id>` (what a reinstatement restores).
+    moderation_state = UnicodeAttribute(null=True)  # hidden | copyright_disabled | removed
+    moderation_reason = UnicodeAttribute(null=True)
+    moderation_action_id = UnicodeAttribute(null=True)
+    moderation_notice_id = UnicodeAttribute(null=True)
     previews = PreviewsAttribute(null=True)  # set by the upload function once tried (ready media)
 
     gsi1pk = UnicodeAttribute(null=True)
@@ -827,3 +834,186 @@ class PastProfileItem(MainTableModel):
 
 
 ALL_MODELS += (OwnsItem, ExportItem, ExportLockItem, PastProfileItem)
+
+
+# --- Trust and safety ---------------------------------------------------------------------
+
+class MemberIdItem(MainTableModel):
+    """`MEMBERID#<member id>` / `MEMBER`: the identity and handle a member id names (reports and
+    suspensions address members by id). Written with the profile."""
+
+    sub = UnicodeAttribute()
+    handle = UnicodeAttribute()
+
+    @staticmethod
+    def key(member_id: str) -> tuple[str, str]:
+        return f"MEMBERID#{member_id}", "MEMBER"
+
+
+class ReportItem(MainTableModel):
+    """`REPORT#<id>` / `REPORT`; in gsi1 under `REPORTS#<status>`, oldest first."""
+
+    report_id = UnicodeAttribute()
+    subject_type = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    reporter_id = UnicodeAttribute(null=True)
+    reporter_handle = UnicodeAttribute(null=True)
+    reporter_sub = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    closed_at = UnicodeAttribute(null=True)
+    action_id = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(report_id: str) -> tuple[str, str]:
+        return f"REPORT#{report_id}", "REPORT"
+
+
+class OpenReportItem(MainTableModel):
+    """`OPENREPORT#<reporter>` / `<subject type>#<subject id>`: this reporter has an open report on
+    this subject (one at a time); deleted when the report closes."""
+
+    report_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(reporter_key: str, subject_type: str, subject_id: str) -> tuple[str, str]:
+        return f"OPENREPORT#{reporter_key}", f"{subject_type}#{subject_id}"
+
+
+class ActionItem(MainTableModel):
+    """`ACTION#<id>` / `ACTION`: a moderation action and its statement of reasons."""
+
+    action_id = UnicodeAttribute()
+    subject_type = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    report_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    moderator_id = UnicodeAttribute(null=True)
+    moderator_handle = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    member_id = UnicodeAttribute(null=True)  # the member it concerns
+    member_sub = UnicodeAttribute(null=True)
+    member_handle = UnicodeAttribute(null=True)
+    appeal_id = UnicodeAttribute(null=True)  # set once: one appeal per action
+    undone = BooleanAttribute(default=False)
+
+    @staticmethod
+    def key(action_id: str) -> tuple[str, str]:
+        return f"ACTION#{action_id}", "ACTION"
+
+
+class AppealItem(MainTableModel):
+    """`APPEAL#<id>` / `APPEAL`; in gsi1 under `APPEALS#<status>`, oldest first."""
+
+    appeal_id = UnicodeAttribute()
+    action_id = UnicodeAttribute()
+    body = UnicodeAttribute()
+    status = UnicodeAttribute()
+    appellant_sub = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    decision = UnicodeAttribute(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(appeal_id: str) -> tuple[str, str]:
+        return f"APPEAL#{appeal_id}", "APPEAL"
+
+
+class ComplainantAttribute(MapAttribute):
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    address = UnicodeAttribute()
+    phone = UnicodeAttribute()
+
+
+class NoticeItem(MainTableModel):
+    """`NOTICE#<id>` / `NOTICE`: a copyright notice; in gsi1 under `NOTICES#<status>` and in gsi2
+    under `NOTICES`, oldest first."""
+
+    notice_id = UnicodeAttribute()
+    complainant = ComplainantAttribute()
+    signature = UnicodeAttribute()
+    work = UnicodeAttribute()
+    record_ids = ListAttribute(of=UnicodeAttribute)
+    owner_subs = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    lawsuit_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+    gsi2 = _index(2)
+
+    @staticmethod
+    def key(notice_id: str) -> tuple[str, str]:
+        return f"NOTICE#{notice_id}", "NOTICE"
+
+
+class CounterNoticeItem(MainTableModel):
+    """`NOTICE#<id>` / `COUNTER#<member id>`: one owner's counter-notice (once per owner and
+    notice); in gsi1 under `COUNTERS#PENDING` by filing time until its records are restored or a
+    lawsuit is recorded (what the daily `restore_countered` schedule reads)."""
+
+    notice_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    member_sub = UnicodeAttribute()
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    signature = UnicodeAttribute()
+    record_ids = ListAttribute(of=UnicodeAttribute)
+    created_at = UnicodeAttribute()
+    restored_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
+
+    @staticmethod
+    def key(notice_id: str, member_id: str) -> tuple[str, str]:
+        return f"NOTICE#{notice_id}", f"COUNTER#{member_id}"
+
+
+class StrikeItem(MainTableModel):
+    """`STRIKES#<member id>` / `NOTICE#<notice id>`: a notice accepted against the member's records
+    (the repeat-infringer rule counts those without a counter-notice)."""
+
+    at = UnicodeAttribute()
+    countered = BooleanAttribute(default=False)
+
+    @staticmethod
+    def key(member_id: str, notice_id: str) -> tuple[str, str]:
+        return f"STRIKES#{member_id}", f"NOTICE#{notice_id}"
+
+
+class RateCounterItem(MainTableModel):
+    """`RATE#<limit>#<who>#<yyyymmddhh>` / `RATE`: accepted requests in one UTC hour, written in the
+    request's own transaction on the condition that the count is under the limit; removed by the
+    table's TTL (`expires_at`) after its hour."""
+
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(limit_name: str, who: str, hour: str) -> tuple[str, str]:
+        return f"RATE#{limit_name}#{who}#{hour}", "RATE"
+
+
+ALL_MODELS += (MemberIdItem, ReportItem, OpenReportItem, ActionItem, AppealItem, NoticeItem, CounterNoticeItem,
+               StrikeItem, RateCounterItem)

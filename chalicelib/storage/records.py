@@ -29,6 +29,7 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.hearts import SHARDS
 from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.lineage import REMIX_IDS_CAP
+from chalicelib.domain.moderation import Moderation
 from chalicelib.domain.previews import Previews
 from chalicelib.domain.records import (
     AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Feed, Media, Record, SourceLink, feed_sort_key,
@@ -42,6 +43,7 @@ from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
     MemberItem, RecordBodyItem, RecordItem, RemixEdgeItem,
 )
+from chalicelib.storage.models import TrendItem
 from chalicelib.storage.models import PreviewsAttribute
 
 ATTEMPTS = 5
@@ -137,9 +139,14 @@ class RecordRepository:
 
     # --- creation and status changes -----------------------------------------------------
 
-    def create(self, record: Record, links: list[SourceLink], sources: dict[str, Record]) -> None:
+    def create(self, record: Record, links: list[SourceLink], sources: dict[str, Record], quota=None) -> None:
         """Stores a new record citing `links` (whose records, read beforehand, are `sources`).
-        LostRace: a source changed since it was read (made unremixable, taken down)."""
+        LostRace: a source changed since it was read (made unremixable, taken down). `quota` (a
+        `domain.rate_limits.Quota`) counts the request against its rate limit in the same
+        transaction: TooManyRequests when it is over."""
+        from chalicelib.storage.rate_limits import Charge
+
+        charge = Charge(quota) if quota is not None else None
         self._write_edges(record.id, links)
         item = _item(record)
         pieces = _split(record.body) if _stored_beside(record) else []
@@ -156,10 +163,14 @@ class RecordRepository:
             self._cite(tx, record, [sources[link.record_id] for link in links])
             for n, piece in enumerate(pieces):  # last: failures are mapped by position
                 tx.save(RecordBodyItem(*RecordBodyItem.key(record.id, n), part=piece))
+            if charge is not None:
+                charge.add_to(tx)  # the last update: see storage.rate_limits
 
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
+            if charge is not None:
+                charge.raise_if_over(e)
             if record.collaboration_id and condition_failed(e, 1):
                 raise NotFound(f"No collaboration has the id '{record.collaboration_id}'.") from e
             if condition_failed(e):
@@ -255,33 +266,42 @@ class RecordRepository:
             raise
         return True
 
-    def remove(self, record: Record) -> None:
+    def remove(self, record: Record, moderation: Moderation | None = None) -> None:
         """Takedown: a tombstone that keeps title and lineage, drops body, media and listings.
         A ready record stops counting for its owner, collaboration and sources. LostRace: the
         record or a source changed since it was read (the caller reads it again)."""
-        sources = self.get_many(record.sources) if record.status == READY else {}
+        # A hidden record stopped counting when it was hidden. A moderator's takedown
+        # (`moderation`) keeps body and media stored, never served (`_record`), so that a reversed
+        # appeal can restore the record.
+        counted = record.status == READY and not record.is_hidden
+        keep = moderation is not None
+        sources = self.get_many(record.sources) if counted else {}
 
         def fill(tx) -> None:
             tx.update(
                 RecordItem(*RecordItem.key(record.id)),
                 actions=[
                     RecordItem.status.set(REMOVED),
-                    RecordItem.body.remove(), RecordItem.body_bytes.remove(), RecordItem.media.remove(),
+                    *([] if keep else [RecordItem.body.remove(), RecordItem.body_bytes.remove(),
+                                        RecordItem.media.remove()]),
+                    *(_moderation_actions(moderation) if keep else []),
                     RecordItem.previews.remove(),
                     RecordItem.expires_at.remove(),
                     RecordItem.updated_at.set(now_rfc3339()),
                     *[getattr(RecordItem, f"gsi{n}{part}").remove() for n in range(1, 6) for part in ("pk", "sk")],
                 ],
-                condition=(RecordItem.status == record.status) & (size(RecordItem.sources) == len(record.sources)),
+                condition=(RecordItem.status == record.status) & (size(RecordItem.sources) == len(record.sources))
+                & _moderation_is(record.moderation),
             )
             if record.status == READY:
-                self._count_ready(tx, record, -1)
+                if counted:
+                    self._count_ready(tx, record, -1)
                 for shard in range(SHARDS):  # no more hearts for a tombstone
                     tx.update(HeartShardItem(*HeartShardItem.key(record.id, shard)),
                               actions=[HeartShardItem.status.set(REMOVED)])
                 for source in sources.values():
                     self._uncount_remix(tx, source)
-            if _stored_beside(record):
+            if _stored_beside(record) and not keep:
                 for n in range(_pieces(record.body_size)):
                     tx.delete(RecordBodyItem(*RecordBodyItem.key(record.id, n)))
 
@@ -331,6 +351,81 @@ class RecordRepository:
             return Conflict("This record has been removed; it can no longer be changed.")
         return LostRace()
 
+    # --- moderation ----------------------------------------------------------------------
+
+    def moderate(self, record: Record, moderation: Moderation) -> None:
+        """Hides or disables a record (`moderation.hides`): in one transaction it leaves every list
+        (its feed keys go, its owner key moves to `MODERATED#<owner id>`) and every count (owner,
+        collaboration, its sources' remix counts, the unremixed list), hearts are refused and it
+        leaves the trending lists. A record moderated already only changes its reasons. LostRace:
+        the record or a source changed since it was read."""
+        counted = record.status == READY and not record.is_hidden
+        sources = self.get_many(record.sources) if counted else {}
+
+        def fill(tx) -> None:
+            actions = [RecordItem.updated_at.set(now_rfc3339()), *_moderation_actions(moderation)]
+            if counted:
+                actions += [getattr(RecordItem, f"gsi{n}{part}").remove() for n in range(1, 5) for part in ("pk", "sk")]
+                actions.append(RecordItem.gsi5pk.set(f"MODERATED#{record.owner_id}"))
+            tx.update(RecordItem(*RecordItem.key(record.id)), actions=actions,
+                      condition=(RecordItem.status == record.status) & _moderation_is(record.moderation)
+                      & (size(RecordItem.sources) == len(record.sources)))
+            if counted:
+                self._count_ready(tx, record, -1)
+                self._mark_shards(tx, record.id, moderation.state)
+                for window in ("day", "week"):
+                    tx.delete(TrendItem(*TrendItem.key(record.id, window)))
+                for source in sources.values():
+                    self._uncount_remix(tx, source)
+
+        write_or_lose(self._settings, fill)
+
+    def unmoderate(self, record: Record) -> None:
+        """Undoes `moderate` and a moderator's takedown: the record is listed and counted again as
+        a ready record, with its media and body as they were. LostRace: it or a source moved."""
+        if record.moderation is None:
+            return
+        # a record its owner took down stays a tombstone
+        relist = record.status == (READY if record.is_hidden else REMOVED if record.moderation.state == "removed" else None)
+        sources = self.get_many(record.sources) if relist else {}
+        ready = replace(record, status=READY, moderation=None)
+
+        def fill(tx) -> None:
+            actions = [RecordItem.updated_at.set(now_rfc3339()), RecordItem.moderation_state.remove(),
+                       RecordItem.moderation_reason.remove(), RecordItem.moderation_action_id.remove(),
+                       RecordItem.moderation_notice_id.remove()]
+            if relist:
+                actions += [RecordItem.status.set(READY), *_listing_actions(ready)]
+            tx.update(RecordItem(*RecordItem.key(record.id)), actions=actions,
+                      condition=(RecordItem.status == record.status) & _moderation_is(record.moderation)
+                      & (RecordItem.remix_count == record.remix_count)
+                      & (size(RecordItem.sources) == len(record.sources)))
+            if relist:
+                self._count_ready(tx, ready, +1)
+                self._mark_shards(tx, record.id, READY)
+                for source in sources.values():
+                    tx.update(RecordItem(*RecordItem.key(source.id)),
+                              actions=[RecordItem.remix_count.add(1), RecordItem.gsi3pk.remove(),
+                                       RecordItem.gsi3sk.remove()],
+                              condition=RecordItem.remix_count == source.remix_count)
+
+        write_or_lose(self._settings, fill)
+
+    def moderated_of(self, owner_id: str, action_id: str) -> list[Record]:
+        """The owner's records that `action_id` hid (a suspension), from `MODERATED#<owner id>`."""
+        items = RecordItem.gsi5.query(f"MODERATED#{owner_id}",
+                                      filter_condition=RecordItem.moderation_action_id == action_id)
+        return [_record(i) for i in items]
+
+    def listed_of(self, owner_id: str) -> list[Record]:
+        """Every listed (ready, visible) record of an owner (what a suspension hides)."""
+        return [_record(i) for i in RecordItem.gsi5.query(f"OWNER#{owner_id}")]
+
+    @staticmethod
+    def _mark_shards(tx, record_id: str, status: str) -> None:
+        for shard in range(SHARDS):  # hearts are taken only while the shards say ready
+            tx.update(HeartShardItem(*HeartShardItem.key(record_id, shard)), actions=[HeartShardItem.status.set(status)])
+
     def citing(self, source_id: str) -> list[Record] | None:
         """Every record that cites `source_id`, whatever its status, read from its remix edges;
         None when there are more than `MAX_CITING` edges."""
@@ -356,8 +451,9 @@ class RecordRepository:
         """Each source must still be ready, remixable and under the licence the rules were
         checked against; a ready remix is counted at once."""
         for source in sources:
-            allowed = (RecordItem.status == READY) & (RecordItem.remixable == True) & _licence_is(source.licence)  # noqa: E712
-            if remix.status == READY:
+            allowed = ((RecordItem.status == READY) & (RecordItem.remixable == True)  # noqa: E712
+                       & _licence_is(source.licence) & RecordItem.moderation_state.does_not_exist())
+            if remix.status == READY and not remix.is_hidden:
                 self._count_remix(tx, source, remix.id, condition=allowed)
             else:
                 tx.condition_check(RecordItem, *RecordItem.key(source.id), condition=allowed)
@@ -378,11 +474,12 @@ class RecordRepository:
     def _uncount_remix(self, tx, source: Record) -> None:
         """One ready remix fewer; a ready source left with none is unremixed again."""
         actions = [RecordItem.remix_count.add(-1)]
-        if source.remix_count == 1 and source.status == READY:
+        condition = (RecordItem.remix_count == source.remix_count) & (RecordItem.status == source.status)
+        if source.remix_count == 1 and source.status == READY and not source.is_hidden:
             sk = feed_sort_key(source.created_at, source.id)
             actions += [RecordItem.gsi3pk.set(f"UNREMIXED#{month_of(source.created_at)}"), RecordItem.gsi3sk.set(sk)]
-        tx.update(RecordItem(*RecordItem.key(source.id)), actions=actions,
-                  condition=(RecordItem.remix_count == source.remix_count) & (RecordItem.status == source.status))
+            condition = condition & RecordItem.moderation_state.does_not_exist()  # a hidden source stays unlisted
+        tx.update(RecordItem(*RecordItem.key(source.id)), actions=actions, condition=condition)
 
     def _write_edges(self, remix_id: str, links: list[SourceLink]) -> None:
         if not links:
@@ -486,6 +583,25 @@ def _licence_is(licence: str):
     return condition | RecordItem.licence.does_not_exist() if licence == DEFAULT_LICENCE else condition
 
 
+def _moderation_actions(moderation: Moderation) -> list:
+    fields = [(RecordItem.moderation_state, moderation.state), (RecordItem.moderation_reason, moderation.reason),
+              (RecordItem.moderation_action_id, moderation.action_id),
+              (RecordItem.moderation_notice_id, moderation.notice_id)]
+    return [attribute.set(value) if value is not None else attribute.remove() for attribute, value in fields]
+
+
+def _moderation_is(moderation: Moderation | None):
+    """The record is still in the moderation state it was read in."""
+    if moderation is None:
+        return RecordItem.moderation_state.does_not_exist()
+    same = RecordItem.moderation_state == moderation.state
+    if moderation.action_id is not None:
+        same = same & (RecordItem.moderation_action_id == moderation.action_id)
+    if moderation.notice_id is not None:
+        same = same & (RecordItem.moderation_notice_id == moderation.notice_id)
+    return same
+
+
 def _open_heart_shards(tx, record: Record) -> None:
     """A record that becomes ready gets its heart counters (see domain.hearts)."""
     for shard in range(SHARDS):
@@ -550,6 +666,8 @@ def _item(record: Record) -> RecordItem:
 
 
 def _record(item: RecordItem) -> Record:
+    if item.status == REMOVED:  # a moderator's takedown keeps body and media stored, never served
+        item.media, item.body, item.body_bytes = None, None, None
     media = item.media
     declared = item.declared_file
     return Record(
@@ -569,6 +687,8 @@ def _record(item: RecordItem) -> Record:
         ) if media else None,
         declared_file=DeclaredFile(declared.filename, declared.content_type, int(declared.size)) if declared else None,
         expires_at=_int(item.expires_at),
+        moderation=Moderation(item.moderation_state, item.moderation_reason, item.moderation_action_id,
+                              item.moderation_notice_id) if item.moderation_state else None,
         previews=_previews(item.previews),
     )
 

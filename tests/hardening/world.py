@@ -24,7 +24,8 @@ from tests.store_payloads import (
     body_of, checkout_session, shopify_order, shopify_signature, stripe_event, stripe_signature,
 )
 
-PRINCIPALS = ("anonymous", "member", "other_member", "producer", "other_producer", "admin", "expired", "forged")
+PRINCIPALS = ("anonymous", "member", "other_member", "producer", "other_producer", "admin", "expired", "forged",
+              "moderator", "suspended")
 REGISTERED = ("member", "other_member", "producer", "other_producer", "admin")
 IDENTITIES = {  # principal -> (handle, groups)
     "member": ("alice", []),
@@ -32,6 +33,8 @@ IDENTITIES = {  # principal -> (handle, groups)
     "producer": ("paula", ["producer"]),
     "other_producer": ("piet", ["producer"]),
     "admin": ("ada", ["admin"]),
+    "moderator": ("mona", ["moderator"]),  # acts on reports and notices
+    "suspended": ("sam", []),  # a member suspended by mona (Trust and safety)
 }
 TIMEOUT = 60
 _serial = itertools.count(1)
@@ -78,6 +81,7 @@ class World:
         for principal, (handle, groups) in IDENTITIES.items():
             world.tokens[principal] = mint(f"sub-{handle}", groups)
             world.expect(201, "POST", "/members", principal, json={"handle": handle, "display_name": handle.title()})
+        world.suspend("suspended")
         world.tokens["anonymous"] = None
         world.tokens["expired"] = mint("sub-alice", ttl_seconds=-3600)
         world.tokens["forged"] = mint("sub-alice", secret="not-the-secret-the-service-trusts")
@@ -92,6 +96,52 @@ class World:
         world.proposed = world.fresh_proposal()
         world.unmatched = world.fresh_unmatched()
         return world
+
+    def suspend(self, principal: str) -> str:
+        """The moderator suspends this principal's member; the suspend_member action's id."""
+        member_id = self.expect(200, "GET", "/me", principal)["id"]
+        return self.expect(201, "POST", "/moderation/actions", "moderator", json={
+            "subject": {"type": "member", "id": member_id}, "action": "suspend_member",
+            "reason": "For the authorization matrix."})["id"]
+
+    def fresh_dismissal(self) -> dict:
+        """The body of a `dismiss` closing bob's fresh report on a fresh record of alice's."""
+        subject = {"type": "record", "id": self.fresh_record("member")}
+        report = self.expect(201, "POST", "/reports", "other_member", json={"subject": subject, "reason": "spam"})
+        return {"subject": subject, "action": "dismiss", "reason": "Nothing wrong.", "report_ids": [report["id"]]}
+
+    def fresh_hidden(self, owner: str = "member") -> tuple[str, str]:
+        """A record of `owner`'s the moderator hid: (record id, action id)."""
+        record = self.fresh_record(owner)
+        action = self.expect(201, "POST", "/moderation/actions", "moderator", json={
+            "subject": {"type": "record", "id": record}, "action": "hide", "reason": "Spam."})["id"]
+        return record, action
+
+    def fresh_appeal(self) -> str:
+        _, action = self.fresh_hidden()
+        return self.expect(201, "POST", f"/moderation/actions/{action}/appeal", "member",
+                           json={"body": "Please look again."})["id"]
+
+    def fresh_notice(self, owner: str = "member") -> str:
+        """A copyright notice naming a fresh record of `owner`'s. Three uncountered notices suspend
+        their owner (the repeat-infringer rule): the moderator reinstates `owner` at once."""
+        notice = self.expect(201, "POST", "/copyright/notices", json=notice_body([self.fresh_record(owner)]))["id"]
+        member_id = self.expect(200, "GET", "/me", owner)["id"]
+        reply = self.request("POST", "/moderation/actions", "moderator", json={
+            "subject": {"type": "member", "id": member_id}, "action": "reinstate_member", "reason": "Matrix."})
+        assert reply.status_code in (201, 409), reply.text
+        return notice
+
+    def stranger_record(self) -> str:
+        """A record of a member registered for it alone (notices naming it suspend nobody else)."""
+        handle = unique("stranger")
+        token = mint(f"sub-{handle}")
+        self.session.post(self.base_url + "/members", json={"handle": handle, "display_name": "S"},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT).raise_for_status()
+        reply = self.session.post(self.base_url + "/records", json={"kind": "text", "title": "T", "body": "b"},
+                                  headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+        reply.raise_for_status()
+        return reply.json()["record"]["id"]
 
     def fresh_record(self, owner: str = "member", **fields) -> str:
         body = {"kind": "text", "title": unique("Record "), "body": "Once upon a time.", **fields}
@@ -148,3 +198,15 @@ class World:
         raw = body_of(order)
         return raw, {"X-Shopify-Hmac-Sha256": shopify_signature(raw), "X-Shopify-Topic": "orders/paid",
                      "X-Shopify-Webhook-Id": unique("wh_"), "Content-Type": "application/json"}
+
+
+def notice_body(record_ids: list[str]) -> dict:
+    """A copyright notice with every element of §512(c)(3)."""
+    return {"complainant": {"name": "Carla Complainant", "email": "carla@example.org", "address": "1 Main St, Town",
+                            "phone": "+1 555 0100"},
+            "signature": "Carla Complainant", "work": "My song 'Sea'", "record_ids": record_ids,
+            "good_faith": True, "accurate_under_penalty": True}
+
+
+COUNTER_BODY = {"name": "Alice Owner", "address": "2 High St, City", "phone": "+1 555 0199",
+                "signature": "Alice Owner", "statement": True, "consent_to_jurisdiction": True, "accept_service": True}

@@ -69,9 +69,6 @@ def _base_bodies(world: World) -> dict[str, list[Any]]:
                                                      "incurred_on": "2026-10-01"}],
         "POST /sales/unmatched/{unmatched_id}/assign": [{"production_id": world.released}],
         "POST /royalty-runs": [{"period": "2026-10"}],
-        # Never alice's handle: the sweep's members must outlive it (a wrong handle is the 400 that changes nothing).
-        "DELETE /me": [{"confirm_handle": "not_anyones_handle", "remove_works": False}],
-        "POST /me/notifications/read": [{"ids": ["a" * 26]}],
         "POST /me/notifications/read": [{"ids": ["a" * 26]}],
         # Never alice's handle: the sweep's members must outlive it (a wrong handle is the 400 that changes nothing).
         "DELETE /me": [{"confirm_handle": "not_anyones_handle", "remove_works": False}],
@@ -90,7 +87,6 @@ def _path_values(world: World) -> dict[str, str]:
     return {"record_id": world.record, "handle": "alice", "collaboration_id": world.collaboration,
             "export_id": world.record,  # an id, but no export's: 404
             "production_id": world.draft, "unmatched_id": world.unmatched, "period": "2026-10",
-            "tag": "jazz",  # GET /tags/{tag}/records
             "tag": "jazz",  # GET /tags/{tag}/records
             "comment_id": _sweep_comment(world), "objection_id": _sweep_objection(world)}
 

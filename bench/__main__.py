@@ -26,6 +26,9 @@ BENCHMARKS += (proposal_open,)
 from bench import your_data  # noqa: E402
 
 BENCHMARKS += (your_data,)
+from bench import moderation  # noqa: E402
+
+BENCHMARKS += (moderation,)
 DEFAULT_RUNS = 9
 
 

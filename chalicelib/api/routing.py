@@ -373,8 +373,8 @@ def _authorize(ctx: RequestContext, spec: RouteSpec, authorization: str | None) 
 
 
 def _refuse_suspended(sub: str) -> None:
-    """A suspended member's writes are refused with the role check (one GetItem of the identity,
-    never cached: a suspension holds on every container at once)."""
+    """A suspended member's writes are refused with the role check (one GetItem of the identity;
+    a warm container skips it for 10 s after reading a member unsuspended: storage.moderation)."""
     from chalicelib.errors import Suspended
     from chalicelib.services import moderation
 

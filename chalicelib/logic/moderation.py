@@ -156,7 +156,7 @@ def _target(subject: SubjectRef, action: str):
         member = services.moderation().member(subject.id) if is_id(subject.id) else None
         if member is None:
             raise NotFound(f"No member has the id '{subject.id}'.")
-        suspended = services.moderation().suspended(member.sub)
+        suspended = services.moderation().suspended(member.sub, fresh=True)
         if action == rules.SUSPEND and suspended:
             raise Conflict("This member is suspended already.")
         if action == rules.REINSTATE and not suspended:
@@ -262,7 +262,7 @@ def _suspend(member: Concerned, action: Action) -> None:
 
 def _reinstate(member: Concerned) -> None:
     """Lifts the suspension and restores the records its action hid."""
-    suspended_by = services.moderation().suspended(member.sub)
+    suspended_by = services.moderation().suspended(member.sub, fresh=True)
     services.moderation().reinstate(member.sub)
     if suspended_by:
         for record in services.records().moderated_of(member.member_id, suspended_by):
@@ -372,7 +372,7 @@ def _undo(action: Action) -> None:
         if record is not None:
             _changed(record, visible=True)
     elif action.action == rules.SUSPEND and action.concerned is not None:
-        if services.moderation().suspended(action.concerned.sub) == action.id:
+        if services.moderation().suspended(action.concerned.sub, fresh=True) == action.id:
             _reinstate(action.concerned)
     services.moderation().mark_undone(action.id)
 

@@ -20,19 +20,39 @@ from chalicelib.storage.models import (
 )
 
 
+# A member found not suspended is not read again for this long in this container, so a warm
+# container's writes pay no round trip for the check; a suspension reaches other containers
+# within it (this one at once).
+NOT_SUSPENDED_SECONDS = 10
+NOT_SUSPENDED_CACHE_SIZE = 10_000
+
+
 class ModerationRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._not_suspended: dict[str, float] = {}  # sub -> when it was read not suspended
         bind_models(settings)
 
     # --- members ---------------------------------------------------------------------------
 
-    def suspended(self, sub: str) -> str | None:
-        """The suspend_member action in force for this identity, or None (one GetItem)."""
+    def suspended(self, sub: str, fresh: bool = False) -> str | None:
+        """The suspend_member action in force for this identity, or None (one GetItem, unless
+        this container read it unsuspended less than NOT_SUSPENDED_SECONDS ago)."""
+        import time
+
+        read_at = self._not_suspended.get(sub)
+        if not fresh and read_at is not None and time.monotonic() - read_at < NOT_SUSPENDED_SECONDS:
+            return None
         try:
             item = IdentityItem.get(*IdentityItem.key(sub), attributes_to_get=["suspended_by"])
         except DoesNotExist:
             return None
+        if item.suspended_by is None:
+            if len(self._not_suspended) >= NOT_SUSPENDED_CACHE_SIZE:
+                self._not_suspended.pop(next(iter(self._not_suspended)))
+            self._not_suspended[sub] = time.monotonic()
+        else:
+            self._not_suspended.pop(sub, None)
         return item.suspended_by
 
     def member(self, member_id: str) -> Concerned | None:
@@ -47,6 +67,7 @@ class ModerationRepository:
         return Concerned(member_id=member_id, sub=ref.sub, handle=ref.handle)
 
     def suspend(self, sub: str, action_id: str) -> None:
+        self._not_suspended.pop(sub, None)
         IdentityItem(*IdentityItem.key(sub)).update(actions=[IdentityItem.suspended_by.set(action_id)],
                                                     condition=IdentityItem.pk.exists())
 

@@ -192,3 +192,20 @@ def test_tag_counts_stay_exact_when_many_records_with_one_tag_are_indexed_at_onc
     tags = {t["tag"]: t["record_count"] for t in client.get("/tags?limit=100").json["items"]}
     assert tags["live"] == 16 and all(tags[f"take{n}"] == 1 for n in range(16))
     assert len(found(client, "take live", "&limit=100")) == 16
+
+
+def test_a_hidden_record_leaves_search_tags_and_counts_and_its_owner_is_told(client, publish, alice, member, deliver):
+    record = publish("Spam spam spam", tags=["offers"])
+    deliver()
+    assert found(client, "spam") == [record]
+
+    reply = client.post("/moderation/actions", token=member("mona", groups=["moderator"]), json_body={
+        "subject": {"type": "record", "id": record}, "action": "hide", "reason": "Spam.", "report_ids": []})
+    assert reply.status == 201, reply
+    assert found(client, "spam") == []  # checked against the record as it is, before the index catches up
+    deliver()
+
+    assert client.get("/tags").json["items"] == []
+    assert client.get("/tags/offers/records").json["items"] == []
+    notes = client.get("/me/notifications", token=alice).json["items"]
+    assert [n["type"] for n in notes] == ["moderation"]

@@ -31,7 +31,8 @@ def subject(viewer: str | None, subject_type: str, subject_id: str, *, writable:
         collaboration = collaborations.find(subject_id)
         return CommentSubject(COLLABORATION, collaboration.id, collaboration.owner_id, collaboration.title)
     record = services.records().get_many([subject_id]).get(subject_id) if is_id(subject_id) else None
-    if record is None or not record.visible_to(viewer, int(time.time())) or (writable and record.status != READY):
+    if record is None or not record.visible_to(viewer, int(time.time())) or (writable and record.status != READY) \
+            or (record.is_hidden and not record.is_owned_by(viewer)):  # hidden or disabled (Trust and safety)
         raise NotFound(f"No {'ready ' if writable else ''}record has the id '{subject_id}'.")
     return CommentSubject(RECORD, record.id, record.owner_id, record.title, kind=record.kind,
                           duration_seconds=record.media.duration_seconds if record.media else None)
@@ -45,9 +46,12 @@ def find(comment_id: str) -> Comment:
     return comment
 
 
-def _admit(identity: Identity) -> None:
-    """The seam for trust & safety's rate limit on comments (60 per member and UTC hour): called
-    after every other check, before the write. Nothing is limited here yet."""
+def _admit(identity: Identity):
+    """Trust & safety's rate limit on comments (60 per member and UTC hour): the quota the write
+    counts in its own transaction (429 there when over, nothing stored)."""
+    from chalicelib.logic.rate_limits import quota
+
+    return quota("comments", identity.member_id)
 
 
 # --- changes ------------------------------------------------------------------------------
@@ -64,7 +68,7 @@ def post(identity: Identity, on: CommentSubject, body: str, parent_id: str | Non
         raise RuleViolation(f"This comment cannot be pinned there: {problem}.",
                             errors=[FieldError("at_seconds", problem)])
     answered = _parent(on, parent_id) if parent_id is not None else None
-    _admit(identity)
+    limit = _admit(identity)
     repository = services.comments()
     attempts = iter(range(ATTEMPTS))
 
@@ -77,7 +81,7 @@ def post(identity: Identity, on: CommentSubject, body: str, parent_id: str | Non
                           author_id=identity.member_id, author_handle=identity.handle, body=body, status=VISIBLE,
                           created_at=now, parent_id=top.id if top else None,
                           at_seconds=at_seconds_value(at_seconds) if at_seconds is not None else None)
-        return repository.add(comment, top), top
+        return repository.add(comment, top, limit), top
 
     def kept_changing():
         raise Conflict("The conversation kept changing while this comment was saved; try again.")

@@ -87,8 +87,16 @@ def _check_visible(principal: Principal | None, subject: SubjectRef) -> None:
         from chalicelib.logic.productions import visible as production
 
         production(principal, subject.id)
-    else:  # comments: not stored by this service yet
-        raise missing
+    else:  # a comment: visible (not removed) on a subject the caller can see
+        from chalicelib.logic.comments import find, subject as comment_subject
+
+        comment = find(subject.id)
+        if comment.status != "visible":
+            raise missing
+        try:
+            comment_subject(principal.sub if principal else None, comment.subject_type, comment.subject_id)
+        except UnavailableForLegalReasons:
+            raise missing from None
 
 
 def reports(status: str, limit: int, after: str | None) -> tuple[list[Report], str | None]:

@@ -38,13 +38,16 @@ class CommentRepository:
 
     # --- changes ---------------------------------------------------------------------------
 
-    def add(self, comment: Comment, top: Comment | None) -> Comment:
+    def add(self, comment: Comment, top: Comment | None, quota=None) -> Comment:
         """Stores a new comment (a reply when `top`, its top-level comment as read, is given) and
         returns it as stored. SubjectGone: the record is no longer ready; LostRace: the top-level
         comment's first replies filled up since it was read."""
+        from chalicelib.storage.rate_limits import Charge
+
         preview = top is not None and top.reply_count < PREVIEW_REPLIES
         stored = replace(comment, preview=preview)
         item = _item(stored)
+        charge = Charge(quota) if quota is not None else None  # the rate limit, counted with the comment
 
         def fill(tx) -> None:
             tx.save(item, condition=CommentItem.pk.does_not_exist())
@@ -58,10 +61,14 @@ class CommentRepository:
                 counted = CommentItem.reply_count == top.reply_count if preview else None
                 tx.update(CommentItem(*CommentItem.key(top.id)), actions=[CommentItem.reply_count.add(1)],
                           condition=CommentItem.pk.exists() & counted if counted is not None else CommentItem.pk.exists())
+            if charge is not None:
+                charge.add_to(tx)  # the last update (storage.rate_limits)
 
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
+            if charge is not None:
+                charge.raise_if_over(e)
             if condition_failed(e, 1):
                 raise SubjectGone(comment.subject_id) from e
             if condition_failed(e):

@@ -338,3 +338,16 @@ def test_moderation_never_changes_money_credited_to_a_hidden_record(client, alic
     act(client, mod, record_subject(record), "hide")
     after = client.get(f"/productions/{production['id']}/splits", token=producer).json
     assert [r.get("record_id") for r in after.get("records", [])] == [r.get("record_id") for r in before.get("records", [])]
+
+
+# --- comments -------------------------------------------------------------------------------------
+
+def test_a_comment_is_reported_and_a_hidden_record_takes_no_comments(client, alice, bob, mod):
+    record = publish(client, alice)
+    comment = client.post(f"/records/{record['id']}/comments", token=bob, json_body={"body": "Buy pills."}).json
+    reported = client.post("/reports", token=alice, json_body={"subject": {"type": "comment", "id": comment["id"]},
+                                                                "reason": "spam"})
+    assert reported.status == 201, reported
+    act(client, mod, record_subject(record), "hide")
+    assert_problem(client.post(f"/records/{record['id']}/comments", token=bob, json_body={"body": "Hm."}), 404)
+    assert_problem(client.get(f"/records/{record['id']}/comments"), 404)

@@ -110,3 +110,15 @@ def test_concurrent_records_past_the_limit_leave_exactly_the_limit_accepted(base
     assert statuses.count(201) == 30
     profile = requests.get(f"{base_url}/members/alice", timeout=60).json()
     assert profile["record_count"] == 30
+
+
+def test_the_61st_comment_in_an_hour_is_429(client, member, real_limits, clock):
+    alice, bob = member("alice"), member("bob")
+    clock("2026-12-01T09:00:00")
+    record = text(client, alice).json["record"]["id"]
+    for n in range(60):
+        assert client.post(f"/records/{record}/comments", token=bob, json_body={"body": f"Nice {n}"}).status == 201
+    refused = client.post(f"/records/{record}/comments", token=bob, json_body={"body": "One more"})
+    assert_problem(refused, 429)
+    bodies = [c["body"] for page in all_pages(client, f"/records/{record}/comments") for c in page]
+    assert len(bodies) == 60 and "One more" not in bodies

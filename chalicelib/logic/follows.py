@@ -10,9 +10,12 @@ from chalicelib.errors import Forbidden
 from chalicelib.logic.members import find_member
 
 
-def _admit(identity: Identity) -> None:
-    """The seam for trust & safety's rate limit on follows (200 per member and UTC hour): called
-    after every other check, before the write. Nothing is limited here yet."""
+def _admit(identity: Identity):
+    """Trust & safety's rate limit on follows (200 per member and UTC hour): the quota the follow
+    counts in its own transaction (429 there when over, nothing stored)."""
+    from chalicelib.logic.rate_limits import quota
+
+    return quota("follows", identity.member_id)
 
 
 def _followee(identity: Identity, handle: str) -> MemberProfile:
@@ -27,10 +30,10 @@ def follow(identity: Identity, handle: str) -> FollowState:
     from chalicelib.domain.clock import now_rfc3339
 
     followee = _followee(identity, handle)
-    _admit(identity)
+    limit = _admit(identity)
     now = now_rfc3339()
     repository = services.follows()
-    changed = repository.follow(Follow(identity.member_id, identity.handle, followee.id, followee.handle, now))
+    changed = repository.follow(Follow(identity.member_id, identity.handle, followee.id, followee.handle, now), limit)
     state = FollowState(True, repository.follower_count(followee.handle), changed)
     if changed:
         _announce("followed", identity, followee, now)

@@ -234,7 +234,9 @@ def object_to(identity: Identity, principal: Principal, production_id: str, kind
                             errors=[FieldError("record_id", "no record has this id")])
     objection = Objection(objection_id, production.id, kind, record_id, body, identity.member_id, identity.handle,
                           created_at, head.revision)
-    repository().add_objection(head, objection, created_at)
+    from chalicelib.logic.rate_limits import quota
+
+    repository().add_objection(head, objection, created_at, quota("objections", identity.member_id))
     return objection
 
 

@@ -24,8 +24,12 @@ class FollowRepository:
 
     # --- the edge and the counts ------------------------------------------------------------
 
-    def follow(self, follow: Follow) -> bool:
-        """Stores the follow; False if it existed already (nothing changes)."""
+    def follow(self, follow: Follow, quota=None) -> bool:
+        """Stores the follow; False if it existed already (nothing changes). `quota`: the rate
+        limit, counted in the same transaction (TooManyRequests when over; a repeat never counts)."""
+        from chalicelib.storage.rate_limits import Charge
+
+        charge = Charge(quota) if quota is not None else None
         item = FollowItem(*FollowItem.key(follow.follower_id, follow.followee_id), follower_id=follow.follower_id,
                           follower_handle=follow.follower_handle, followee_id=follow.followee_id,
                           followee_handle=follow.followee_handle, followed_at=follow.followed_at,
@@ -38,12 +42,16 @@ class FollowRepository:
                       condition=MemberItem.pk.exists())
             tx.update(MemberItem(*MemberItem.key(follow.follower_handle)), actions=[MemberItem.following_count.add(1)],
                       condition=MemberItem.pk.exists())
+            if charge is not None:
+                charge.add_to(tx)  # the last update (storage.rate_limits)
 
         try:
             write_transaction(self._settings, fill, attempts=8)
         except TransactWriteError as e:
             if condition_failed(e, 0):
                 return False
+            if charge is not None:
+                charge.raise_if_over(e)
             raise
         return True
 

@@ -197,13 +197,27 @@ class ProposalRepository:
         self._write(fill, "The proposal changed meanwhile; read it again.")
         return production.changed(status=RELEASED, released_at=now, updated_at=now)
 
-    def add_objection(self, head: ProposalHead, objection: Objection, now: str) -> None:
+    def add_objection(self, head: ProposalHead, objection: Objection, now: str, quota=None) -> None:
+        """`quota`: the objector's rate limit, counted in the same transaction (TooManyRequests)."""
+        from chalicelib.storage.rate_limits import Charge
+
+        charge = Charge(quota) if quota is not None else None
+
         def fill(tx) -> None:
             tx.save(_objection_item(objection), condition=ObjectionItem.pk.does_not_exist())
             tx.update(ProposalHeadItem(*ProposalHeadItem.key(head.production_id)),
                       actions=[ProposalHeadItem.objections_open.add(1)],
                       condition=_is(head) & (ProposalHeadItem.closes_at > now))
+            if charge is not None:
+                charge.add_to(tx)  # the last update (storage.rate_limits)
 
+        if charge is not None:
+            try:
+                return self._write(fill, "The proposal changed meanwhile (its window closed, a revision or the "
+                                         "release); read it again.")
+            except Conflict as e:
+                charge.raise_if_over(e.__cause__)
+                raise
         self._write(fill, "The proposal changed meanwhile (its window closed, a revision or the release); "
                           "read it again.")
 

@@ -122,3 +122,19 @@ def test_the_61st_comment_in_an_hour_is_429(client, member, real_limits, clock):
     assert_problem(refused, 429)
     bodies = [c["body"] for page in all_pages(client, f"/records/{record}/comments") for c in page]
     assert len(bodies) == 60 and "One more" not in bodies
+
+
+def test_follows_count_against_their_limit_and_a_repeat_follow_does_not(client, member, real_limits, clock,
+                                                                        monkeypatch):
+    from chalicelib.domain import rate_limits
+
+    monkeypatch.setitem(rate_limits.LIMITS, "follows", 2)  # 200 members would make a slow test
+    alice = member("alice")
+    for handle in ("bob", "carol", "dave"):
+        member(handle)
+    clock("2026-12-01T09:00:00")
+    assert client.request("PUT", "/members/bob/follow", token=alice).status == 200
+    assert client.request("PUT", "/members/bob/follow", token=alice).status == 200  # a repeat: not counted
+    assert client.request("PUT", "/members/carol/follow", token=alice).status == 200
+    assert_problem(client.request("PUT", "/members/dave/follow", token=alice), 429)
+    assert client.get("/members/dave").json["follower_count"] == 0

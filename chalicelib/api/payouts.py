@@ -132,31 +132,33 @@ def _csv(page: AdminPayoutPage):
     return response
 
 
+# Access.IDENTITY: after DELETE /me the identity keeps its payout account and payouts (the live
+# profile's, else its last: `logic.your_data`); an identity that never registered is 403.
 @router.route("POST", "/me/payout-account", summary="Create my Stripe Express account once; a fresh onboarding link",
-              access=Access.MEMBER, status=201, also=(200,), response=PayoutAccountOut, errors=(503,))
+              access=Access.IDENTITY, status=201, also=(200,), response=PayoutAccountOut, errors=(503,))
 def create_payout_account(ctx):
-    from chalicelib.logic import payouts
+    from chalicelib.logic import payouts, your_data
 
-    view, created = payouts.open_account(ctx.identity.member_id, _site_url(ctx))
+    view, created = payouts.open_account(your_data.payout_member_id(ctx.principal.sub), _site_url(ctx))
     return json_response(account_out(view), 201 if created else 200)
 
 
-@router.route("GET", "/me/payout-account", summary="My payout account's status", access=Access.MEMBER,
+@router.route("GET", "/me/payout-account", summary="My payout account's status", access=Access.IDENTITY,
               response=PayoutAccountOut)
 def get_payout_account(ctx):
-    from chalicelib.logic import payouts
+    from chalicelib.logic import payouts, your_data
 
-    return account_out(payouts.account_of(ctx.identity.member_id))
+    return account_out(payouts.account_of(your_data.payout_member_id(ctx.principal.sub)))
 
 
-@router.route("GET", "/me/payouts", summary="My payouts, newest first", access=Access.MEMBER,
-              query=MyPayoutsQuery, response=PayoutPage)
+@router.route("GET", "/me/payouts", summary="My payouts, newest first (every profile I have had)",
+              access=Access.IDENTITY, query=MyPayoutsQuery, response=PayoutPage)
 def list_my_payouts(ctx):
-    from chalicelib.logic import payouts
+    from chalicelib.logic import your_data
 
-    member_id = ctx.identity.member_id
+    sub = ctx.principal.sub
     return paginate(ctx, PayoutPage, "my-payouts", ctx.query(),
-                    lambda limit, after: payouts.payouts_of(member_id, limit, after),
+                    lambda limit, after: your_data.payouts_page(sub, limit, after),
                     lambda items: [payout_out(p) for p in items])
 
 

@@ -387,3 +387,33 @@ def orphan_shares(records: list, members: list) -> tuple[list, list]:
         return records, members
     return ([r._replace(owner_handle=ORPHAN_HANDLE) if r.owner_handle in gone else r for r in records],
             [m._replace(handle=ORPHAN_HANDLE) if m.handle in gone else m for m in members])
+
+
+def payout_member_id(sub: str) -> str:
+    """Whose payout account `/me/payout-account` is: the live profile's, else the last deleted
+    one's (its payouts keep being sent there). 403 "register first" for an identity with none."""
+    live = services.members().identity(sub)
+    if live is not None:
+        return live.member_id
+    past = services.accounts().past_profiles(sub)
+    if not past:
+        raise NotRegistered("Register a member profile with POST /members before you create content.")
+    return max(past, key=lambda p: p.deleted_at).member_id
+
+
+def payouts_page(sub: str, limit: int, after: str | None) -> tuple[list, str | None]:
+    """The payouts of every profile the identity has had: the live profile's first, then each
+    deleted one's, each newest first; `after` is `<profile index>|<that profile's cursor>`."""
+    from chalicelib.logic import payouts
+
+    ids = member_ids(sub)
+    index, _, inner = (after or "0|").partition("|")
+    position, inner = (int(index) if index.isdigit() else 0), (inner or None)
+    page: list = []
+    while position < len(ids) and len(page) < limit:
+        items, following = payouts.payouts_of(ids[position], limit - len(page), inner)
+        page += items
+        if following is not None:
+            return page, f"{position}|{following}"
+        position, inner = position + 1, None
+    return page, (f"{position}|" if position < len(ids) else None)

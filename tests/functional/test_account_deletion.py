@@ -214,3 +214,18 @@ def test_deletion_undoes_follows_both_ways_and_keeps_comments_authored_by_orphan
     assert client.get("/members/carol/following").json["items"] == []
     listed = client.get(f"/records/{story}/comments").json["items"]
     assert [(c["id"], c["body"], c["author"]) for c in listed] == [(comment.json["id"], "Lovely.", ORPHAN)]
+
+
+def test_a_deleted_identity_keeps_its_payout_account_and_payouts(client, member, token):
+    alice = member("alice")
+    created = client.post("/me/payout-account", token=alice)
+    assert created.status == 201, created
+    assert delete_me(client, alice, "alice").status == 204
+
+    account = client.get("/me/payout-account", token=alice)
+    payouts = client.get("/me/payouts", token=alice)
+
+    assert account.status == 200 and account.json["status"] == created.json["status"]
+    assert payouts.status == 200 and payouts.json == {"items": [], "next_cursor": None}
+    for path in ("/me/payouts", "/me/payout-account"):
+        assert "register" in assert_problem(client.get(path, token=token("sub-stranger")), 403)["detail"].lower()

@@ -38,6 +38,7 @@ class Grants:
     payout_queue_arn: str
     export_queue_arn: str
     webhook_secret_arns: tuple[str, ...]
+    stripe_secret_arns: tuple[str, ...] = ()  # the platform's Stripe secret key (payouts)
 
 
 def _statement(sid: str, actions: list[str], resources: list[str]) -> iam.PolicyStatement:
@@ -87,6 +88,10 @@ def api_handler(g: Grants) -> list[iam.PolicyStatement]:
                    [objects(g, "media/"), objects(g, "uploads/"), objects(g, "previews/")]),
         send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn, g.event_queue_arn),
         _statement("ReadWebhookSecrets", ["secretsmanager:GetSecretValue"], list(g.webhook_secret_arns)),
+        # Payout accounts (POST /me/payout-account, account.updated) and payouts queued again
+        # when an account becomes active or a transfer is reversed.
+        read_stripe_key(g),
+        send("SendToPayoutQueue", g.payout_queue_arn),
     ]
 
 
@@ -111,6 +116,21 @@ def process_uploads(g: Grants) -> list[iam.PolicyStatement]:
     ]
 
 
+def read_stripe_key(g: Grants) -> iam.PolicyStatement:
+    return _statement("ReadStripeKey", ["secretsmanager:GetSecretValue"], list(g.stripe_secret_arns))
+
+
+def send_payouts(g: Grants) -> list[iam.PolicyStatement]:
+    # Transfers go to Stripe over HTTPS with the secret key; the payout's state is in the table.
+    return [table_read(g), table_write(g), consume("ConsumePayouts", g.payout_queue_arn),
+            send("SendEvents", g.event_queue_arn), read_stripe_key(g)]
+
+
+def retry_payouts(g: Grants) -> list[iam.PolicyStatement]:
+    # Reads the held, failed and pending payouts (a Query each) and queues them; writes nothing.
+    return [table_read(g), send("SendToPayoutQueue", g.payout_queue_arn)]
+
+
 def count_hearts(g: Grants) -> list[iam.PolicyStatement]:
     return [table_read(g), table_write(g), consume("ConsumeHearts", g.heart_queue_arn)]
 
@@ -121,7 +141,7 @@ def roll_up_trending(g: Grants) -> list[iam.PolicyStatement]:
 
 def run_royalties(g: Grants) -> list[iam.PolicyStatement]:
     return [table_read(g), table_write(g), consume("ConsumeRoyalties", g.royalty_queue_arn),
-            send("SendEvents", g.event_queue_arn)]
+            send("SendEvents", g.event_queue_arn), send("SendToPayoutQueue", g.payout_queue_arn)]
 
 
 def deliver_events(g: Grants) -> list[iam.PolicyStatement]:
@@ -143,6 +163,8 @@ POLICIES: dict[str, Callable[[Grants], list[iam.PolicyStatement]]] = {
     "run_royalties": run_royalties,
     "deliver_events": deliver_events,
     "start_monthly_royalty_run": start_monthly_royalty_run,
+    "send_payouts": send_payouts,
+    "retry_payouts": retry_payouts,
 }
 
 

@@ -181,7 +181,14 @@ class RemixeryStack(cdk.Stack):
             "REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME": self._secret(
                 "ShopifyWebhookSecret", "shopify-webhook-secret",
                 "Shopify's webhook signing secret: set it after deploy, see the README"),
+            "REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET_NAME": self._secret(
+                "StripeConnectWebhookSecret", "stripe-connect-webhook-secret",
+                "The Stripe Connect endpoint's signing secret (whsec_...): set it after deploy, see docs/payouts.md"),
         }
+        # Payouts: the platform's Stripe secret key, read by name (docs/payouts.md).
+        self.stripe_secret_key = self._secret(
+            "StripeSecretKey", "stripe-secret-key",
+            "The platform's Stripe secret key (sk_live_... or a restricted key): set it after deploy, see docs/payouts.md")
         self.cursor_secret = self._secret(
             "CursorSecret", "cursor-secret",
             "Signs pagination cursors. Generated once; read by CloudFormation into the functions' "
@@ -356,6 +363,7 @@ class RemixeryStack(cdk.Stack):
                     "REMIXERY_COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
                     "REMIXERY_COGNITO_APP_CLIENT_ID": self.app_client.user_pool_client_id,
                     **{setting: secret_name(secret) for setting, secret in self.webhook_secrets.items()},
+                    "REMIXERY_STRIPE_SECRET_KEY_NAME": secret_name(self.stripe_secret_key),
                     # A CloudFormation dynamic reference: resolved at deploy time, never in the
                     # template or the cloud assembly. See the README for the trade-off.
                     "REMIXERY_CURSOR_SECRET": self.cursor_secret.secret_value.unsafe_unwrap(),
@@ -373,6 +381,7 @@ class RemixeryStack(cdk.Stack):
             payout_queue_arn=self.queues[definitions.PAYOUT_QUEUE].queue_arn,
             export_queue_arn=self.queues[definitions.EXPORT_QUEUE].queue_arn,
             webhook_secret_arns=tuple(secret.secret_arn for secret in self.webhook_secrets.values()),
+            stripe_secret_arns=(self.stripe_secret_key.secret_arn,),
         )
         # What `chalice package` wrote (the construct keeps no other handle on it): its
         # functions, their events and their log groups, by logical id.
@@ -630,6 +639,12 @@ class RemixeryStack(cdk.Stack):
                       cloudwatch.MathExpression(expression=" + ".join(metrics), using_metrics=metrics,
                                                 period=five_minutes, label=f"{kind} throttle events"),
                       f"{kind} requests to the table or its indexes were throttled (a hot partition?)")
+        # Counted by the daily retry_payouts (logic.payouts.retry_all), an EMF metric of the app.
+        alarm("PayoutsPendingOverADay",
+              cloudwatch.Metric(namespace="Remixery", metric_name="PayoutsPendingOverADay",
+                                dimensions_map={"service": "remixery"}, statistic="Maximum", period=Duration.days(1)),
+              "Payouts have been pending for more than a day: Stripe kept failing or the payout queue is stuck "
+              "(see docs/payouts.md)")
 
     def _outputs(self) -> None:
         outputs = {
@@ -642,6 +657,9 @@ class RemixeryStack(cdk.Stack):
             "TableName": self.tables[definitions.MAIN_TABLE].table_name,
             "StripeWebhookSecretName": secret_name(self.webhook_secrets["REMIXERY_STRIPE_WEBHOOK_SECRET_NAME"]),
             "ShopifyWebhookSecretName": secret_name(self.webhook_secrets["REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME"]),
+            "StripeConnectWebhookSecretName": secret_name(
+                self.webhook_secrets["REMIXERY_STRIPE_CONNECT_WEBHOOK_SECRET_NAME"]),
+            "StripeSecretKeyName": secret_name(self.stripe_secret_key),
         }
         for output_id, value in outputs.items():
             cdk.CfnOutput(self, output_id, value=value)

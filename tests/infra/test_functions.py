@@ -61,6 +61,8 @@ def test_deployed_settings_validate_with_the_environment_the_stack_gives_every_f
         assert settings.cognito_user_pool_id and settings.cognito_app_client_id
         assert settings.stripe_webhook_secret_name == f"remixery/{stage}/stripe-webhook-secret"
         assert settings.shopify_webhook_secret_name == f"remixery/{stage}/shopify-webhook-secret"
+        assert settings.stripe_secret_key_name == f"remixery/{stage}/stripe-secret-key"
+        assert settings.stripe_connect_webhook_secret_name == f"remixery/{stage}/stripe-connect-webhook-secret"
         for definition in QUEUES:
             assert environment[NAME_SETTINGS[definition]] == stage_settings(stage)[NAME_SETTINGS[definition]]
 
@@ -75,7 +77,7 @@ def test_cursor_secret_is_a_deploy_time_reference_never_a_value_in_the_template(
 
 def test_every_secret_starts_as_a_generated_value(template):
     secrets = resources(template, "AWS::SecretsManager::Secret")
-    assert len(secrets) == 3
+    assert len(secrets) == 5  # webhooks (Stripe, Shopify, Stripe Connect), the Stripe key, cursors
     for secret in secrets.values():
         assert "SecretString" not in secret["Properties"]
         assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32

@@ -82,8 +82,13 @@ def test_no_function_may_create_log_groups(template):
 def test_only_the_api_handler_reads_the_webhook_secrets_and_none_reads_the_cursor_secret(template):
     for name, function in functions(template).items():
         readable = granted(template, function, "secretsmanager:GetSecretValue")
-        if name == "api_handler":
-            assert sorted(readable) == ["{ShopifyWebhookSecret9817FB19}", "{StripeWebhookSecretFCDDBC6A}"]
+        secrets = sorted(r[1:-9] for r in readable)  # "{StripeSecretKey1A2B3C4D}" -> "StripeSecretKey"
+        if name == "api_handler":  # the webhook endpoints, and payout accounts (the Stripe key)
+            assert sorted(readable)[0] == "{ShopifyWebhookSecret9817FB19}"
+            assert secrets == ["ShopifyWebhookSecret", "StripeConnectWebhookSecret", "StripeSecretKey",
+                               "StripeWebhookSecret"]
+        elif name == "send_payouts":  # transfers
+            assert secrets == ["StripeSecretKey"]
         else:
             assert readable == [], name
 
@@ -120,13 +125,15 @@ def test_functions_consume_only_the_queue_that_feeds_them(template, stage):
 
 
 @pytest.mark.parametrize("name, queues", [
-    ("api_handler", {"hearts", "royalties", "events"}),
+    ("api_handler", {"hearts", "royalties", "events", "payouts"}),
     ("roll_up_trending", {"hearts"}),
     ("start_monthly_royalty_run", {"royalties"}),
     ("process_uploads", {"events"}),
     ("count_hearts", set()),
-    ("run_royalties", {"events"}),
+    ("run_royalties", {"events", "payouts"}),
     ("deliver_events", set()),
+    ("send_payouts", {"events"}),
+    ("retry_payouts", {"payouts"}),
 ])
 def test_functions_send_only_to_the_queues_they_feed(template, stage, name, queues):
     function = functions(template).get(name)

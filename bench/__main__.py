@@ -29,6 +29,9 @@ BENCHMARKS += (your_data,)
 from bench import moderation  # noqa: E402
 
 BENCHMARKS += (moderation,)
+from bench import payout_creation  # noqa: E402
+
+BENCHMARKS += (payout_creation,)
 DEFAULT_RUNS = 9
 
 

@@ -34,6 +34,7 @@ const routes = [
   [/^\/members\/([^/]+)$/, memberView],
   [/^\/signin$/, lazy("./views/signin.js", "signInView")],
   [/^\/about$/, aboutView],
+  [/^\/moderation$/, lazy("./views/moderation.js", "moderationView")],
   // Inbox, search and tags load their module when first opened.
   [/^\/inbox$/, async (args) => (await import("./views/inbox.js")).inboxView(args)],
   [/^\/search$/, async (args) => (await import("./views/search.js")).searchView(args)],

@@ -6,6 +6,7 @@ import { session } from "../auth.js";
 import { field, h } from "../dom.js";
 import { duration, when } from "../format.js";
 import { alertBox, humanError, memberLink, needsMember, pagedRecords, say } from "../ui.js";
+import { reportControl } from "./moderation.js";
 
 const TIMED = new Set(["audio", "video"]);
 
@@ -69,6 +70,7 @@ export function commentsSection(subject) {
         tools.append(h("button", { type: "button", class: "link danger remove", onclick: () => remove(comment) }, "Remove"));
       }
     }
+    if (comment.status === "visible" && !mine(comment)) item.append(reportControl({ type: "comment", id: comment.id }));
     pin(comment);
     return item;
   }

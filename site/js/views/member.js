@@ -4,6 +4,7 @@ import { field, h } from "../dom.js";
 import { day } from "../format.js";
 import { alertBox, navigate, pagedRecords, say } from "../ui.js";
 import { yourDataTools } from "./your_data.js";
+import { reportControl } from "./moderation.js";
 
 /** Your own profile: display name and bio (PATCH /me). */
 function profileForm(member) {
@@ -42,7 +43,7 @@ export async function memberView({ params: [handle] }) {
     member.bio ? h("p", { class: "bio" }, member.bio) : null,
     h("p", { class: "meta" }, `${member.record_count} records · ${member.heart_count_received} hearts received · member since ${day(member.created_at)}`),
     h("p", { class: "follows" }, followButton(member), ` · following ${member.following_count}`),
-    session.me?.id === member.id ? profileForm(member) : null,
+    session.me?.id === member.id ? profileForm(member) : reportControl({ type: "member", id: member.id }, "Report this member"),
     session.me?.id === member.id ? yourDataTools(member) : null,
     h("h2", {}, "Records"), records,
     h("h2", {}, "Hearted"), hearts);

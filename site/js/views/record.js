@@ -7,6 +7,7 @@ import { bytes, duration, KIND_LABELS, REJECTIONS, when } from "../format.js";
 import { lineageGraph } from "../lineage.js";
 import { alertBox, heartButton, kindBadge, memberLink, navigate, pagedRecords, say, waveform } from "../ui.js";
 import { commentsSection, withTimeline } from "./community.js";
+import { moderationPanel, reportControl } from "./moderation.js";
 import { licence, whyNotRemixable } from "../licences.js";
 
 /** The licence's canonical deed (as GET /licences says). */
@@ -153,7 +154,8 @@ export async function recordView({ params: [id] }) {
       h("p", { class: "meta" }, kindBadge(record.kind), " by ", memberLink(record.owner.handle),
         own ? h("span", { class: "badge" }, "yours") : null),
       h("div", { class: "actions" }, heartButton(record), remix)),
-    own ? ownerTools(record) : null,
+    moderationPanel(record),
+    own ? ownerTools(record) : reportControl({ type: "record", id: record.id }, "Report this record"),
     record.description ? h("p", { class: "description" }, record.description) : null,
     record.tags.length ? h("ul", { class: "tags", "aria-label": "Tags" }, record.tags.map((tag) => h("li", {},
       h("a", { class: "tag", href: `#/tags/${encodeURIComponent(tag)}` }, `#${tag}`)))) : null,

@@ -7,6 +7,7 @@ call can name. Wildcards remain only where the name is chosen at run time, each 
 
 - `uploads/*`, `media/*`: one object per record, keyed by record id.
 - `previews/*`: a record's thumbnail or poster, `previews/<record id>/<name>.webp`.
+- `exports/*`: a member's data export, `exports/<member id>/<export id>.zip`.
 - `log-group:/aws/lambda/<function>:*`: the log streams Lambda opens in the function's own
   group. The group is created by CloudFormation (with its retention), so no function may
   create log groups.
@@ -83,10 +84,11 @@ def api_handler(g: Grants) -> list[iam.PolicyStatement]:
         # A presigned POST and a presigned GET carry this role's signature: S3 checks the role
         # when the browser uses them, so the role needs exactly what the URL allows.
         _statement("PresignUploads", ["s3:PutObject"], [objects(g, "uploads/")]),
-        _statement("PresignMediaReads", ["s3:GetObject"], [objects(g, "media/"), objects(g, "previews/")]),
+        _statement("PresignMediaReads", ["s3:GetObject"],
+                   [objects(g, "media/"), objects(g, "previews/"), objects(g, "exports/")]),
         _statement("TakeDownMedia", ["s3:DeleteObject"],
                    [objects(g, "media/"), objects(g, "uploads/"), objects(g, "previews/")]),
-        send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn, g.event_queue_arn),
+        send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn, g.event_queue_arn, g.export_queue_arn),
         _statement("ReadWebhookSecrets", ["secretsmanager:GetSecretValue"], list(g.webhook_secret_arns)),
         # Payout accounts (POST /me/payout-account, account.updated) and payouts queued again
         # when an account becomes active or a transfer is reversed.
@@ -148,6 +150,20 @@ def deliver_events(g: Grants) -> list[iam.PolicyStatement]:
     return [table_read(g), table_write(g), consume("ConsumeEvents", g.event_queue_arn)]
 
 
+def build_export(g: Grants) -> list[iam.PolicyStatement]:
+    return [
+        table_read(g),
+        table_write(g),  # the export's state and its lock
+        consume("ConsumeExports", g.export_queue_arn),
+        send("SendEvents", g.event_queue_arn),  # export_ready
+        # HEAD and streamed GET of each record's original bytes; nothing else is read from S3.
+        _statement("ReadMediaForExports", ["s3:GetObject"], [objects(g, "media/")]),
+        # The archive's multipart upload (create, parts and completion are authorised as
+        # s3:PutObject) and its abort when the build fails.
+        _statement("WriteExports", ["s3:PutObject", "s3:AbortMultipartUpload"], [objects(g, "exports/")]),
+    ]
+
+
 def start_monthly_royalty_run(g: Grants) -> list[iam.PolicyStatement]:
     # Writes too: it claims the period's run item before queueing it (and removes the claim if
     # the message cannot be sent), so two starts cannot queue one period twice.
@@ -163,6 +179,7 @@ POLICIES: dict[str, Callable[[Grants], list[iam.PolicyStatement]]] = {
     "run_royalties": run_royalties,
     "deliver_events": deliver_events,
     "start_monthly_royalty_run": start_monthly_royalty_run,
+    "build_export": build_export,
     "send_payouts": send_payouts,
     "retry_payouts": retry_payouts,
 }

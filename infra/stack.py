@@ -268,6 +268,9 @@ class RemixeryStack(cdk.Stack):
                                  noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS),
                                  abort_incomplete_multipart_upload_after=Duration.days(1)),
                 s3.LifecycleRule(id="orphan-delete-markers", expired_object_delete_marker=True),
+                # Data exports (Your data): each archive is deleted this many days after it was written.
+                *[s3.LifecycleRule(id=f"expire-{prefix.strip('/')}", prefix=prefix, expiration=Duration.days(days))
+                  for prefix, days in definition.expiring_prefixes],
             ],
             removal_policy=removal,
         )

@@ -16,6 +16,8 @@ ALLOWED_WILDCARD_RESOURCES = {
         "media objects are keyed by record id, chosen at run time (media/<record id>)",
     r"\{MediaBucket\w+\.Arn\}/previews/\*":
         "previews are keyed by record id, chosen at run time (previews/<record id>/<name>.webp)",
+    r"\{MediaBucket\w+\.Arn\}/exports/\*":
+        "data exports are keyed by member and export id, chosen at run time (exports/<member id>/<id>.zip)",
     r"\{SiteBucket\w+\.Arn\}/\*":
         "the site's files: the distribution may read any of them, the deployment replaces them as a whole",
     r"arn:\{AWS::Partition\}:logs:\{AWS::Region\}:\{AWS::AccountId\}:log-group:/aws/lambda/remixery-(dev|prod)-\w+:\*":
@@ -96,7 +98,8 @@ def test_only_the_api_handler_reads_the_webhook_secrets_and_none_reads_the_curso
 def test_the_api_handler_signs_uploads_under_uploads_and_reads_under_media_and_previews_only(template):
     api = functions(template)["api_handler"]
     assert [r.rsplit("}", 1)[1] for r in granted(template, api, "s3:PutObject")] == ["/uploads/*"]
-    assert sorted(r.rsplit("}", 1)[1] for r in granted(template, api, "s3:GetObject")) == ["/media/*", "/previews/*"]
+    assert sorted(r.rsplit("}", 1)[1] for r in granted(template, api, "s3:GetObject")) == [
+        "/exports/*", "/media/*", "/previews/*"]
     assert sorted(r.rsplit("}", 1)[1] for r in granted(template, api, "s3:DeleteObject")) == [
         "/media/*", "/previews/*", "/uploads/*"]
 
@@ -125,7 +128,8 @@ def test_functions_consume_only_the_queue_that_feeds_them(template, stage):
 
 
 @pytest.mark.parametrize("name, queues", [
-    ("api_handler", {"hearts", "royalties", "events", "payouts"}),
+    ("api_handler", {"hearts", "royalties", "events", "payouts", "exports"}),
+    ("build_export", {"events"}),
     ("roll_up_trending", {"hearts"}),
     ("start_monthly_royalty_run", {"royalties"}),
     ("process_uploads", {"events"}),
@@ -193,3 +197,12 @@ def test_only_the_distribution_reads_the_site_bucket(template):
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert allow["Action"] == "s3:GetObject"
     assert render(allow["Condition"]["StringEquals"]["AWS:SourceArn"]).endswith(f":distribution/{{{distribution_id}}}")
+
+
+def test_the_export_function_reads_media_and_writes_only_exports(template):
+    export = functions(template)["build_export"]
+    assert [r.rsplit("}", 1)[1] for r in granted(template, export, "s3:GetObject")] == ["/media/*"]
+    assert [r.rsplit("}", 1)[1] for r in granted(template, export, "s3:PutObject")] == ["/exports/*"]
+    assert [r.rsplit("}", 1)[1] for r in granted(template, export, "s3:AbortMultipartUpload")] == ["/exports/*"]
+    assert granted(template, export, "s3:DeleteObject") == []
+    assert granted(template, export, "secretsmanager:GetSecretValue") == []

@@ -178,3 +178,11 @@ def test_objects_created_under_uploads_notify_the_upload_queue_and_only_this_buc
 
 def test_media_bucket_name_is_unique_to_the_account_and_region(template, stage):
     assert render(bucket(template)["BucketName"]) == f"remixery-{stage}-media-{{AWS::AccountId}}-{{AWS::Region}}"
+
+
+def test_media_bucket_deletes_data_exports_seven_days_after_they_were_written(template):
+    rules = {rule["Id"]: rule for rule in bucket(template)["LifecycleConfiguration"]["Rules"]}
+
+    assert rules["expire-exports"]["Prefix"] == "exports/"
+    assert rules["expire-exports"]["ExpirationInDays"] == 7
+    assert rules["expire-exports"]["Status"] == "Enabled"

@@ -157,7 +157,13 @@ def _forward(notice: Notice, counter: CounterNotice) -> None:
     subject = f"Counter-notice to copyright notice {notice.id}"
     mailer = services.mail()
     if mailer.configured:
-        mailer.send(notice.complainant.email, subject, text)
+        try:
+            mailer.send(notice.complainant.email, subject, text)
+        except Exception:  # noqa: BLE001 - the counter-notice is stored; its forwarding is retried by hand
+            from chalicelib.observability import count, get_logger
+
+            get_logger().exception("counter-notice not forwarded", extra={"notice_id": notice.id})
+            count("CounterNoticeNotForwarded")
     else:  # the local stage: the runner's log is the complainant's inbox
         from chalicelib.observability import get_logger
 

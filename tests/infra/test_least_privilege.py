@@ -10,6 +10,9 @@ from tests.infra.support import as_list, functions, granted, policy_statements, 
 
 # The only wildcards an Allow may carry, each for a reason AWS leaves no way around.
 ALLOWED_WILDCARD_RESOURCES = {
+    r"arn:\{AWS::Partition\}:ses:\{AWS::Region\}:\{AWS::AccountId\}:identity/\*":
+        "the SES identity counter-notices are sent from is the operator's (REMIXERY_SES_SENDER, set at deploy "
+        "time); only ses:SendEmail, in the stack's own account and region",
     r"\{MediaBucket\w+\.Arn\}/uploads/\*":
         "upload objects are keyed by record id, chosen at run time (uploads/<record id>)",
     r"\{MediaBucket\w+\.Arn\}/media/\*":

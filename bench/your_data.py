@@ -77,6 +77,7 @@ def _seed_export(settings) -> tuple[str, str, dict]:
     from chalicelib.domain.records import READY, Media, Record, media_key
     from chalicelib.logic import members
     from chalicelib.storage.models import MediaAttribute
+    from chalicelib.storage.models import OwnsItem
     from chalicelib.storage.records import _item
 
     import boto3
@@ -92,7 +93,7 @@ def _seed_export(settings) -> tuple[str, str, dict]:
             record = Record(id=record_id, kind="audio", title=f"Take {n}", owner_id=profile.id, owner_handle=handle,
                             owner_sub=f"sub-{handle}", status=READY, created_at=now, updated_at=now,
                             media=Media(content_type="audio/wav", size=size, sha256="0" * 64))
-            services.accounts().note_owner(profile.id, record_id)
+            OwnsItem(*OwnsItem.key(profile.id, record_id), record_id=record_id).save()  # as creation writes it
             item = _item(record)  # as mark_ready leaves it: ready, with its media facts
             item.media = MediaAttribute(**record.media.__dict__)
             item.save()

@@ -117,7 +117,6 @@ def publish(identity: Identity, draft: Draft) -> tuple[RecordView, PresignedUplo
         expires_at=None if is_text else int(time.time()) + UPLOAD_URL_TTL_SECONDS + UPLOAD_CLEANUP_MARGIN_SECONDS,
     )
     links = list(draft.sources)
-    services.accounts().note_owner(identity.member_id, record.id)  # before the record, as its edges
     from chalicelib.logic.rate_limits import quota
 
     limit = quota("records", identity.member_id)  # counted in the record's own transaction

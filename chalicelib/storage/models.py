@@ -783,8 +783,8 @@ ALL_MODELS = ALL_MODELS + COMMUNITY_MODELS
 
 class OwnsItem(MainTableModel):
     """`OWNS#<member id>` / `RECORD#<id>`: the member created this record, whatever its status
-    (exports and deletion read every record of a member in one Query). Written just before the
-    record's creating transaction, like remix edges: one whose record does not exist is ignored."""
+    (exports and deletion read every record of a member in one Query). Written in the record's
+    creating transaction (no round trip of its own)."""
 
     record_id = UnicodeAttribute()
 

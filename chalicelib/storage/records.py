@@ -41,10 +41,8 @@ from chalicelib.storage.connection import (
 )
 from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
-    MemberItem, RecordBodyItem, RecordItem, RemixEdgeItem,
+    MemberItem, OwnsItem, PreviewsAttribute, RecordBodyItem, RecordItem, RemixEdgeItem, TrendItem,
 )
-from chalicelib.storage.models import TrendItem
-from chalicelib.storage.models import PreviewsAttribute
 
 ATTEMPTS = 5
 # Remixes a licence change reads to check that they may still cite the record; a record cited
@@ -153,6 +151,7 @@ class RecordRepository:
 
         def fill(tx) -> None:
             tx.save(item, condition=RecordItem.pk.does_not_exist())
+            tx.save(OwnsItem(*OwnsItem.key(record.owner_id, record.id), record_id=record.id))
             collaboration_exists = CollaborationItem.pk.exists()
             if record.status == READY:
                 self._count_ready(tx, record, +1, collaboration_condition=collaboration_exists)

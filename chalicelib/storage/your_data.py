@@ -210,13 +210,9 @@ class AccountRepository:
         self._settings = settings
         bind_models(settings)
 
-    def note_owner(self, member_id: str, record_id: str) -> None:
-        """Written just before the record's creating transaction (see OwnsItem)."""
-        OwnsItem(*OwnsItem.key(member_id, record_id), record_id=record_id).save()
-
     def owned_record_ids(self, member_id: str, trips: RoundTrips | None = None) -> list[str]:
         """Every record the member created, oldest first (ids sort by creation), whatever its
-        status; ids of creations that failed are among them (the caller reads the records)."""
+        status (the caller reads the records)."""
         ids = []
         query = OwnsItem.query(f"OWNS#{member_id}", OwnsItem.sk.startswith("RECORD#"), page_size=QUERY_PAGE,
                                attributes_to_get=["record_id"])

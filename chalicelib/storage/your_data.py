@@ -18,7 +18,7 @@ from chalicelib.domain.ids import new_id_with_time
 from chalicelib.domain.members import Identity
 from chalicelib.domain.records import Record, media_key
 from chalicelib.domain.your_data import (
-    EXPORT_STALE_SECONDS, FAILED, NO_OWNER_SUB, ORPHAN_HANDLE, READY, RUNNING, Export, PastProfile,
+    EXPORT_STALE_SECONDS, NO_OWNER_SUB, ORPHAN_HANDLE, READY, RUNNING, Export, PastProfile,
 )
 from chalicelib.errors import Conflict
 from chalicelib.storage.connection import bind_models, condition_failed, write_transaction

@@ -54,7 +54,7 @@ def test_an_uploaded_image_is_hearted_remixed_drawn_in_the_tree_and_split_by_a_p
 
     # Given a newcomer who signs in and registers through the site
     tab.open(stack.site)
-    assert page.locator(".empty", has_text="Nothing here yet").is_visible()
+    page.locator(".empty", has_text="Nothing here yet").wait_for(state="visible")  # the feed loads after the shell
     sign_in(tab, "nora", register_as="nora")
     assert every_control_is_labelled(page, "form.upload") == []
 

@@ -27,9 +27,10 @@ def test_public_profile_is_found_by_handle_in_any_case(client, token):
     reply = client.get("/members/ALICE_1")
 
     assert reply.status == 200
-    assert reply.json == {k: created[k] for k in
-                          ("id", "handle", "display_name", "bio", "created_at", "record_count",
-                           "heart_count_received")}
+    assert reply.json == {**{k: created[k] for k in
+                             ("id", "handle", "display_name", "bio", "created_at", "record_count",
+                              "heart_count_received")},
+                          "follower_count": 0, "following_count": 0, "followed_by_me": None}
 
 
 def test_a_taken_handle_is_a_conflict_whatever_its_case(client, token):

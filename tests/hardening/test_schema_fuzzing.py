@@ -69,7 +69,12 @@ def _config():
             # on what earlier steps cited, which no schema can say.
             "include-name": "POST /records/{record_id}/sources",
             "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES, 400]}},
-        }],
+        }, *({
+            # 400s the contract names for schema-valid bodies: a confirm_handle that is not the
+            # caller's; a report without a token needs an e-mail; a notice's e-mail must be one.
+            "include-name": name,
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES, 400]}},
+        } for name in ("DELETE /me", "POST /reports", "POST /copyright/notices"))],
     })
 
 

@@ -6,16 +6,16 @@ import json
 
 from aws_cdk.assertions import Match
 
-from chalicelib.auth import ADMIN, PRODUCER
+from chalicelib.auth import ADMIN, MODERATOR, PRODUCER
 from tests.infra.support import functions, render, resources
 
 
-def test_user_pool_has_the_producer_and_admin_groups_and_a_public_app_client(template, assertions):
+def test_user_pool_has_the_producer_moderator_and_admin_groups_and_a_public_app_client(template, assertions):
     (pool_id,) = resources(template, "AWS::Cognito::UserPool")
     groups = {g["Properties"]["GroupName"]: g["Properties"]["UserPoolId"]
               for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
 
-    assert groups == {PRODUCER: {"Ref": pool_id}, ADMIN: {"Ref": pool_id}}
+    assert groups == {PRODUCER: {"Ref": pool_id}, MODERATOR: {"Ref": pool_id}, ADMIN: {"Ref": pool_id}}
     assertions.has_resource_properties("AWS::Cognito::UserPoolClient", {
         "UserPoolId": {"Ref": pool_id}, "GenerateSecret": False})
 

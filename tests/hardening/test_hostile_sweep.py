@@ -109,7 +109,8 @@ def _trust_and_safety_bodies(world: World) -> dict[str, list]:
     return {
         "POST /reports": [{"subject": subject, "reason": "spam", "body": "Swept.\nTwo lines",
                            "email": "sweeper@example.org"}],
-        "POST /moderation/actions": [{"subject": subject, "action": "dismiss", "report_ids": [],
+        "POST /moderation/actions": [{"subject": subject, "action": "dismiss",
+                                      "report_ids": ["01J00000000000000000000000"],  # nobody's: a 4xx
                                       "reason": "Swept.\nTwo lines"}],
         "POST /moderation/actions/{action_id}/appeal": [{"body": "Swept.\nTwo lines"}],
         "POST /moderation/appeals/{appeal_id}/decide": [{"decision": "upheld", "reason": "Swept."}],

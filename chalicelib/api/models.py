@@ -185,3 +185,31 @@ def _moderation_out(moderation) -> ModerationOut | None:
 def moderator(ctx) -> bool:
     """Whether the caller may act as a moderator (moderators and admins)."""
     return ctx.principal is not None and ctx.principal.is_moderator
+
+
+class RecordSplit(ResponseModel):
+    """One record's share of a split (`/splits` and a proposal's `split` answer the same objects)."""
+
+    record_id: str
+    title: str
+    owner: Owner
+    weight: int | None = Field(description="Its contribution weight; null for a record reached through lineage only.")
+    contribution: int = Field(description="What it keeps of its own contribution share.")
+    lineage: int = Field(description="What reaches it from the records that build on it.")
+    amount: int
+
+
+class MemberSplit(ResponseModel):
+    member: Owner
+    amount: int
+
+
+def record_splits(records) -> list[RecordSplit]:
+    """`logic.splits` record amounts as answered."""
+    return [RecordSplit(record_id=r.record_id, title=r.title, owner=Owner(id=r.owner_id, handle=r.owner_handle),
+                        weight=r.weight, contribution=r.contribution, lineage=r.lineage, amount=r.amount)
+            for r in records]
+
+
+def member_splits(members) -> list[MemberSplit]:
+    return [MemberSplit(member=Owner(id=m.member_id, handle=m.handle), amount=m.amount) for m in members]

@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.fields import MULTILINE, no_control_characters
-from chalicelib.api.models import LicenceId, Owner, Page, Pagination, paginate
+from chalicelib.api.models import (
+    LicenceId, MemberSplit, Owner, Page, Pagination, RecordSplit, member_splits, paginate, record_splits,
+)
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.production_names import VIAS
 from chalicelib.domain.proposals import DECISIONS, MAX_OBJECTION_BODY, OBJECTION_KINDS
@@ -37,26 +39,11 @@ class AnswerIn(RequestBody):
     body: Text
 
 
-class SplitRecordOut(ResponseModel):
-    record_id: str
-    title: str
-    owner: Owner
-    weight: int | None = Field(description="Its contribution weight; null for a record reached through lineage only.")
-    contribution: int = Field(description="What it keeps of its own contribution share.")
-    lineage: int = Field(description="What reaches it from the records that build on it.")
-    amount: int
-
-
-class SplitMemberOut(ResponseModel):
-    member: Owner
-    amount: int
-
-
 class ProposalSplit(ResponseModel):
     """As GET /productions/{id}/splits answers them, over a notional pool of 1,000,000 minor units."""
 
-    records: list[SplitRecordOut]
-    members: list[SplitMemberOut]
+    records: list[RecordSplit]
+    members: list[MemberSplit]
 
 
 class ChangeOut(ResponseModel):
@@ -151,12 +138,7 @@ def proposal_out(view) -> ProposalOut:
         contributions=[ContributionOut(record_id=r, weight=w) for r, w in frozen.contributions],
         contributor_share_bps=frozen.shares.contributor_share_bps, upstream_share_bps=frozen.shares.upstream_share_bps,
         pool=NOTIONAL_POOL,
-        split=ProposalSplit(
-            records=[SplitRecordOut(record_id=r.record_id, title=r.title, owner=Owner(id=r.owner_id, handle=r.owner_handle),
-                                    weight=r.weight, contribution=r.contribution, lineage=r.lineage, amount=r.amount)
-                     for r in frozen.records],
-            members=[SplitMemberOut(member=Owner(id=m.member_id, handle=m.handle), amount=m.amount)
-                     for m in frozen.members]),
+        split=ProposalSplit(records=record_splits(frozen.records), members=member_splits(frozen.members)),
         changes=[ChangeOut(revision=c.revision, at=c.at, field=c.field, record_id=c.record_id, before=c.before,
                            after=c.after) for c in frozen.changes],
         objections=ObjectionCounts(open=head.objections_open, answered=head.objections_answered),

@@ -10,7 +10,9 @@ from typing import Literal
 from pydantic import Field
 
 from chalicelib.api.fields import Period
-from chalicelib.api.models import Money, Owner, Page, Pagination, paginate
+from chalicelib.api.models import (
+    MemberSplit, Money, Page, Pagination, RecordSplit, member_splits, paginate, record_splits,
+)
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router, csv_response, json_response
 from chalicelib.domain.production_names import RUN_STATUSES, STATUSES, VIAS
 
@@ -93,21 +95,6 @@ class PeriodStatements(ResponseModel):
     statements: list[Statement]
 
 
-class RecordSplit(ResponseModel):
-    record_id: str
-    title: str
-    owner: Owner
-    weight: int | None = Field(description="Its contribution weight; null for a record reached through lineage only.")
-    contribution: int = Field(description="What it keeps of its own contribution share.")
-    lineage: int = Field(description="What reaches it from the records that build on it.")
-    amount: int
-
-
-class MemberSplit(ResponseModel):
-    member: Owner
-    amount: int
-
-
 class Splits(ResponseModel):
     production_id: str
     status: Literal[STATUSES]
@@ -164,10 +151,7 @@ def splits_out(found) -> Splits:
         production_id=production.id, status=production.status, frozen=not production.is_draft,
         pool=Money(amount=found.pool, currency=production.currency),
         contributor_share_bps=production.contributor_share_bps, upstream_share_bps=production.upstream_share_bps,
-        records=[RecordSplit(record_id=r.record_id, title=r.title, owner=Owner(id=r.owner_id, handle=r.owner_handle),
-                             weight=r.weight, contribution=r.contribution, lineage=r.lineage, amount=r.amount)
-                 for r in found.records],
-        members=[MemberSplit(member=Owner(id=m.member_id, handle=m.handle), amount=m.amount) for m in found.members],
+        records=record_splits(found.records), members=member_splits(found.members),
     )
 
 

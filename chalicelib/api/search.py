@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints
 from chalicelib.api.fields import no_control_characters
 from chalicelib.api.models import PAGE_LIMIT, Kind, Page, RecordPage, paginate, record_outs, viewer
 from chalicelib.api.routing import Access, QueryParams, ResponseModel, Router
+from chalicelib.domain.search import query_words
 
 router = Router("search")
 
@@ -44,7 +45,7 @@ class TagRecordsQuery(QueryParams):
 class SearchRecordsQuery(QueryParams):
     q: Query = Field(description="1-100 characters. Words are split at anything but letters and digits; "
                                  "case, accents and punctuation do not matter; every word must start a "
-                                 "title or tag word.")
+                                 "title or tag word. A query with no letter or digit finds nothing.")
     kind: Kind | None = None
     limit: int = Field(default=20, ge=1, le=100, description=PAGE_LIMIT)
     cursor: str | None = None
@@ -95,7 +96,7 @@ def search_records(ctx):
     from chalicelib.logic import search
 
     query = ctx.query()
-    wanted = search.parse_query(query.q)
+    wanted = query_words(query.q)
     return paginate(ctx, RecordPage, f"search|{' '.join(wanted)}|{query.kind}", query,
                     lambda limit, after: search.search_records(viewer(ctx), wanted, query.kind, limit, after),
                     record_outs)
@@ -107,7 +108,7 @@ def search_members(ctx):
     from chalicelib.logic import search
 
     query = ctx.query()
-    wanted = search.parse_query(query.q)
+    wanted = query_words(query.q)
     return paginate(ctx, MemberHitPage, f"search-members|{' '.join(wanted)}", query,
                     lambda limit, after: search.search_members(wanted, limit, after),
                     lambda found: [MemberHit(id=p.id, handle=p.handle, display_name=p.display_name) for p in found])

@@ -14,9 +14,8 @@ from chalicelib import services
 from chalicelib.domain.events import RECORD_CHANGED, RECORD_READY, Event
 from chalicelib.domain.records import READY, Record, feed_sort_key
 from chalicelib.domain.search import (
-    MAX_TAG, lookup_term, matches, member_words, normalize_tag, query_words, record_words,
+    MAX_TAG, lookup_term, matches, member_words, normalize_tag, record_words,
 )
-from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.logic.records import RecordView, views
 
 
@@ -71,18 +70,12 @@ def _listed(record: Record) -> bool:
 
 # --- reads ---------------------------------------------------------------------------------
 
-def parse_query(q: str) -> tuple[str, ...]:
-    """The distinct words of `q`, longest first; 400 naming `q` when it has none."""
-    try:
-        return query_words(q)
-    except ValueError as e:
-        raise ValidationFailed("The query string has 1 invalid field(s).", errors=[FieldError("q", str(e))]) from None
-
-
 def search_records(viewer: str | None, wanted: tuple[str, ...], kind: str | None, limit: int,
                    after: str | None) -> tuple[list[RecordView], str | None]:
     """Ready records whose title or tag words start with every word wanted, newest first: one
     Query, one BatchGetItem of the candidates, and (with a viewer) one for `hearted_by_me`."""
+    if not wanted:
+        return [], None
     hits, more = services.search_index().hits(lookup_term(wanted), kind, after)
     chosen, last = _first(hits, more, limit, lambda hit: matches(wanted, hit.words))
     found = services.records().get_many([hit.subject_id for hit in chosen])
@@ -109,6 +102,8 @@ def tag_records(viewer: str | None, tag: str, kind: str | None, limit: int,
 def search_members(wanted: tuple[str, ...], limit: int, after: str | None):
     """Members whose handle or display-name words start with every word wanted, newest first:
     one Query and one BatchGetItem of the profiles."""
+    if not wanted:
+        return [], None
     hits, more = services.search_index().hits(lookup_term(wanted), None, after, members=True)
     chosen, last = _first(hits, more, limit, lambda hit: matches(wanted, hit.words))
     profiles = services.search_index().profiles([hit.handle for hit in chosen if hit.handle])
@@ -117,11 +112,9 @@ def search_members(wanted: tuple[str, ...], limit: int, after: str | None):
 
 
 def tags(prefix: str | None, limit: int, after: str | None) -> tuple[list[tuple[str, int]], str | None]:
-    """Tags of ready records, most used first (ties by tag), starting with `prefix` (normalised)."""
+    """Tags of ready records, most used first (ties by tag), starting with `prefix` (normalised; a
+    blank prefix counts as absent, like an empty query value)."""
     wanted = normalize_tag(prefix) if prefix is not None else ""
-    if prefix is not None and not wanted:
-        raise ValidationFailed("The query string has 1 invalid field(s).",
-                               errors=[FieldError("prefix", "a prefix has at least one character besides blanks")])
     return services.search_index().tags(wanted, limit, after)
 
 

@@ -5,33 +5,15 @@ import argparse
 import os
 import sys
 
-from bench import (cold_start, feed_throughput, heart_round_trips, hot_record, lineage_round_trips, load_mix,
-                   record_round_trips, royalty_compute, royalty_run, upload_memory, webhook_deliveries)
-from bench import preview_memory
-from bench import community_round_trips
+from bench import (cold_start, community_round_trips, feed_throughput, first_request, heart_round_trips, hot_record,
+                   lineage_round_trips, load_mix, moderation, notification_latency, payout_creation, preview_memory,
+                   proposal_open, record_round_trips, royalty_compute, royalty_run, search_round_trips, upload_memory,
+                   webhook_deliveries, your_data)
 
 BENCHMARKS = (cold_start, record_round_trips, lineage_round_trips, heart_round_trips, hot_record, upload_memory,
-              royalty_compute, royalty_run, webhook_deliveries, load_mix, feed_throughput)
-BENCHMARKS += (preview_memory,)
-BENCHMARKS += (community_round_trips,)
-from bench import notification_latency, search_round_trips  # noqa: E402
-
-BENCHMARKS += (search_round_trips, notification_latency)
-from bench import first_request  # noqa: E402
-
-BENCHMARKS += (first_request,)
-from bench import proposal_open  # noqa: E402
-
-BENCHMARKS += (proposal_open,)
-from bench import your_data  # noqa: E402
-
-BENCHMARKS += (your_data,)
-from bench import moderation  # noqa: E402
-
-BENCHMARKS += (moderation,)
-from bench import payout_creation  # noqa: E402
-
-BENCHMARKS += (payout_creation,)
+              royalty_compute, royalty_run, webhook_deliveries, load_mix, feed_throughput, preview_memory,
+              community_round_trips, search_round_trips, notification_latency, first_request, proposal_open,
+              your_data, moderation, payout_creation)
 DEFAULT_RUNS = 9
 
 

@@ -19,9 +19,11 @@ from chalicelib import services
 from chalicelib.domain.events import Event
 from chalicelib.observability import count, get_logger
 
-SUBSCRIBERS: tuple[str, ...] = ()
-SUBSCRIBERS += ("chalicelib.logic.feed:on_event",)  # the following feed's fan-out
-SUBSCRIBERS += ("chalicelib.logic.notifications:on_event", "chalicelib.logic.search:on_event")
+SUBSCRIBERS: tuple[str, ...] = (
+    "chalicelib.logic.feed:on_event",  # the following feed's fan-out
+    "chalicelib.logic.notifications:on_event",
+    "chalicelib.logic.search:on_event",
+)
 
 
 def publish(*events: Event) -> None:

@@ -5,6 +5,7 @@ Endpoints are not configured here: botocore reads the standard `AWS_ENDPOINT_URL
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Callable, TypeVar
 
@@ -45,6 +46,23 @@ def _connection_for(region: str):
     from pynamodb.connection import Connection
 
     return Connection(region=region)
+
+
+_clients_made = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def aws_client(service: str, region: str, signature_version: str | None = None):
+    """A client of another service (S3, SQS, SES), made from the botocore session that the
+    DynamoDB connection already built: a cold container loads the endpoint and partition data
+    once (`boto3.client` builds a whole session of its own each time). Sessions are not safe
+    to make clients from concurrently, hence the lock (the local server is threaded)."""
+    from botocore.config import Config
+
+    with _clients_made:
+        session = _connection_for(region).session
+        return session.create_client(service, region_name=region,
+                                     config=Config(signature_version=signature_version) if signature_version else None)
 
 
 def write_transaction(settings: Settings, fill, attempts: int = 4) -> None:

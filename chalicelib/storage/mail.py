@@ -18,9 +18,9 @@ class Mailer:
 
     @cached_property
     def _ses(self):
-        import boto3
+        from chalicelib.storage.connection import aws_client
 
-        return boto3.client("sesv2", region_name=self._region)
+        return aws_client("sesv2", self._region)
 
     def send(self, to: str, subject: str, text: str) -> None:
         self._ses.send_email(FromEmailAddress=self._sender, Destination={"ToAddresses": [to]},

@@ -4,11 +4,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import to_rfc3339
 from chalicelib.domain.records import PresignedUpload, media_key, upload_key
+from chalicelib.storage.connection import aws_client
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -23,18 +23,10 @@ class StoredObject:
     etag: str
 
 
-@lru_cache(maxsize=2)
-def _client(region: str):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
-
-
 class MediaStore:
     def __init__(self, settings: Settings) -> None:
         self._bucket = settings.media_bucket
-        self._s3 = _client(settings.region)
+        self._s3 = aws_client("s3", settings.region, "s3v4")
 
     def presigned_upload(self, record_id: str, content_type: str, max_bytes: int, ttl_seconds: int) -> PresignedUpload:
         """A presigned POST pinned to the record's key, the exact content type and 1..max bytes."""

@@ -11,13 +11,14 @@ from typing import BinaryIO
 from chalicelib.config import Settings
 from chalicelib.domain.previews import POSTER, PREVIEW_CONTENT_TYPE, THUMBNAIL, preview_key
 from chalicelib.domain.records import media_key
-from chalicelib.storage.media import CHUNK_BYTES, _client
+from chalicelib.storage.connection import aws_client
+from chalicelib.storage.media import CHUNK_BYTES
 
 
 class PreviewStore:
     def __init__(self, settings: Settings) -> None:
         self._bucket = settings.media_bucket
-        self._s3 = _client(settings.region)
+        self._s3 = aws_client("s3", settings.region, "s3v4")
 
     def spool_media(self, record_id: str, limit: int | None = None) -> BinaryIO:
         """The record's immutable media (its first `limit` bytes, if given) in a temporary file,

@@ -10,9 +10,9 @@ from chalicelib.config import Settings
 @lru_cache(maxsize=4)
 def queue(region: str, name: str):
     """(client, queue URL) for the queue called `name`."""
-    import boto3
+    from chalicelib.storage.connection import aws_client
 
-    sqs = boto3.client("sqs", region_name=region)
+    sqs = aws_client("sqs", region)
     return sqs, sqs.get_queue_url(QueueName=name)["QueueUrl"]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
@@ -21,7 +20,7 @@ from chalicelib.domain.your_data import (
     EXPORT_STALE_SECONDS, NO_OWNER_SUB, ORPHAN_HANDLE, READY, RUNNING, Export, PastProfile,
 )
 from chalicelib.errors import Conflict
-from chalicelib.storage.connection import bind_models, condition_failed, write_transaction
+from chalicelib.storage.connection import aws_client, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
     ExportItem, ExportLockItem, HeartItem, IdentityItem, MemberItem, OwnsItem, PastProfileItem, RecordItem,
 )
@@ -114,14 +113,6 @@ def _export(item: ExportItem) -> Export:
 
 # --- the archive in S3 --------------------------------------------------------------------
 
-@lru_cache(maxsize=2)
-def _s3(region: str):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
-
-
 class MultipartWriter(io.RawIOBase):
     """A write-only, non-seekable file whose bytes go to one S3 object as a multipart upload,
     a part of PART_BYTES at a time: memory holds one part, whatever the object's size.
@@ -174,7 +165,7 @@ class ArchiveStore:
 
     def __init__(self, settings: Settings) -> None:
         self._bucket = settings.media_bucket
-        self._s3 = _s3(settings.region)
+        self._s3 = aws_client("s3", settings.region, "s3v4")
 
     def writer(self, key: str) -> MultipartWriter:
         return MultipartWriter(self._s3, self._bucket, key)

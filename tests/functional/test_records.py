@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests import media_samples as samples
-from tests.support import all_pages, assert_problem
+from tests.support import all_pages, assert_problem, unsigned
 
 
 @pytest.fixture
@@ -192,14 +192,9 @@ def test_a_duplicate_event_changes_nothing(client, member, deliver, aws):
     deliver()
 
     after = client.get(f"/records/{before['id']}", token=alice).json
-    assert _unsigned(after) == _unsigned(before)
+    assert unsigned(after) == unsigned(before)
     assert after["previews"].keys() == before["previews"].keys()
     assert client.get("/members/alice").json["record_count"] == 1
-
-
-def _unsigned(record: dict) -> dict:
-    """A record without its presigned URLs (each read signs them anew)."""
-    return {k: v for k, v in record.items() if k not in ("media_url", "previews")}
 
 
 def test_a_second_upload_after_ready_is_discarded_and_the_media_never_changes(client, member, deliver, s3, bucket):

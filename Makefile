@@ -61,9 +61,12 @@ dev: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m local --port $(PORT) --control-port $(CONTROL_PORT) --demo $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
 
+# Test files run on TEST_WORKERS parallel workers (much of a test's time is spent waiting on the
+# local stack, so more workers than cores pays); TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= 3
 ## every test (installs the toolchain, Chromium and the CDK CLI on first use)
 test: $(STAMP) $(INFRA_STAMP) $(CDK) $(CHROMIUM) $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 ## print a local bearer token: make token SUB=alice GROUPS=producer (minted offline)
 token: $(STAMP)

@@ -22,6 +22,15 @@ import chalicelib.api.routes  # noqa: F401,E402  (every router registered before
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs the files on parallel workers (pytest-xdist, `--dist loadgroup`): each
+    file's tests stay together and in order on one worker (module-scoped worlds are built once),
+    and every browser test shares one worker, so one local stack and one Chromium serve them."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group("browser" if path.startswith("tests/browser/") else path))
+
+
 @pytest.fixture(scope="session")
 def local_aws():
     from local.aws import EmbeddedAws, use_endpoint
@@ -108,6 +117,22 @@ def member(client, token):
         return bearer
 
     return register
+
+
+@pytest.fixture
+def alice(member):
+    """A registered member (the usual first one)."""
+    return member("alice")
+
+
+@pytest.fixture
+def bob(member):
+    return member("bob")
+
+
+@pytest.fixture
+def carol(member):
+    return member("carol")
 
 
 @pytest.fixture

@@ -6,11 +6,6 @@ import pytest
 from tests.support import assert_problem
 
 
-@pytest.fixture
-def alice(member):
-    return member("alice")
-
-
 def start(client, token, title="A book of tiny stories", **fields):
     reply = client.post("/collaborations", token=token, json_body={"title": title, "brief": "Write 100 words.", **fields})
     assert reply.status == 201, reply

@@ -28,21 +28,6 @@ def published(monkeypatch):
 
 
 @pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
-def bob(member):
-    return member("bob")
-
-
-@pytest.fixture
-def carol(member):
-    return member("carol")
-
-
-@pytest.fixture
 def story(client, alice):
     reply = client.post("/records", token=alice, json_body={"kind": "text", "title": "A story", "body": "Once."})
     assert reply.status == 201, reply

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
 from chalicelib.domain.events import Event
@@ -16,21 +15,6 @@ PUBLISHED: list[Event] = []
 
 def remember(event: Event) -> None:
     PUBLISHED.append(event)
-
-
-@pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
-def bob(member):
-    return member("bob")
-
-
-@pytest.fixture
-def carol(member):
-    return member("carol")
 
 
 def follow(client, token, handle):

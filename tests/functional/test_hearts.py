@@ -12,16 +12,6 @@ from tests.support import assert_problem
 
 
 @pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
-def bob(member):
-    return member("bob")
-
-
-@pytest.fixture
 def text(client, alice):
     def publish(title="A story", kind_body="words", token=None):
         reply = client.post("/records", token=token or alice, json_body={"kind": "text", "title": title, "body": kind_body})

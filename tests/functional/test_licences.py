@@ -15,11 +15,6 @@ BROKEN = [("cc-by-nd", "cc-by", "no_derivatives"), ("cc-by-sa", "cc-by", "share_
 
 
 @pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
 def publish(client, alice):
     """`publish("A", "cc-by", sources=[id])` → id of a ready text record by alice."""
 

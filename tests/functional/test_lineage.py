@@ -9,11 +9,6 @@ from tests.support import assert_problem
 
 
 @pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
 def publish(client, alice):
     """`publish("A", sources=[a_id])` → id of a ready text record by alice."""
 

@@ -6,11 +6,6 @@ import pytest
 from tests.support import assert_problem, release_through_proposal
 
 
-@pytest.fixture
-def alice(member):
-    return member("alice")
-
-
 def create(client, token, **fields):
     body = {"title": "Tiny Stories", "format": "book", "currency": "usd", **fields}
     reply = client.post("/productions", token=token, json_body=body)

@@ -11,11 +11,6 @@ from tests.support import all_pages, assert_problem
 
 
 @pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
 def publish(client, alice):
     def publish(title, tags=(), token=None, kind="text"):
         body = {"kind": kind, "title": title, "tags": list(tags)}

@@ -44,10 +44,11 @@ class Stack:
 SHORT_WINDOW = {"REMIXERY_PROPOSAL_WINDOW_SECONDS": "3"}
 
 
-def start_stack(name: str, *args: str, ready: str | None = None, seconds: float = 120,
+def start_stack(name: str, *args: str, ready: str | None = None, seconds: float = 600,
                 environment: dict[str, str] | None = None) -> Stack:
     """`python -m local --port 0 --control-port 0 ARGS`, its output in a file (a pipe would fill
-    up and stall it); returns once it prints its URLs (and `ready`, if given)."""
+    up and stall it); returns once it prints its URLs (and `ready`, if given). `seconds` is a
+    patience, not a budget: seeding the demo takes minutes on a busy machine."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"stack-{name}.log"
     # The test session's own embedded AWS must not leak into the stack: it starts its own.

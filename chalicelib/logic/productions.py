@@ -146,8 +146,7 @@ def lineage_now(production: Production) -> dict:
     from chalicelib.domain.royalties import MAX_DEPTH
 
     listed = services.productions().contributions(production)
-    return freeze_ancestors([c.record_id for c in listed],
-                            lambda ids: services.records().get_many(ids, consistent=True), MAX_DEPTH)
+    return freeze_ancestors([c.record_id for c in listed], services.records().frozen_many, MAX_DEPTH)
 
 
 # --- money --------------------------------------------------------------------------------

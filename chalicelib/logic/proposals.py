@@ -139,7 +139,7 @@ def _freeze(production: Production, contributions: list[Contribution], shares: S
     for _ in range(ATTEMPTS):
         lineage_version = records.lineage_version()
         weights = {c.record_id: c.weight for c in contributions}
-        lineage = freeze_ancestors(list(weights), lambda ids: records.get_many(ids, consistent=True), MAX_DEPTH)
+        lineage = freeze_ancestors(list(weights), records.frozen_many, MAX_DEPTH)
         granted = proposals.grants(production.id) if head else {}
         split_records, split_members = split_shares(NOTIONAL_POOL, weights, lineage, shares.upstream_share_bps)
         needing = needing_grant(lineage.values())

@@ -146,9 +146,11 @@ def retry(attempt: Callable[[], T], attempts: int, exhausted: Callable[[], T]) -
     return exhausted()
 
 
-def batch_get_raw(settings: Settings, keys: list[tuple[str, str]], consistent: bool = True) -> dict[tuple[str, str], dict]:
+def batch_get_raw(settings: Settings, keys: list[tuple[str, str]], consistent: bool = True,
+                  attributes: tuple[str, ...] | None = None) -> dict[tuple[str, str], dict]:
     """Items of any model in one BatchGetItem (more only for >100 keys or unprocessed keys),
-    raw by key: the caller knows which model each key holds (`Model.from_raw_data`)."""
+    raw by key: the caller knows which model each key holds (`Model.from_raw_data`).
+    `attributes`: only those (a projection; keep `pk` and `sk` among them to have them keyed)."""
     from chalicelib.storage.models import MainTableModel
 
     bind_models(settings)
@@ -158,7 +160,7 @@ def batch_get_raw(settings: Settings, keys: list[tuple[str, str]], consistent: b
     while pending:
         page, pending = pending[:100], pending[100:]
         while page:
-            data = connection.batch_get_item(page, consistent_read=consistent)
+            data = connection.batch_get_item(page, consistent_read=consistent, attributes_to_get=list(attributes) if attributes else None)
             for raw in data["Responses"].get(settings.table_name, []):
                 found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
             page = [{"pk": k["pk"]["S"], "sk": k["sk"]["S"]}

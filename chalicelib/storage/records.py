@@ -28,7 +28,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.hearts import SHARDS
 from chalicelib.domain.licences import DEFAULT_LICENCE
-from chalicelib.domain.lineage import REMIX_IDS_CAP
+from chalicelib.domain.lineage import REMIX_IDS_CAP, FrozenNode
 from chalicelib.domain.moderation import Moderation
 from chalicelib.domain.previews import Previews
 from chalicelib.domain.records import (
@@ -51,6 +51,7 @@ MAX_CITING = 1000
 MONTHS_CACHE_SECONDS = 60
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 PARALLEL_BATCH_GETS = 8
+FROZEN_ATTRIBUTES = ("pk", "sk", "record_id", "owner_id", "owner_handle", "title", "sources", "licence")
 INLINE_BODY_BYTES = 32 * 1024
 BODY_CHUNK_BYTES = 256 * 1024
 
@@ -85,25 +86,24 @@ class RecordRepository:
         return retry(attempt, ATTEMPTS, kept_changing)
 
     def get_many(self, record_ids, consistent: bool = False) -> dict[str, Record]:
-        """One BatchGetItem per 100 ids; more than 100 are read by up to 8 such calls at once
-        (freezing a large lineage at release reads thousands). Bodies stored beside their item
-        are not read (`with_bodies` reads them)."""
-        keys = [RecordItem.key(i) for i in dict.fromkeys(record_ids)]
-        if len(keys) <= BATCH_GET_KEYS:
-            return self._get_batch(keys, consistent)
-        from concurrent.futures import ThreadPoolExecutor
-
-        batches = [keys[n:n + BATCH_GET_KEYS] for n in range(0, len(keys), BATCH_GET_KEYS)]
-        found: dict[str, Record] = {}
-        with ThreadPoolExecutor(max_workers=PARALLEL_BATCH_GETS) as pool:
-            for part in pool.map(lambda batch: self._get_batch(batch, consistent), batches):
-                found.update(part)
-        return found
+        """One BatchGetItem per 100 ids; more than 100 are read by up to 8 such calls at once.
+        Bodies stored beside their item are not read (`with_bodies` reads them)."""
+        return _in_batches([RecordItem.key(i) for i in dict.fromkeys(record_ids)],
+                           lambda batch: self._get_batch(batch, consistent))
 
     def _get_batch(self, keys: list, consistent: bool) -> dict[str, Record]:
         if not keys:
             return {}
         return {item.record_id: _record(item) for item in RecordItem.batch_get(keys, consistent_read=consistent)}
+
+    def frozen_many(self, record_ids) -> dict[str, FrozenNode]:
+        """What a freeze keeps of each record, read consistently as `get_many` reads (a proposal
+        of 10^5 records reads 10^3 batches): only those attributes, parsed from the raw answer
+        without building an item, a third of `get_many`'s CPU per record."""
+        settings = self._settings
+        return _in_batches([RecordItem.key(i) for i in dict.fromkeys(record_ids)],
+                           lambda batch: {node.id: node for node in map(_frozen_node, batch_get_raw(
+                               settings, batch, attributes=FROZEN_ATTRIBUTES).values())})
 
     def with_bodies(self, records: list[Record]) -> list[Record]:
         """`records` with their bodies: those stored beside their items are read in one
@@ -662,6 +662,25 @@ def _item(record: Record) -> RecordItem:
         for name, value in _listing_keys(record).items():
             setattr(item, name, value)
     return item
+
+
+def _in_batches(keys: list, read):
+    """`read(keys)` per 100 keys, up to `PARALLEL_BATCH_GETS` at once, merged."""
+    if len(keys) <= BATCH_GET_KEYS:
+        return read(keys)
+    from concurrent.futures import ThreadPoolExecutor
+
+    found = {}
+    with ThreadPoolExecutor(max_workers=PARALLEL_BATCH_GETS) as pool:
+        for part in pool.map(read, [keys[n:n + BATCH_GET_KEYS] for n in range(0, len(keys), BATCH_GET_KEYS)]):
+            found.update(part)
+    return found
+
+
+def _frozen_node(raw: dict) -> FrozenNode:
+    return FrozenNode(raw["record_id"]["S"], raw["owner_id"]["S"], raw["owner_handle"]["S"], raw["title"]["S"],
+                      tuple(s["S"] for s in raw.get("sources", {}).get("L", ())),
+                      raw["licence"]["S"] if "licence" in raw else DEFAULT_LICENCE)
 
 
 def _record(item: RecordItem) -> Record:

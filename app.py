@@ -23,6 +23,7 @@ ROYALTY_QUEUE = os.environ.get("REMIXERY_ROYALTY_QUEUE", "remixery-local-royalti
 EVENT_QUEUE = os.environ.get("REMIXERY_EVENT_QUEUE", "remixery-local-events")
 EXPORT_QUEUE = os.environ.get("REMIXERY_EXPORT_QUEUE", "remixery-local-exports")
 PAYOUT_QUEUE = os.environ.get("REMIXERY_PAYOUT_QUEUE", "remixery-local-payouts")
+PROPOSAL_QUEUE = os.environ.get("REMIXERY_PROPOSAL_QUEUE", "remixery-local-proposals")
 
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=10)
@@ -89,6 +90,15 @@ def retry_payouts(event):
     from chalicelib.jobs.payouts import retry_payouts as retry
 
     return retry()
+
+
+# One freeze per invocation: a lineage of 10^5 records takes seconds to read and write.
+@app.on_sqs_message(queue=PROPOSAL_QUEUE, batch_size=1)
+def freeze_proposals(event):
+    """Freezes the lineage of the proposal named in the message and opens its window."""
+    from chalicelib.jobs.proposals import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)
 
 
 # One export per invocation: an archive of a member's media may take minutes to stream.

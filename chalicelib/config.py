@@ -34,6 +34,7 @@ class Settings(BaseModel):
     event_queue: str = Field(alias="REMIXERY_EVENT_QUEUE", min_length=1)
     payout_queue: str = Field(alias="REMIXERY_PAYOUT_QUEUE", min_length=1)
     export_queue: str = Field(alias="REMIXERY_EXPORT_QUEUE", min_length=1)
+    proposal_queue: str = Field(alias="REMIXERY_PROPOSAL_QUEUE", min_length=1)
 
     dev_jwt_secret: SecretStr = Field(
         alias="REMIXERY_DEV_JWT_SECRET", default=SecretStr(LOCAL_DEV_JWT_SECRET)

@@ -211,3 +211,13 @@ def mail():
 
 
 FACTORIES += (moderation, copyright_notices, mail)
+
+
+@lru_cache(maxsize=1)
+def proposal_queue():
+    from chalicelib.storage.queues import ProposalQueue
+
+    return ProposalQueue(get_settings())
+
+
+FACTORIES += (proposal_queue,)

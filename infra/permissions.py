@@ -38,6 +38,7 @@ class Grants:
     event_queue_arn: str
     payout_queue_arn: str
     export_queue_arn: str
+    proposal_queue_arn: str
     webhook_secret_arns: tuple[str, ...]
     stripe_secret_arns: tuple[str, ...] = ()  # the platform's Stripe secret key (payouts)
 
@@ -88,7 +89,8 @@ def api_handler(g: Grants) -> list[iam.PolicyStatement]:
                    [objects(g, "media/"), objects(g, "previews/"), objects(g, "exports/")]),
         _statement("TakeDownMedia", ["s3:DeleteObject"],
                    [objects(g, "media/"), objects(g, "uploads/"), objects(g, "previews/")]),
-        send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn, g.event_queue_arn, g.export_queue_arn),
+        send("SendToQueues", g.heart_queue_arn, g.royalty_queue_arn, g.event_queue_arn, g.export_queue_arn,
+             g.proposal_queue_arn),
         _statement("ReadWebhookSecrets", ["secretsmanager:GetSecretValue"], list(g.webhook_secret_arns)),
         # Payout accounts (POST /me/payout-account, account.updated) and payouts queued again
         # when an account becomes active or a transfer is reversed.
@@ -164,6 +166,11 @@ def build_export(g: Grants) -> list[iam.PolicyStatement]:
     ]
 
 
+def freeze_proposals(g: Grants) -> list[iam.PolicyStatement]:
+    return [table_read(g), table_write(g), consume("ConsumeProposals", g.proposal_queue_arn),
+            send("SendEvents", g.event_queue_arn)]  # proposal_opened, contributed, grant_requested
+
+
 def start_monthly_royalty_run(g: Grants) -> list[iam.PolicyStatement]:
     # Writes too: it claims the period's run item before queueing it (and removes the claim if
     # the message cannot be sent), so two starts cannot queue one period twice.
@@ -182,6 +189,7 @@ POLICIES: dict[str, Callable[[Grants], list[iam.PolicyStatement]]] = {
     "build_export": build_export,
     "send_payouts": send_payouts,
     "retry_payouts": retry_payouts,
+    "freeze_proposals": freeze_proposals,
 }
 
 

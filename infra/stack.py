@@ -64,6 +64,7 @@ NAME_SETTINGS: dict[object, str] = {
     definitions.EVENT_QUEUE: "REMIXERY_EVENT_QUEUE",
     definitions.PAYOUT_QUEUE: "REMIXERY_PAYOUT_QUEUE",
     definitions.EXPORT_QUEUE: "REMIXERY_EXPORT_QUEUE",
+    definitions.PROPOSAL_QUEUE: "REMIXERY_PROPOSAL_QUEUE",
 }
 # S3 ObjectCreated events of the media bucket go to this queue (as in the local bootstrap).
 NOTIFIED_QUEUE = definitions.UPLOAD_QUEUE
@@ -383,6 +384,7 @@ class RemixeryStack(cdk.Stack):
             event_queue_arn=self.queues[definitions.EVENT_QUEUE].queue_arn,
             payout_queue_arn=self.queues[definitions.PAYOUT_QUEUE].queue_arn,
             export_queue_arn=self.queues[definitions.EXPORT_QUEUE].queue_arn,
+            proposal_queue_arn=self.queues[definitions.PROPOSAL_QUEUE].queue_arn,
             webhook_secret_arns=tuple(secret.secret_arn for secret in self.webhook_secrets.values()),
             stripe_secret_arns=(self.stripe_secret_key.secret_arn,),
         )

@@ -113,6 +113,18 @@ class Demo:
             time.sleep(0.3)
         raise DemoError(f"record {record_id} was not ready after {seconds} s (is the event pump running?)")
 
+    def propose(self, production_id: str, seconds: float = 60) -> dict:
+        """Asks for the proposal (202) and waits for its freeze to open it."""
+        self.call("POST", f"/productions/{production_id}/proposal", "pat", expect=(202,))
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            proposal = self.call("GET", f"/productions/{production_id}/proposal", "pat")
+            if proposal["status"] != "freezing":
+                return proposal
+            time.sleep(0.3)
+        raise DemoError(f"the proposal of {production_id} was still freezing after {seconds} s "
+                        "(is the event pump running?)")
+
     def seed_records(self) -> None:
         collaboration = self.call("POST", "/collaborations", "cleo", json={
             "title": "Night Market", "kinds": ["image", "audio", "text", "animation", "video"],
@@ -176,7 +188,7 @@ class Demo:
             {"record_id": self.records[key]["id"], "weight": weight} for key, weight in contributions]})
         self.production_id = production["id"]
         # Through a payment proposal: one objection, answered, then the release once the window closed.
-        self.call("POST", f"/productions/{production['id']}/proposal", "pat")
+        self.propose(production["id"])
         objection = self.call("POST", f"/productions/{production['id']}/proposal/objections", "dev", json={
             "kind": "credit", "record_id": self.records["film"]["id"],
             "body": "The film's soundtrack should be credited too."})
@@ -193,7 +205,7 @@ class Demo:
             "title": "Harbour Lights — the album", "format": "album", "currency": "USD"})
         self.call("PUT", f"/productions/{production['id']}/contributions", "pat", json={"contributions": [
             {"record_id": self.records[key]["id"], "weight": weight} for key, weight in (("tide", 2), ("dub", 1))]})
-        self.call("POST", f"/productions/{production['id']}/proposal", "pat")
+        self.propose(production["id"])
         self.call("POST", f"/productions/{production['id']}/proposal/objections", "eli", json={
             "kind": "missing_contribution", "record_id": self.records["harbour"]["id"],
             "body": "My harbour photographs are on the album's cover; they should be a contribution."})

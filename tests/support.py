@@ -84,9 +84,28 @@ def after_window(seconds: float | None = None):
 
 
 def open_proposal(client, token: str, production_id: str) -> dict:
+    """Asks for the draft's proposal (202, freezing), delivers its freeze and returns it, open."""
     reply = client.post(f"/productions/{production_id}/proposal", token=token)
-    assert reply.status == 201, reply
+    assert reply.status == 202 and reply.json["status"] == "freezing", reply
+    freeze_proposals()
+    reply = client.get(f"/productions/{production_id}/proposal", token=token)
+    assert reply.status == 200 and reply.json["status"] == "proposed", reply
     return reply.json
+
+
+def freeze_proposals() -> int:
+    """Delivers the queued proposal freezes (only those), as Lambda's SQS source would; how many."""
+    import boto3
+
+    from app import PROPOSAL_QUEUE, app
+    from local.pump import EventPump
+
+    pump = EventPump(app, boto3.client("sqs"))
+    source = next(s for s in pump.queues if s.queue == PROPOSAL_QUEUE)
+    delivered = 0
+    while batch := pump.poll_once(source, wait_seconds=0):
+        delivered += batch
+    return delivered
 
 
 def release_through_proposal(client, token: str, production_id: str):

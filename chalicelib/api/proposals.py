@@ -67,12 +67,20 @@ class ObjectionCounts(ResponseModel):
 
 
 class ProposalOut(ResponseModel):
+    """`status: freezing` from the request (POST answers 202) until revision 1 is frozen in the
+    background, when the production becomes `proposed` and the window opens: meanwhile only its
+    producer sees it (the production is still a draft, closed to edits), `opened_at`, `revised_at`
+    and `closes_at` are null, `window_open` false, `contributions` are those being frozen, and the
+    split, changes and missing grants are empty. Objections are refused (409) and release names
+    `proposal` as missing until then."""
+
     production_id: str
-    status: Literal["proposed", "released"]
+    status: Literal["freezing", "proposed", "released"]
     revision: int
-    opened_at: str = Field(description="When revision 1 opened.")
-    revised_at: str = Field(description="When the last revision was made.")
-    closes_at: str = Field(description="revised_at + the window; objections are taken while the time is before it.")
+    opened_at: str | None = Field(description="When revision 1 opened; null while freezing.")
+    revised_at: str | None = Field(description="When the last revision was made; null while freezing.")
+    closes_at: str | None = Field(description="revised_at + the window; objections are taken while the time is "
+                                              "before it. Null while freezing.")
     window_open: bool
     contributions: list[ContributionOut]
     contributor_share_bps: int
@@ -131,16 +139,18 @@ def proposal_out(view) -> ProposalOut:
     """A `logic.proposals.ProposalView` as answered."""
     from chalicelib.domain.proposals import NOTIONAL_POOL
 
-    frozen, head = view.frozen, view.head
+    frozen, head, production = view.frozen, view.head, view.production
     return ProposalOut(
-        production_id=view.production.id, status=head.status, revision=frozen.revision, opened_at=frozen.opened_at,
-        revised_at=frozen.revised_at, closes_at=frozen.closes_at, window_open=view.window_open,
-        contributions=[ContributionOut(record_id=r, weight=w) for r, w in frozen.contributions],
-        contributor_share_bps=frozen.shares.contributor_share_bps, upstream_share_bps=frozen.shares.upstream_share_bps,
+        production_id=production.id, status=head.status, revision=head.revision, opened_at=head.opened_at,
+        revised_at=head.revised_at, closes_at=head.closes_at, window_open=view.window_open,
+        contributions=[ContributionOut(record_id=r, weight=w) for r, w in view.contributions],
+        contributor_share_bps=frozen.shares.contributor_share_bps if frozen else production.contributor_share_bps,
+        upstream_share_bps=frozen.shares.upstream_share_bps if frozen else production.upstream_share_bps,
         pool=NOTIONAL_POOL,
-        split=ProposalSplit(records=record_splits(frozen.records), members=member_splits(frozen.members)),
+        split=ProposalSplit(records=record_splits(frozen.records), members=member_splits(frozen.members))
+        if frozen else ProposalSplit(records=[], members=[]),
         changes=[ChangeOut(revision=c.revision, at=c.at, field=c.field, record_id=c.record_id, before=c.before,
-                           after=c.after) for c in frozen.changes],
+                           after=c.after) for c in (frozen.changes if frozen else ())],
         objections=ObjectionCounts(open=head.objections_open, answered=head.objections_answered),
         missing_grants=view.missing_grants,
     )
@@ -162,8 +172,9 @@ def credit_outs(items: list) -> list[CreditOut]:
     return [CreditOut(**c._asdict()) for c in items]
 
 
-@router.route("POST", "/productions/{production_id}/proposal", summary="Open a draft's payment proposal (revision 1)",
-              access=Access.PRODUCER, status=201, response=ProposalOut, errors=(404, 409))
+@router.route("POST", "/productions/{production_id}/proposal",
+              summary="Ask for a draft's payment proposal: 202, `freezing` until revision 1 is frozen in the background "
+                      "and its window opens", access=Access.PRODUCER, status=202, response=ProposalOut, errors=(404, 409))
 def open_proposal(ctx, production_id: str):
     from chalicelib.logic import proposals
 

@@ -36,6 +36,7 @@ class Production:
     contributions_version: int = 0
     totals: Totals = field(default_factory=Totals)
     allocated: int = 0  # the pool at the last royalty run that closed a period for it
+    freezing_since: str | None = None  # its proposal was asked for and is being frozen: no edits meanwhile
 
     @property
     def is_draft(self) -> bool:
@@ -44,6 +45,11 @@ class Production:
     @property
     def is_proposed(self) -> bool:
         return self.status == PROPOSED
+
+    @property
+    def is_freezing(self) -> bool:
+        """A draft whose payment proposal is being frozen (it becomes `proposed` when that ends)."""
+        return self.freezing_since is not None
 
     @property
     def is_released(self) -> bool:

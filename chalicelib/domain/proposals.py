@@ -17,6 +17,8 @@ DEFAULT_WINDOW_SECONDS = 1_209_600  # 14 days: deployed stages refuse less
 NEEDS_GRANT = frozenset({CC_BY_NC, CC_BY_NC_SA, CC_BY_NC_ND})  # -nc: commercial use needs the owner's grant
 FROZEN_BUCKETS = 256  # partitions of the record -> frozen lineages index
 
+FREEZING = "freezing"  # a proposal's state from its request until its freeze opens the window
+
 OBJECTION_KINDS = ("missing_source", "missing_contribution", "weight", "credit", "licence", "other")
 ACCEPTED, DECLINED = "accepted", "declined"
 DECISIONS = (ACCEPTED, DECLINED)
@@ -222,19 +224,19 @@ class ProposalHead(NamedTuple):
     """A production's proposal as every proposal write is conditioned on it."""
 
     production_id: str
-    status: str  # proposed | released
+    status: str  # freezing | proposed | released
     revision: int
-    version: int  # the contribution-list version its revision froze
-    opened_at: str
-    revised_at: str
-    closes_at: str
+    version: int  # the contribution-list version its revision froze (freezing: is freezing)
+    opened_at: str | None  # None while freezing: the window opens when the freeze ends
+    revised_at: str | None
+    closes_at: str | None
     objections_open: int = 0
     objections_answered: int = 0
     missing_grants: int = 0
     grant_seq: int = 0
 
     def window_open(self, now: str) -> bool:
-        return now < self.closes_at
+        return self.closes_at is not None and now < self.closes_at
 
 
 class Grant(NamedTuple):

@@ -72,6 +72,7 @@ def edit(production: Production, changes: dict) -> Production:
     _check_products(changes.get("products", ()))
     if production.is_released:
         raise Conflict("A released production is frozen.")
+    refuse_while_freezing(production)
     if "collaboration_id" in changes:
         _check_collaboration(changes["collaboration_id"])
     if "currency" in changes:
@@ -109,8 +110,15 @@ def replace_contributions(production: Production, contributions: list[Contributi
     """A draft's whole list at once (`logic.proposals.replace_contributions` decides when it is
     a proposal's revision instead)."""
     check_contributions(production, contributions)
+    refuse_while_freezing(production)
     services.productions().replace_contributions(production, contributions)
     return contributions
+
+
+def refuse_while_freezing(production: Production) -> None:
+    if production.is_freezing:
+        raise Conflict("Its payment proposal is being frozen: the draft changes no more (a revision may follow "
+                       "once the proposal is open).")
 
 
 def check_contributions(production: Production, contributions: list[Contribution]) -> None:

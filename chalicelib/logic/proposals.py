@@ -1,4 +1,5 @@
-"""Payment proposals: a producer opens one on a draft (revision 1), anyone reads it and members
+"""Payment proposals: a producer asks for one on a draft, whose freeze (revision 1: the lineage,
+in the background, `freeze`) opens it; anyone reads it and members
 object while its window is open, the producer answers each objection once, a change of
 contributions or shares under a proposal is a new revision (re-frozen, its changes logged, the
 window restarted), record owners grant commercial use of their non-commercial records, and the
@@ -18,7 +19,7 @@ from chalicelib.domain.events import Event, Subject
 from chalicelib.domain.members import Identity
 from chalicelib.domain.productions import Contribution, Production
 from chalicelib.domain.proposals import (
-    NOTIONAL_POOL, Frozen, Grant, Objection, ProposalHead, Shares, SplitMember, SplitRecord, changes_between, closes_at,
+    FREEZING, NOTIONAL_POOL, Frozen, Grant, Objection, ProposalHead, Shares, SplitMember, SplitRecord, changes_between, closes_at,
     missing_grants, needing_grant, release_missing,
 )
 from chalicelib.errors import Conflict, FieldError, NotFound, RuleViolation
@@ -39,27 +40,36 @@ def now() -> str:
 
 
 class ProposalView:
-    """A proposal as GET answers it."""
+    """A proposal as GET answers it; `frozen` None while it is being frozen, when `contributions`
+    are those its freeze takes."""
 
-    def __init__(self, production: Production, head: ProposalHead, frozen: Frozen, grants: dict[str, str]) -> None:
+    def __init__(self, production: Production, head: ProposalHead, frozen: Frozen | None, grants: dict[str, str],
+                 contributions: list[tuple[str, int]] | None = None) -> None:
         self.production, self.head, self.frozen = production, head, frozen
         self.window_open = head.window_open(now())
-        self.missing_grants = missing_grants(frozen.needing_grant, set(grants))
+        self.missing_grants = missing_grants(frozen.needing_grant, set(grants)) if frozen else []
+        self.contributions = frozen.contributions if frozen else contributions or []
 
 
 # --- reading ------------------------------------------------------------------------------
 
 def proposal_of(principal: Principal | None, production_id: str) -> ProposalView:
     """Public for proposed and released productions (404 for drafts): the production's GetItem,
-    then one Query for the head, the frozen document and the grants."""
+    then one Query for the head, the frozen document and the grants. A draft's producer also
+    sees it while it is being frozen (its head)."""
     production = visible(principal, production_id)
     for _ in range(ATTEMPTS):
-        if production.is_draft:
+        if production.is_freezing:
+            head = repository().head(production.id)
+            if head is not None and head.status == FREEZING:
+                return ProposalView(production, head, None, {}, _listed(production))
+        elif production.is_draft:
             break
-        found = repository().read(production)
-        if found is not None:
-            return ProposalView(production, *found)
-        production = visible(principal, production_id)  # a revision moved it on meanwhile
+        else:
+            found = repository().read(production)
+            if found is not None:
+                return ProposalView(production, *found)
+        production = visible(principal, production_id)  # its freeze or a revision moved it on meanwhile
     raise NotFound(f"Production '{production_id}' has no payment proposal.")
 
 
@@ -70,14 +80,52 @@ def proposed(limit: int, after: str | None) -> tuple[list[Production], str | Non
 # --- opening and revising -----------------------------------------------------------------
 
 def open_proposal(principal: Principal | None, production_id: str) -> ProposalView:
+    """Asks for a draft's proposal: its head `freezing`, the draft closed to edits, and the freeze
+    queued (`freeze`): reading a large lineage takes longer than an API request may."""
     production = owned(principal, production_id)
+    if production.is_freezing:
+        raise Conflict("This production's payment proposal is already being frozen.")
     if not production.is_draft:
         raise Conflict(f"This production is already {production.status}.")
     if production.contribution_count == 0:
         raise Conflict("A production needs at least one contribution before its proposal opens.")
+    at = now()
+    head = ProposalHead(production.id, FREEZING, 1, production.contributions_version, None, None, None)
+    repository().begin(production, head, at)
+    try:
+        services.proposal_queue().send(production.id)
+    except Exception:
+        repository().abandon(production.id)  # nothing would ever freeze it
+        raise
+    asked = production.changed(freezing_since=at)
+    return ProposalView(asked, head, None, {}, _listed(asked))
+
+
+def _listed(production: Production) -> list[tuple[str, int]]:
+    return [(c.record_id, c.weight) for c in services.productions().contributions(production)]
+
+
+def freeze(production_id: str, last_attempt: bool = False) -> None:
+    """The queued freeze of a proposal asked for: revision 1 made current, the window open.
+    Idempotent: a production no longer freezing (opened by an earlier delivery, or given back)
+    is left alone. A freeze failing on the last delivery gives the draft back to its producer."""
+    from chalicelib.observability import get_logger
+
+    production = services.productions().get(production_id)
+    if production is None or not production.is_freezing:
+        return
     contributions = services.productions().contributions(production)
     shares = Shares(production.contributor_share_bps, production.upstream_share_bps)
-    return _freeze(production, contributions, shares, None, None)
+    try:
+        _freeze(production, contributions, shares, None, None)
+    except Conflict:
+        again = services.productions().get(production_id)
+        if again is not None and not again.is_freezing:
+            return  # another delivery opened it
+        if not last_attempt:
+            raise
+        get_logger().error("a proposal could not be frozen; its draft is given back", extra={"production_id": production_id})
+        repository().abandon(production_id)
 
 
 def replace_contributions(production: Production, contributions: list[Contribution]) -> list[Contribution]:
@@ -206,13 +254,13 @@ def _announce(production: Production, frozen: Frozen, lineage: dict, missing: li
 def objections(principal: Principal | None, production_id: str, limit: int,
                after: str | None) -> tuple[list[Objection], str | None]:
     production = visible(principal, production_id)
-    if production.is_draft:
+    if production.is_draft and not production.is_freezing:  # freezing: none yet
         raise NotFound(f"Production '{production_id}' has no payment proposal.")
     return repository().objections(production.id, limit, after)
 
 
 def _head(production: Production) -> ProposalHead:
-    head = repository().head(production.id) if not production.is_draft else None
+    head = repository().head(production.id) if not production.is_draft or production.is_freezing else None
     if head is None:
         raise NotFound(f"Production '{production.id}' has no payment proposal.")
     return head
@@ -224,6 +272,8 @@ def object_to(identity: Identity, principal: Principal, production_id: str, kind
 
     production = visible(principal, production_id)
     head = _head(production)
+    if head.status == FREEZING:
+        raise Conflict("The proposal is being frozen: objections are taken once its window opens.")
     if head.status != "proposed":
         raise Conflict("This production is released: its proposal takes no more objections.")
     objection_id, created_at = new_id(), now()
@@ -270,6 +320,9 @@ def release(principal: Principal | None, production_id: str) -> Production:
     production = owned(principal, production_id)
     if production.is_released:
         raise Conflict("This production is already released.")
+    if production.is_freezing:
+        raise Conflict("The production cannot be released yet: its proposal is being frozen, and its window "
+                       "opens once that is done.", extensions={"missing": release_missing(False, False, 0, 0)})
     head = repository().head(production.id) if production.is_proposed else None
     _refuse_if_missing(head)
     try:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from chalicelib.config import Settings
 from chalicelib.storage.definitions import (
-    EVENT_QUEUE, EXPORT_QUEUE, HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, PAYOUT_QUEUE, ROYALTY_QUEUE, UPLOAD_QUEUE,
+    EVENT_QUEUE, EXPORT_QUEUE, HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, PAYOUT_QUEUE, PROPOSAL_QUEUE, ROYALTY_QUEUE, UPLOAD_QUEUE,
     TableDefinition,
 )
 
@@ -25,7 +25,7 @@ def create_all(settings: Settings) -> None:
     expire_prefixes(s3, settings.media_bucket, MEDIA_BUCKET.expiring_prefixes)
     for name, definition in ((settings.heart_queue, HEART_QUEUE), (settings.royalty_queue, ROYALTY_QUEUE),
                              (settings.event_queue, EVENT_QUEUE), (settings.payout_queue, PAYOUT_QUEUE),
-                             (settings.export_queue, EXPORT_QUEUE)):
+                             (settings.export_queue, EXPORT_QUEUE), (settings.proposal_queue, PROPOSAL_QUEUE)):
         create_queue_with_dlq(sqs, name, definition.visibility_timeout_seconds, definition.max_receive_count)
 
 

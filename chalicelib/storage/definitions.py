@@ -157,5 +157,9 @@ PAYOUT_QUEUE = QueueDefinition("PayoutQueue", visibility_timeout_seconds=120, ma
 # "Build export X": the member's ZIP is streamed to S3 in the background.
 EXPORT_QUEUE = QueueDefinition("ExportQueue", visibility_timeout_seconds=900, max_receive_count=3)
 
+# "Freeze production X's proposal": reading a lineage of 10^5 records takes 10^3 BatchGetItems,
+# too many for an API request (docs/proposals.md), so its freeze works in the background.
+PROPOSAL_QUEUE = QueueDefinition("ProposalQueue", visibility_timeout_seconds=900, max_receive_count=3)
+
 # Data exports (`exports/<member id>/<export id>.zip`) are kept 7 days (Your data).
 MEDIA_BUCKET = BucketDefinition("MediaBucket", notify_prefixes=("uploads/",), expiring_prefixes=(("exports/", 7),))

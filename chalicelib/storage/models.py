@@ -305,6 +305,7 @@ class ProductionItem(MainTableModel):
     products = ListAttribute(of=UnicodeAttribute, default=list)  # "<provider>:<product id>"
     status = UnicodeAttribute()
     released_at = UnicodeAttribute(null=True)
+    freezing_since = UnicodeAttribute(null=True)  # set while its proposal is being frozen
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     contribution_count = NumberAttribute(default=0)

@@ -67,7 +67,8 @@ class ProductionRepository:
         kept = [p for p in after.products if p in before.products]
 
         def fill(tx) -> None:
-            condition = ProductionItem.status.is_in(DRAFT, PROPOSED) & (ProductionItem.updated_at == before.updated_at)
+            condition = (ProductionItem.status.is_in(DRAFT, PROPOSED) & (ProductionItem.updated_at == before.updated_at)
+                         & ProductionItem.freezing_since.does_not_exist())
             if after.currency != before.currency:  # nothing booked may be in the old currency
                 condition &= (ProductionItem.sales == 0) & (ProductionItem.costs == 0) & (ProductionItem.refunds == 0)
             # Only the details are set: the totals on the same item belong to the bookings.
@@ -123,11 +124,12 @@ class ProductionRepository:
                          ProductionItem.contribution_count.set(len(contributions)),
                          ProductionItem.updated_at.set(now)],
                 condition=(ProductionItem.status == DRAFT)
-                & (ProductionItem.contributions_version == production.contributions_version),
+                & (ProductionItem.contributions_version == production.contributions_version)
+                & ProductionItem.freezing_since.does_not_exist(),
             )
         except UpdateError as e:
             self._drop_contributions(production.id, version, len(chunks))
-            raise Conflict("The production changed meanwhile (released, or another list was saved); "
+            raise Conflict("The production changed meanwhile (proposed, released, or another list was saved); "
                            "read it again.") from e
         self._drop_contributions(production.id, production.contributions_version,
                                  -(-production.contribution_count // CHUNK))
@@ -282,5 +284,5 @@ def _production(item: ProductionItem) -> Production:
         contributions_version=int(item.contributions_version or 0),
         totals=Totals(int(item.sales or 0), int(item.refunds or 0), int(item.disputes or 0),
                       int(item.dispute_reversals or 0), int(item.costs or 0)),
-        allocated=int(item.allocated or 0),
+        allocated=int(item.allocated or 0), freezing_since=item.freezing_since,
     )

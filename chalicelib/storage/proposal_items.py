@@ -30,12 +30,12 @@ class ProposalHeadItem(MainTableModel):
     """The proposal of a production: which revision, its window, its objection counts and how many
     grants it still misses. Every proposal write is conditioned on it (status and revision)."""
 
-    status = UnicodeAttribute()  # proposed | released
+    status = UnicodeAttribute()  # freezing | proposed | released
     revision = NumberAttribute()
     version = NumberAttribute()  # the contribution-list version the revision froze
-    opened_at = UnicodeAttribute()
-    revised_at = UnicodeAttribute()
-    closes_at = UnicodeAttribute()
+    opened_at = UnicodeAttribute(null=True)  # the three are absent while freezing
+    revised_at = UnicodeAttribute(null=True)
+    closes_at = UnicodeAttribute(null=True)
     objections_open = NumberAttribute(default=0)
     objections_answered = NumberAttribute(default=0)
     missing_grants = NumberAttribute(default=0)

@@ -22,7 +22,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.config import Settings
 from chalicelib.domain.production_names import DRAFT, PROPOSED, RELEASED
-from chalicelib.domain.proposals import FROZEN_BUCKETS, Frozen, Grant, Objection, ProposalHead, bucket_of
+from chalicelib.domain.proposals import FREEZING, FROZEN_BUCKETS, Frozen, Grant, Objection, ProposalHead, bucket_of
 from chalicelib.domain.productions import Production
 from chalicelib.errors import Conflict
 from chalicelib.storage.connection import bind_models, condition_failed, write_transaction
@@ -141,9 +141,34 @@ class ProposalRepository:
 
     # --- the conditioned writes ----------------------------------------------------------
 
+    def begin(self, production: Production, head: ProposalHead, at: str) -> None:
+        """A draft's proposal asked for: the head `freezing`, the draft marked so that nothing
+        edits it until the freeze opens the proposal (or gives the draft back). Conflict: the
+        production changed (its proposal asked for already, proposed, released, another list)."""
+
+        def fill(tx) -> None:
+            tx.update(ProductionItem(*ProductionItem.key(production.id)),
+                      actions=[ProductionItem.freezing_since.set(at)],
+                      condition=(ProductionItem.status == DRAFT) & ProductionItem.freezing_since.does_not_exist()
+                      & (ProductionItem.contributions_version == production.contributions_version))
+            tx.save(_head_item(head), condition=ProposalHeadItem.pk.does_not_exist())
+
+        self._write(fill, "The production changed meanwhile (its proposal asked for, or edited); read it again.")
+
+    def abandon(self, production_id: str) -> None:
+        """A freeze that could not be made: the draft is given back as it was, without a proposal."""
+
+        def fill(tx) -> None:
+            tx.delete(ProposalHeadItem(*ProposalHeadItem.key(production_id)),
+                      condition=ProposalHeadItem.status == FREEZING)
+            tx.update(ProductionItem(*ProductionItem.key(production_id)),
+                      actions=[ProductionItem.freezing_since.remove()], condition=ProductionItem.status == DRAFT)
+
+        self._write(fill, "The proposal was opened meanwhile.")
+
     def open(self, production: Production, version: int, count: int, head: ProposalHead, lineage_version: int) -> None:
-        """Draft -> proposed, revision 1 current. Conflict: the production changed (proposed,
-        released or another list saved); LineageMoved: freeze again."""
+        """Freezing draft -> proposed, revision 1 current. Conflict: the production changed
+        (another delivery of the freeze opened it, or gave it back); LineageMoved: freeze again."""
 
         def fill(tx) -> None:
             _bump_lineage_version(tx, lineage_version)
@@ -151,11 +176,12 @@ class ProposalRepository:
                 ProductionItem.status.set(PROPOSED), ProductionItem.contributions_version.set(version),
                 ProductionItem.contribution_count.set(count), ProductionItem.updated_at.set(head.revised_at),
                 ProductionItem.gsi1pk.set(PROPOSED_LIST), ProductionItem.gsi1sk.set(f"{head.opened_at}#{production.id}"),
-            ], condition=(ProductionItem.status == DRAFT)
+                ProductionItem.freezing_since.remove(),
+            ], condition=(ProductionItem.status == DRAFT) & ProductionItem.freezing_since.exists()
                 & (ProductionItem.contributions_version == production.contributions_version))
-            tx.save(_head_item(head), condition=ProposalHeadItem.pk.does_not_exist())
+            tx.save(_head_item(head), condition=ProposalHeadItem.status == FREEZING)
 
-        self._write(fill, "The production changed meanwhile (proposed, released or edited); read it again.")
+        self._write(fill, "The production changed meanwhile (opened by another freeze, or given back); read it again.")
 
     def revise(self, production: Production, version: int, count: int, before: ProposalHead, after: ProposalHead,
                shares: tuple[int, int], lineage_version: int) -> None:

@@ -27,6 +27,17 @@ class RoyaltyQueue:
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"period": period}))
 
 
+class ProposalQueue:
+    """Hands a production whose proposal is freezing to the freeze function."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._region, self._name = settings.region, settings.proposal_queue
+
+    def send(self, production_id: str) -> None:
+        sqs, url = queue(self._region, self._name)
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"production_id": production_id}))
+
+
 class EventQueue:
     """The event stream (`logic/events.py`): one message per event, sent in batches of ten."""
 

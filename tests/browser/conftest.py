@@ -187,3 +187,15 @@ def sign_in(tab: Tab, identity: str, *, register_as: str | None = None, producer
 def shot_prefix(request) -> str:
     """`test_an_uploaded_image_is_...` → `an_uploaded_image`: short screenshot names."""
     return "_".join(request.node.name.split("_")[1:4])
+
+
+def frozen_proposal(api: str, headers: dict, production: str, seconds: float = 30) -> dict:
+    """The proposal once the stack's pump has delivered its freeze (POST answers 202, freezing)."""
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        proposal = requests.get(f"{api}/productions/{production}/proposal", headers=headers, timeout=10).json()
+        if proposal["status"] != "freezing" or time.monotonic() > deadline:
+            return proposal
+        time.sleep(0.2)

@@ -13,7 +13,7 @@ import time
 import requests
 
 from local.tokens import mint
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import frozen_proposal, sign_in
 
 
 def production_titled(api: str, title: str, status: str) -> dict:
@@ -110,6 +110,7 @@ def test_a_producer_releases_from_the_proposal_page_once_the_window_closed(stack
     requests.put(f"{stack.api}/productions/{production}/contributions", headers=producer, timeout=10,
                  json={"contributions": [{"record_id": record, "weight": 1}]}).raise_for_status()
     requests.post(f"{stack.api}/productions/{production}/proposal", headers=producer, timeout=10).raise_for_status()
+    frozen_proposal(stack.api, producer, production)
     time.sleep(3.5)  # the empty stack's window
 
     tab.open(stack.site)

@@ -10,7 +10,7 @@ import requests
 
 from local import demo_media
 from local.tokens import mint
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import frozen_proposal, sign_in
 from tests.store_payloads import body_of, checkout_session, stripe_event, stripe_signature
 
 
@@ -116,10 +116,10 @@ def test_an_uploaded_image_is_hearted_remixed_drawn_in_the_tree_and_split_by_a_p
 
 
 def release_through_proposal(api: str, headers: dict, production: str) -> None:
-    """Opens its payment proposal, waits for the stack's short window to close, releases."""
-    opened = requests.post(f"{api}/productions/{production}/proposal", headers=headers, timeout=10)
-    opened.raise_for_status()
-    closes = datetime.strptime(opened.json()["closes_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    """Opens its payment proposal, waits for its freeze and the stack's short window to close, releases."""
+    requests.post(f"{api}/productions/{production}/proposal", headers=headers, timeout=10).raise_for_status()
+    opened = frozen_proposal(api, headers, production)
+    closes = datetime.strptime(opened["closes_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
     time.sleep(max(0.0, (closes - datetime.now(timezone.utc)).total_seconds()) + 0.2)
     requests.post(f"{api}/productions/{production}/release", headers=headers, timeout=10).raise_for_status()
 

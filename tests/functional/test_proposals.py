@@ -15,7 +15,9 @@ import pytest
 from chalicelib.domain.events import Event
 from chalicelib.logic import events
 from tests.store_payloads import checkout_session, post_stripe, stripe_event
-from tests.support import after_window, all_pages, assert_problem, open_proposal, release_through_proposal
+from tests.support import (
+    after_window, all_pages, assert_problem, freeze_proposals, open_proposal, release_through_proposal,
+)
 
 DAY = 86_400
 SEEN: list[Event] = []
@@ -92,6 +94,64 @@ def test_opening_a_proposal_freezes_the_draft_and_splits_a_notional_pool(client,
     assert [p["id"] for p in client.get("/productions?status=proposed").json["items"]] == [world["P"]]
     assert client.get("/productions").json["items"] == []  # released ones only
     assert_problem(client.post(f"/productions/{world['P']}/proposal", token=world["producer"]), 409)
+
+
+def test_a_proposal_is_freezing_and_its_draft_closed_until_the_freeze_opens_its_window(client, world):
+    asked = client.post(f"/productions/{world['P']}/proposal", token=world["producer"])
+
+    assert asked.status == 202, asked
+    assert asked.json["status"] == "freezing" and asked.json["revision"] == 1 and asked.json["window_open"] is False
+    assert (asked.json["opened_at"], asked.json["revised_at"], asked.json["closes_at"]) == (None, None, None)
+    assert asked.json["contributions"] == [{"record_id": world["A"], "weight": 1}, {"record_id": world["B"], "weight": 1}]
+    assert asked.json["split"] == {"records": [], "members": []} and asked.json["missing_grants"] == []
+    assert proposal(client, world["P"], world["producer"]) == asked.json
+    assert_problem(client.get(f"/productions/{world['P']}/proposal"), 404)  # published when frozen
+    assert client.get(f"/productions/{world['P']}", token=world["producer"]).json["status"] == "draft"
+    assert_problem(client.post(f"/productions/{world['P']}/proposal", token=world["producer"]), 409)
+    assert_problem(contribute(client, world["producer"], world["P"], [(world["A"], 5)]), 409)
+    assert_problem(client.patch(f"/productions/{world['P']}", token=world["producer"],
+                                json_body={"upstream_share_bps": 1000}), 409)
+    assert_problem(object_to(client, world, world["producer"]), 409)
+    refused = assert_problem(client.post(f"/productions/{world['P']}/release", token=world["producer"]), 409)
+    assert refused["missing"] == ["proposal"]
+
+    frozen_from = datetime.now(timezone.utc) - timedelta(milliseconds=1)
+    assert freeze_proposals() == 1
+    opened = proposal(client, world["P"])
+    assert opened["status"] == "proposed" and opened["window_open"] is True
+    assert parse(opened["opened_at"]) >= frozen_from  # the window opens when the freeze ends
+    assert parse(opened["closes_at"]) - parse(opened["opened_at"]) == timedelta(days=14)
+    assert opened["contributions"] == asked.json["contributions"]
+
+
+def test_a_freeze_delivered_again_leaves_the_open_proposal_alone(client, world):
+    from chalicelib.logic.proposals import freeze
+
+    opened = open_proposal(client, world["producer"], world["P"])
+    freeze(world["P"])
+
+    assert proposal(client, world["P"]) == opened
+
+
+def test_a_freeze_failing_on_its_last_delivery_gives_the_draft_back(client, world, monkeypatch):
+    from chalicelib.errors import Conflict
+    from chalicelib.logic import proposals
+
+    assert client.post(f"/productions/{world['P']}/proposal", token=world["producer"]).status == 202
+
+    def lineage_keeps_moving(*args):
+        raise Conflict("The lineage kept changing while the proposal was frozen; try again.")
+
+    monkeypatch.setattr(proposals, "_freeze", lineage_keeps_moving)
+    with pytest.raises(Conflict):
+        proposals.freeze(world["P"])
+    proposals.freeze(world["P"], last_attempt=True)
+
+    assert_problem(client.get(f"/productions/{world['P']}/proposal", token=world["producer"]), 404)
+    assert contribute(client, world["producer"], world["P"], [(world["A"], 2)]).status == 200
+    monkeypatch.undo()
+    assert open_proposal(client, world["producer"], world["P"])["contributions"] == [
+        {"record_id": world["A"], "weight": 2}]
 
 
 def test_a_draft_has_no_proposal_and_a_proposal_needs_a_contribution(client, world, member):

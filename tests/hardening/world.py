@@ -157,15 +157,22 @@ class World:
     def fresh_proposal(self) -> str:
         """A production under an open payment proposal (the window as configured)."""
         production = self.fresh_draft()
-        self.expect(201, "POST", f"/productions/{production}/proposal", "producer")
+        self.open_proposal(production)
         return production
+
+    def open_proposal(self, production: str) -> None:
+        """Asked for (202) and frozen: its freeze delivered here (the local server runs in this process)."""
+        from tests.support import freeze_proposals
+
+        self.expect(202, "POST", f"/productions/{production}/proposal", "producer")
+        freeze_proposals()
 
     def release(self, production: str) -> None:
         """Through its payment proposal, on the proposals' clock moved past the window (the local
         server runs in this process)."""
         from tests.support import after_window
 
-        self.expect(201, "POST", f"/productions/{production}/proposal", "producer")
+        self.open_proposal(production)
         with after_window():
             self.expect(200, "POST", f"/productions/{production}/release", "producer")
 

@@ -131,7 +131,8 @@ def test_functions_consume_only_the_queue_that_feeds_them(template, stage):
 
 
 @pytest.mark.parametrize("name, queues", [
-    ("api_handler", {"hearts", "royalties", "events", "payouts", "exports"}),
+    ("api_handler", {"hearts", "royalties", "events", "payouts", "exports", "proposals"}),
+    ("freeze_proposals", {"events"}),
     ("build_export", {"events"}),
     ("roll_up_trending", {"hearts"}),
     ("start_monthly_royalty_run", {"royalties"}),

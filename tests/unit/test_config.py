@@ -14,6 +14,7 @@ LOCAL = {
     "REMIXERY_EVENT_QUEUE": "remixery-local-events",
     "REMIXERY_PAYOUT_QUEUE": "remixery-local-payouts",
     "REMIXERY_EXPORT_QUEUE": "remixery-local-exports",
+    "REMIXERY_PROPOSAL_QUEUE": "remixery-local-proposals",
 }
 DEPLOYED = {**LOCAL, "REMIXERY_STAGE": "prod", "REMIXERY_COGNITO_USER_POOL_ID": "us-east-1_pool",
             "REMIXERY_COGNITO_APP_CLIENT_ID": "client123", "REMIXERY_CURSOR_SECRET": "s3cret-for-cursors",

@@ -212,7 +212,7 @@ export async function manageProductionView({ params: [id] }) {
     await ledger(production));
 }
 
-/** A draft with contributions opens its payment proposal: the window for objections starts now. */
+/** A draft with contributions asks for its payment proposal: frozen in the background, then its window opens. */
 function proposeButton(id, entries) {
   const box = alertBox();
   const button = h("button", { type: "button", class: "primary propose" }, "Open a payment proposal");
@@ -225,7 +225,7 @@ function proposeButton(id, entries) {
     button.disabled = true;
     try {
       await api(`/productions/${id}/proposal`, { method: "POST" });
-      say("The proposal is open: members can object until its window closes.");
+      say("The proposal is being frozen: its window for objections opens as soon as that is done.");
       navigate(`#/productions/${id}/proposal`);
     } catch (error) {
       box.show(error);

@@ -136,6 +136,7 @@ export async function proposalView({ params: [id] }) {
   const [production, proposal, objections] = await Promise.all([
     api(`/productions/${id}`), api(`/productions/${id}/proposal`),
     api(`/productions/${id}/proposal/objections`, { query: { limit: 100 } })]);
+  if (proposal.status === "freezing") return freezingView(id, production);
   const mine = session.me?.id === production.producer.id || session.groups?.includes("admin");
   const open = proposal.status === "proposed";
   const notional = { pool: { amount: proposal.pool, currency: production.currency }, ...proposal.split };
@@ -161,6 +162,16 @@ export async function proposalView({ params: [id] }) {
       ? (session.me ? objectForm(production) : h("p", {}, h("a", { href: "#/signin" }, "Sign in"), " to object."))
       : null,
     mine && open ? releaseButton(production) : null);
+}
+
+/** Asked for, not yet published: the lineage is frozen in the background; the page looks again shortly. */
+function freezingView(id, production) {
+  const here = `#/productions/${id}/proposal`;
+  setTimeout(() => { if (location.hash === here) navigate(here); }, 2000);
+  return h("section", { class: "proposal", dataset: { productionId: id, status: "freezing" } },
+    h("h1", {}, `Payment proposal: ${production.title}`),
+    h("p", { class: "countdown" }, "Freezing the contributions and their lineage: the proposal is published, and its ",
+      "window for objections opens, as soon as that is done."));
 }
 
 export async function creditsView({ params: [id] }) {

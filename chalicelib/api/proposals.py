@@ -173,8 +173,9 @@ def credit_outs(items: list) -> list[CreditOut]:
 
 
 @router.route("POST", "/productions/{production_id}/proposal",
-              summary="Ask for a draft's payment proposal: 202, `freezing` until revision 1 is frozen in the background "
-                      "and its window opens", access=Access.PRODUCER, status=202, response=ProposalOut, errors=(404, 409))
+              summary="Ask for a draft's payment proposal: 202, `freezing` until revision 1 is frozen in the "
+                      "background and its window opens",
+              access=Access.PRODUCER, status=202, response=ProposalOut, errors=(404, 409))
 def open_proposal(ctx, production_id: str):
     from chalicelib.logic import proposals
 

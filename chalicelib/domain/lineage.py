@@ -134,9 +134,9 @@ class FrozenNode(NamedTuple):
 
 def freeze_ancestors(record_ids: Iterable[str], fetch: Fetch, depth: int) -> dict[str, FrozenNode]:
     """The records `record_ids` build on, up to `depth` levels, with their sources as they are
-    now: one `fetch` per level (of `Record`s or `FrozenNode`s: only their shared fields are read). Breadth first, so a record is met at its shortest distance; the
-    sources of one met at `depth` are not fetched (it never passes anything on), so sources
-    outside the frozen set are left out."""
+    now: one `fetch` per level (of `Record`s or `FrozenNode`s: only their shared fields are read).
+    Breadth first, so a record is met at its shortest distance; the sources of one met at `depth`
+    are not fetched (it never passes anything on), so sources outside the frozen set are left out."""
     records: dict[str, Record] = {}
     level = list(dict.fromkeys(record_ids))
     seen = set(level)

@@ -19,8 +19,8 @@ from chalicelib.domain.events import Event, Subject
 from chalicelib.domain.members import Identity
 from chalicelib.domain.productions import Contribution, Production
 from chalicelib.domain.proposals import (
-    FREEZING, NOTIONAL_POOL, Frozen, Grant, Objection, ProposalHead, Shares, SplitMember, SplitRecord, changes_between, closes_at,
-    missing_grants, needing_grant, release_missing,
+    FREEZING, NOTIONAL_POOL, Frozen, Grant, Objection, ProposalHead, Shares, SplitMember, SplitRecord, changes_between,
+    closes_at, missing_grants, needing_grant, release_missing,
 )
 from chalicelib.errors import Conflict, FieldError, NotFound, RuleViolation
 from chalicelib.logic.productions import owned, visible
@@ -118,13 +118,14 @@ def freeze(production_id: str, last_attempt: bool = False) -> None:
     shares = Shares(production.contributor_share_bps, production.upstream_share_bps)
     try:
         _freeze(production, contributions, shares, None, None)
-    except Conflict:
+    except Exception as error:
         again = services.productions().get(production_id)
         if again is not None and not again.is_freezing:
             return  # another delivery opened it
         if not last_attempt:
             raise
-        get_logger().error("a proposal could not be frozen; its draft is given back", extra={"production_id": production_id})
+        get_logger().error("a proposal could not be frozen; its draft is given back",
+                           extra={"production_id": production_id, "error": repr(error)})
         repository().abandon(production_id)
 
 

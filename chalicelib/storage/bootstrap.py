@@ -10,8 +10,8 @@ from functools import lru_cache
 
 from chalicelib.config import Settings
 from chalicelib.storage.definitions import (
-    EVENT_QUEUE, EXPORT_QUEUE, HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, PAYOUT_QUEUE, PROPOSAL_QUEUE, ROYALTY_QUEUE, UPLOAD_QUEUE,
-    TableDefinition,
+    EVENT_QUEUE, EXPORT_QUEUE, HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, PAYOUT_QUEUE, PROPOSAL_QUEUE, ROYALTY_QUEUE,
+    UPLOAD_QUEUE, TableDefinition,
 )
 
 

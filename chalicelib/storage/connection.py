@@ -160,7 +160,8 @@ def batch_get_raw(settings: Settings, keys: list[tuple[str, str]], consistent: b
     while pending:
         page, pending = pending[:100], pending[100:]
         while page:
-            data = connection.batch_get_item(page, consistent_read=consistent, attributes_to_get=list(attributes) if attributes else None)
+            data = connection.batch_get_item(page, consistent_read=consistent,
+                                             attributes_to_get=list(attributes) if attributes else None)
             for raw in data["Responses"].get(settings.table_name, []):
                 found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
             page = [{"pk": k["pk"]["S"], "sk": k["sk"]["S"]}

@@ -114,8 +114,10 @@ class Demo:
         raise DemoError(f"record {record_id} was not ready after {seconds} s (is the event pump running?)")
 
     def propose(self, production_id: str, seconds: float = 60) -> dict:
-        """Asks for the proposal (202) and waits for its freeze to open it."""
-        self.call("POST", f"/productions/{production_id}/proposal", "pat", expect=(202,))
+        """Opens the proposal: at once (201), or once its freeze in the background opened it (202)."""
+        opened = self.call("POST", f"/productions/{production_id}/proposal", "pat", expect=(201, 202))
+        if opened["status"] != "freezing":
+            return opened
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             proposal = self.call("GET", f"/productions/{production_id}/proposal", "pat")

@@ -84,12 +84,9 @@ def after_window(seconds: float | None = None):
 
 
 def open_proposal(client, token: str, production_id: str) -> dict:
-    """Asks for the draft's proposal (202, freezing), delivers its freeze and returns it, open."""
+    """Opens the draft's proposal (201, frozen at once: a small lineage) and returns it."""
     reply = client.post(f"/productions/{production_id}/proposal", token=token)
-    assert reply.status == 202 and reply.json["status"] == "freezing", reply
-    freeze_proposals()
-    reply = client.get(f"/productions/{production_id}/proposal", token=token)
-    assert reply.status == 200 and reply.json["status"] == "proposed", reply
+    assert reply.status == 201 and reply.json["status"] == "proposed", reply
     return reply.json
 
 

@@ -15,7 +15,7 @@ from chalicelib.api.fields import MULTILINE, no_control_characters
 from chalicelib.api.models import (
     LicenceId, MemberSplit, Owner, Page, Pagination, RecordSplit, member_splits, paginate, record_splits,
 )
-from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
+from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router, json_response
 from chalicelib.domain.production_names import VIAS
 from chalicelib.domain.proposals import DECISIONS, MAX_OBJECTION_BODY, OBJECTION_KINDS
 
@@ -67,8 +67,8 @@ class ObjectionCounts(ResponseModel):
 
 
 class ProposalOut(ResponseModel):
-    """`status: freezing` from the request (POST answers 202) until revision 1 is frozen in the
-    background, when the production becomes `proposed` and the window opens: meanwhile only its
+    """`status: freezing` (only when POST answered 202: a lineage of more than 2,000 records)
+    until revision 1 is frozen in the background, when the production becomes `proposed` and the window opens: meanwhile only its
     producer sees it (the production is still a draft, closed to edits), `opened_at`, `revised_at`
     and `closes_at` are null, `window_open` false, `contributions` are those being frozen, and the
     split, changes and missing grants are empty. Objections are refused (409) and release names
@@ -173,13 +173,15 @@ def credit_outs(items: list) -> list[CreditOut]:
 
 
 @router.route("POST", "/productions/{production_id}/proposal",
-              summary="Ask for a draft's payment proposal: 202, `freezing` until revision 1 is frozen in the "
-                      "background and its window opens",
-              access=Access.PRODUCER, status=202, response=ProposalOut, errors=(404, 409))
+              summary="Open a draft's payment proposal (revision 1): 201 with it frozen and its window open; "
+                      "202 `freezing` when its lineage holds more than 2,000 records (frozen in the background: "
+                      "GET it until it is `proposed`)",
+              access=Access.PRODUCER, status=201, also=(202,), response=ProposalOut, errors=(404, 409))
 def open_proposal(ctx, production_id: str):
     from chalicelib.logic import proposals
 
-    return proposal_out(proposals.open_proposal(ctx.principal, production_id))
+    view, frozen = proposals.open_proposal(ctx.principal, production_id)
+    return json_response(proposal_out(view), 201 if frozen else 202)
 
 
 @router.route("GET", "/productions/{production_id}/proposal",

@@ -132,17 +132,25 @@ class FrozenNode(NamedTuple):
     licence: str = DEFAULT_LICENCE  # as frozen: grants, credits and proposals are judged on it
 
 
-def freeze_ancestors(record_ids: Iterable[str], fetch: Fetch, depth: int) -> dict[str, FrozenNode]:
+class LineageTooLarge(Exception):
+    """The lineage holds more records than the caller would read (`freeze_ancestors(most=)`)."""
+
+
+def freeze_ancestors(record_ids: Iterable[str], fetch: Fetch, depth: int,
+                     most: int | None = None) -> dict[str, FrozenNode]:
     """The records `record_ids` build on, up to `depth` levels, with their sources as they are
     now: one `fetch` per level (of `Record`s or `FrozenNode`s: only their shared fields are read).
     Breadth first, so a record is met at its shortest distance; the sources of one met at `depth`
-    are not fetched (it never passes anything on), so sources outside the frozen set are left out."""
+    are not fetched (it never passes anything on), so sources outside the frozen set are left out.
+    With `most`, LineageTooLarge as soon as more than that many records are to be read."""
     records: dict[str, Record] = {}
     level = list(dict.fromkeys(record_ids))
     seen = set(level)
     for distance in range(depth + 1):
         if not level:
             break
+        if most is not None and len(seen) > most:
+            raise LineageTooLarge(f"more than {most} records")
         fetched = fetch(level)
         next_level = []
         for record_id in level:

@@ -190,7 +190,7 @@ def shot_prefix(request) -> str:
 
 
 def frozen_proposal(api: str, headers: dict, production: str, seconds: float = 30) -> dict:
-    """The proposal once the stack's pump has delivered its freeze (POST answers 202, freezing)."""
+    """The proposal once it is frozen (at once for a small lineage; a large one is frozen by the pump)."""
     import requests
 
     deadline = time.monotonic() + seconds

@@ -96,7 +96,27 @@ def test_opening_a_proposal_freezes_the_draft_and_splits_a_notional_pool(client,
     assert_problem(client.post(f"/productions/{world['P']}/proposal", token=world["producer"]), 409)
 
 
-def test_a_proposal_is_freezing_and_its_draft_closed_until_the_freeze_opens_its_window(client, world):
+@pytest.fixture
+def large_lineage(monkeypatch):
+    """Every lineage counts as too large to freeze inside the request (the limit is 2,000 records)."""
+    from chalicelib.logic import proposals
+
+    monkeypatch.setattr(proposals, "INLINE_FREEZE_RECORDS", 0)
+
+
+def test_a_small_lineage_is_frozen_at_once_and_its_window_opens_with_the_answer(client, world):
+    before = datetime.now(timezone.utc) - timedelta(milliseconds=1)
+    opened = client.post(f"/productions/{world['P']}/proposal", token=world["producer"])
+
+    assert opened.status == 201, opened
+    assert opened.json["status"] == "proposed" and opened.json["window_open"] is True
+    assert parse(opened.json["opened_at"]) >= before
+    assert proposal(client, world["P"]) == opened.json  # public at once
+    assert freeze_proposals() == 0  # nothing was queued
+
+
+def test_a_large_lineage_is_freezing_and_its_draft_closed_until_the_freeze_opens_its_window(
+        client, world, large_lineage):
     asked = client.post(f"/productions/{world['P']}/proposal", token=world["producer"])
 
     assert asked.status == 202, asked
@@ -133,7 +153,7 @@ def test_a_freeze_delivered_again_leaves_the_open_proposal_alone(client, world):
     assert proposal(client, world["P"]) == opened
 
 
-def test_a_freeze_failing_on_its_last_delivery_gives_the_draft_back(client, world, monkeypatch):
+def test_a_freeze_failing_on_its_last_delivery_gives_the_draft_back(client, world, monkeypatch, large_lineage):
     from chalicelib.errors import Conflict
     from chalicelib.logic import proposals
 

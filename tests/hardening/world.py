@@ -161,11 +161,8 @@ class World:
         return production
 
     def open_proposal(self, production: str) -> None:
-        """Asked for (202) and frozen: its freeze delivered here (the local server runs in this process)."""
-        from tests.support import freeze_proposals
-
-        self.expect(202, "POST", f"/productions/{production}/proposal", "producer")
-        freeze_proposals()
+        """Opened, and frozen at once (a small lineage)."""
+        self.expect(201, "POST", f"/productions/{production}/proposal", "producer")
 
     def release(self, production: str) -> None:
         """Through its payment proposal, on the proposals' clock moved past the window (the local

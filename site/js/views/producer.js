@@ -212,7 +212,8 @@ export async function manageProductionView({ params: [id] }) {
     await ledger(production));
 }
 
-/** A draft with contributions asks for its payment proposal: frozen in the background, then its window opens. */
+/** A draft with contributions opens its payment proposal: the window for objections starts now (a very large
+ * lineage is frozen in the background first). */
 function proposeButton(id, entries) {
   const box = alertBox();
   const button = h("button", { type: "button", class: "primary propose" }, "Open a payment proposal");
@@ -224,8 +225,10 @@ function proposeButton(id, entries) {
     }
     button.disabled = true;
     try {
-      await api(`/productions/${id}/proposal`, { method: "POST" });
-      say("The proposal is being frozen: its window for objections opens as soon as that is done.");
+      const proposal = await api(`/productions/${id}/proposal`, { method: "POST" });
+      say(proposal.status === "freezing"
+        ? "The proposal is being frozen: its window for objections opens as soon as that is done."
+        : "The proposal is open: members can object until its window closes.");
       navigate(`#/productions/${id}/proposal`);
     } catch (error) {
       box.show(error);

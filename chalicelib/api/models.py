@@ -191,7 +191,8 @@ class RecordSplit(ResponseModel):
     """One record's share of a split (`/splits` and a proposal's `split` answer the same objects)."""
 
     record_id: str
-    title: str
+    title: str | None = Field(description="null while the record is hidden (by moderation, its owner's suspension "
+                                          "or a copyright notice); its id and amounts stay.")
     owner: Owner
     weight: int | None = Field(description="Its contribution weight; null for a record reached through lineage only.")
     contribution: int = Field(description="What it keeps of its own contribution share.")

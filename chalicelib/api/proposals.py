@@ -122,13 +122,16 @@ class GrantOut(ResponseModel):
 
 class CreditOut(ResponseModel):
     record_id: str
-    title: str
-    owner_handle: str
+    title: str | None = Field(description="null while the record is hidden (by moderation, its owner's suspension "
+                                          "or a copyright notice); its id stays.")
+    owner_handle: str = Field(description="`orphan` for a deleted member's record.")
     licence: LicenceId
     licence_url: str
     via: Literal[VIAS]
     depth: int = Field(description="0 for contributions, +1 per lineage level (the smallest, if reached several ways).")
-    attribution: str = Field(description='Ready to print: "<title> by <handle>, <licence name>, <record URL>".')
+    attribution: str = Field(description='Ready to print: "<title> by <handle>, <licence name>, <record URL>". A '
+                                         'hidden record\'s line names no title: "A work by <handle>, <licence name>, '
+                                         '<record URL>"; a deleted member\'s handle reads `orphan`.')
 
 
 class CreditPage(Page[CreditOut]):
@@ -147,8 +150,7 @@ def proposal_out(view) -> ProposalOut:
         contributor_share_bps=frozen.shares.contributor_share_bps if frozen else production.contributor_share_bps,
         upstream_share_bps=frozen.shares.upstream_share_bps if frozen else production.upstream_share_bps,
         pool=NOTIONAL_POOL,
-        split=ProposalSplit(records=record_splits(frozen.records), members=member_splits(frozen.members))
-        if frozen else ProposalSplit(records=[], members=[]),
+        split=ProposalSplit(records=record_splits(view.records), members=member_splits(view.members)),
         changes=[ChangeOut(revision=c.revision, at=c.at, field=c.field, record_id=c.record_id, before=c.before,
                            after=c.after) for c in (frozen.changes if frozen else ())],
         objections=ObjectionCounts(open=head.objections_open, answered=head.objections_answered),

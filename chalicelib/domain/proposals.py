@@ -102,7 +102,7 @@ def depths(contributions: Iterable[str], lineage: Mapping[str, FrozenNode]) -> d
 
 class Credit(NamedTuple):
     record_id: str
-    title: str
+    title: str | None  # None: the record is hidden now (`credit_shown`)
     owner_handle: str
     licence: str
     licence_url: str
@@ -115,15 +115,33 @@ def credits(contributions: Iterable[str], lineage: Mapping[str, FrozenNode], sit
     """Every record of a frozen lineage once, by depth then id, with its printable line:
     "<title> by <handle>, <licence name>, <site>/#/records/<id>"."""
     found = depths(contributions, lineage)
-    site = site_url.rstrip("/")
     result = []
     for record_id, depth in sorted(found.items(), key=lambda item: (item[1], item[0])):
         node = lineage[record_id]
         licence = LICENCES[node.licence]
         result.append(Credit(record_id, node.title, node.owner_handle, licence.id, licence.url,
                              "contribution" if depth == 0 else "lineage", depth,
-                             f"{node.title} by {node.owner_handle}, {licence.name}, {site}/#/records/{record_id}"))
+                             _attribution(record_id, node.title, node.owner_handle, licence.id, site_url)))
     return result
+
+
+def credit_shown(credit: Credit, site_url: str, hidden: bool, orphaned: bool) -> Credit:
+    """A credit as it is read today: a record hidden now (moderation, a suspension, a copyright
+    notice) shows no title, a deleted owner reads `orphan`, and its attribution says neither."""
+    from chalicelib.domain.your_data import ORPHAN_HANDLE
+
+    if not hidden and not orphaned:
+        return credit
+    title = None if hidden else credit.title
+    handle = ORPHAN_HANDLE if orphaned else credit.owner_handle
+    return credit._replace(title=title, owner_handle=handle,
+                           attribution=_attribution(credit.record_id, title, handle, credit.licence, site_url))
+
+
+def _attribution(record_id: str, title: str | None, handle: str, licence_id: str, site_url: str) -> str:
+    """"<title> by <handle>, <licence name>, <record URL>"; "A work by ..." without a title."""
+    return (f"{title if title is not None else 'A work'} by {handle}, {LICENCES[licence_id].name}, "
+            f"{site_url.rstrip('/')}/#/records/{record_id}")
 
 
 def credit_position(credit: Credit) -> str:
@@ -152,7 +170,7 @@ class Objection(NamedTuple):
 
 class SplitRecord(NamedTuple):
     record_id: str
-    title: str
+    title: str | None  # as frozen; None only as read today (`logic.splits.shown`)
     owner_id: str
     owner_handle: str
     weight: int | None

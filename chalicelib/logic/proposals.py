@@ -45,7 +45,10 @@ class ProposalView:
 
     def __init__(self, production: Production, head: ProposalHead, frozen: Frozen | None, grants: dict[str, str],
                  contributions: list[tuple[str, int]] | None = None) -> None:
+        from chalicelib.logic.splits import shown
+
         self.production, self.head, self.frozen = production, head, frozen
+        self.records, self.members = shown(frozen.records, frozen.members) if frozen else ([], [])
         self.window_open = head.window_open(now())
         self.missing_grants = missing_grants(frozen.needing_grant, set(grants)) if frozen else []
         self.contributions = frozen.contributions if frozen else contributions or []
@@ -420,15 +423,20 @@ def credits_page(principal: Principal | None, production_id: str, limit: int, af
     """Every record of the frozen lineage once, by depth then record id (404 for drafts)."""
     import bisect
 
-    from chalicelib.domain.proposals import credit_position, credits
+    from chalicelib.domain.proposals import credit_position, credit_shown, credits
+    from chalicelib.logic.your_data import orphaned_handles
 
     production = visible(principal, production_id)
     if production.is_draft:
         raise NotFound(f"Production '{production_id}' has no credits before its proposal opens.")
-    productions = services.productions()
+    productions, site_url = services.productions(), get_settings().site_url
     listed = credits([c.record_id for c in productions.contributions(production)],
-                     productions.frozen_lineage(production), get_settings().site_url)
+                     productions.frozen_lineage(production), site_url)
     positions = [credit_position(c) for c in listed]
     start = bisect.bisect_right(positions, after) if after else 0
     page = listed[start:start + limit]
+    # the frozen lineage keeps titles and handles as they were; what shows is today's
+    hidden = services.records().hidden_among(c.record_id for c in page)
+    gone = orphaned_handles({c.owner_handle for c in page})
+    page = [credit_shown(c, site_url, c.record_id in hidden, c.owner_handle in gone) for c in page]
     return page, (positions[start + limit - 1] if start + limit < len(listed) else None)

@@ -16,7 +16,7 @@ from chalicelib.logic.your_data import orphan_shares
 
 class RecordShare(NamedTuple):
     record_id: str
-    title: str
+    title: str | None  # None: hidden now (`shown`)
     owner_id: str
     owner_handle: str
     weight: int | None  # None: reached through lineage only
@@ -48,8 +48,17 @@ def production_split(principal: Principal | None, production_id: str) -> Product
     weights = {c.record_id: c.weight for c in repository.contributions(production)}
     pool = production.contributor_pool
     records, members = shares(pool, weights, lineage, production.upstream_share_bps)
-    records, members = orphan_shares(records, members)  # deleted owners read `orphan`
+    records, members = shown(records, members)
     return ProductionSplit(production, pool, records, members)
+
+
+def shown(records: list, members: list) -> tuple[list, list]:
+    """A split's shares (these or `domain.proposals`' frozen ones) as they are read today: the
+    owners that were deleted read `orphan` and the records hidden now (moderation, a suspension,
+    a copyright notice) have no title. Ids and amounts never change."""
+    records, members = orphan_shares(records, members)
+    hidden = services.records().hidden_among(r.record_id for r in records)
+    return [r._replace(title=None) if r.record_id in hidden else r for r in records], members
 
 
 def shares(pool: int, weights: dict[str, int], lineage: dict, upstream_share_bps: int

@@ -29,7 +29,7 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.hearts import SHARDS
 from chalicelib.domain.licences import DEFAULT_LICENCE
 from chalicelib.domain.lineage import REMIX_IDS_CAP, FrozenNode
-from chalicelib.domain.moderation import Moderation
+from chalicelib.domain.moderation import INVISIBLE_STATES, Moderation
 from chalicelib.domain.previews import Previews
 from chalicelib.domain.records import (
     AWAITING_UPLOAD, READY, REJECTED, REMOVED, DeclaredFile, Feed, Media, Record, SourceLink, feed_sort_key,
@@ -104,6 +104,16 @@ class RecordRepository:
         return _in_batches([RecordItem.key(i) for i in dict.fromkeys(record_ids)],
                            lambda batch: {node.id: node for node in map(_frozen_node, batch_get_raw(
                                settings, batch, attributes=FROZEN_ATTRIBUTES).values())})
+
+    def hidden_among(self, record_ids) -> set[str]:
+        """Which of these records are hidden now (by moderation, a suspension or a copyright
+        notice): `get_many`'s batches, reading two attributes of each record."""
+        def batch(keys: list) -> dict[str, bool]:
+            items = RecordItem.batch_get(keys, attributes_to_get=["record_id", "moderation_state"]) if keys else ()
+            return {i.record_id: i.moderation_state in INVISIBLE_STATES for i in items}
+
+        found = _in_batches([RecordItem.key(i) for i in dict.fromkeys(record_ids)], batch)
+        return {record_id for record_id, hidden in found.items() if hidden}
 
     def with_bodies(self, records: list[Record]) -> list[Record]:
         """`records` with their bodies: those stored beside their items are read in one

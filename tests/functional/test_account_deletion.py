@@ -29,7 +29,9 @@ def orphaned(value, handle: str, member_id: str):
     if isinstance(value, dict):
         if value.get("handle") == handle and value.get("id") == member_id:
             return dict(ORPHAN)
-        return {k: ("orphan" if k == "owner_handle" and v == handle else orphaned(v, handle, member_id))
+        return {k: ("orphan" if k == "owner_handle" and v == handle
+                    else v.replace(f" by {handle}, ", " by orphan, ") if k == "attribution"
+                    else orphaned(v, handle, member_id))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [orphaned(v, handle, member_id) for v in value]
@@ -139,6 +141,8 @@ def test_deletion_changes_no_lineage_split_or_other_statement_but_the_owner_fiel
     production = world["P"]
     reads = {
         "splits": f"/productions/{production}/splits",
+        "credits": f"/productions/{production}/credits",
+        "proposal": f"/productions/{production}/proposal",
         "lineage": f"/records/{world['B']}/lineage?direction=ancestors",
         "descendants": f"/records/{world['C']}/lineage?direction=descendants",
         "production": f"/productions/{production}",
@@ -153,6 +157,8 @@ def test_deletion_changes_no_lineage_split_or_other_statement_but_the_owner_fiel
     after = {name: client.get(path).json for name, path in reads.items()}
     assert after == orphaned(copy.deepcopy(before), "carol", carol_id)
     assert after != before  # carol's owner fields did change
+    for name in ("splits", "credits", "proposal"):
+        assert after[name] != before[name], name
     assert {who: client.get("/me/statements/2026-09", token=world[who]).json for who in ("alice", "bob")} == statements
     # the identity still reads what it is owed, items naming the profile
     assert client.get("/me/statements", token=world["carol"]).json == carol_before

@@ -24,8 +24,6 @@ from chalicelib.observability import count, get_logger
 STATEMENT_CSV_FIELDS = ("production_id", "production_title", "record_id", "record_title", "via", "amount")
 RECORDS_PER_READ = 100
 ATTEMPTS = 5
-# Features whose data the export carries once they exist (written as empty lists until then).
-NOT_YET = {"payouts.json": []}
 PAGE = 100
 
 
@@ -129,8 +127,7 @@ def _fill(archive: zipfile.ZipFile, export: Export) -> None:
                       for f in _all(services.follows().following, member_id)],
         "followers": [{"member_id": f.follower_id, "handle": f.follower_handle, "followed_at": f.followed_at}
                       for f in _all(services.follows().followers, member_id)]})
-    for name, empty in NOT_YET.items():
-        _json(archive, name, empty)
+    _json(archive, "payouts.json", [_payout_json(p) for p in _all(services.payouts().of_member, member_id)])
     for period, rows in _statements_by_period(member_id):
         statements = [_statement_json(row) for row in rows]
         _json(archive, f"statements/{period}.json", {"period": period, "statements": statements})
@@ -184,6 +181,18 @@ def _all(read_page, key: str, trips=None) -> list:
             trips.queries += 1
         if after is None:
             return items
+
+
+def _payout_json(payout) -> dict:
+    """A payout as `GET /me/payouts` answers it, newest first."""
+    def money(amount: int) -> dict:
+        return {"amount": amount, "currency": payout.currency}
+
+    return {"id": payout.id, "member_id": payout.member_id, "period": payout.period, "amount": money(payout.amount),
+            "sent": money(payout.sent), "status": payout.status, "transfer_id": payout.transfer_id,
+            "transfers": [{"id": t.id, "amount": t.amount, "amount_reversed": t.amount_reversed}
+                          for t in payout.transfers],
+            "failure_reason": payout.failure_reason, "created_at": payout.created_at, "updated_at": payout.updated_at}
 
 
 def _comment_json(comment) -> dict:

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests import media_samples as samples
+from tests.functional.test_payouts import connect_account, settle, stripe  # noqa: F401  (the fake Stripe fixture)
 from tests.functional.test_royalty_runs import run, sell, world  # noqa: F401  (the royalty world fixture)
 from tests.support import assert_problem
 
@@ -77,7 +78,7 @@ def test_an_export_holds_profile_records_media_hearts_and_the_features_still_to_
     assert [h["record_id"] for h in json.loads(zipped.read("hearts.json"))] == [bobs]
     assert not any(n.startswith(f"records/{bobs}") for n in names)  # bob's record is not alice's
     assert json.loads(zipped.read("follows.json")) == {"following": [], "followers": []}
-    assert json.loads(zipped.read("comments.json")) == [] and json.loads(zipped.read("payouts.json")) == []
+    assert json.loads(zipped.read("comments.json")) == [] and json.loads(zipped.read("payouts.json")) == []  # none yet
 
 
 def test_an_export_includes_records_awaiting_upload_and_taken_down(client, member, deliver):
@@ -108,6 +109,21 @@ def test_an_export_carries_each_statement_as_json_and_csv(client, world, admin, 
     rows = zipped.read("statements/2026-09.csv").decode().splitlines()
     assert rows[0] == "currency,production_id,production_title,record_id,record_title,via,amount"
     assert rows[1].startswith("USD,") and rows[1].endswith(",lineage,500")
+
+
+def test_an_export_carries_the_members_payouts_as_get_me_payouts_answers_them(
+        client, world, admin, deliver, stripe):  # noqa: F811
+    connect_account(client, stripe, world["alice"])
+    sell(client, world)
+    run(client, admin, deliver, "2026-09")
+    settle(deliver)
+    answered = client.get("/me/payouts", token=world["alice"]).json["items"]
+    assert [(p["status"], p["amount"]["amount"]) for p in answered] == [("paid", 2500)]
+
+    zipped = archive(export(client, world["alice"], deliver))
+
+    assert json.loads(zipped.read("payouts.json")) == answered
+    assert json.loads(archive(export(client, world["carol"], deliver)).read("payouts.json")) == []  # carried forward
 
 
 def test_a_second_export_while_one_runs_is_a_conflict(client, member, deliver):

@@ -116,3 +116,11 @@ def restore_countered(event):
     from chalicelib.jobs.copyright import restore_countered as restore
 
     return restore(event.to_dict())
+
+
+@app.schedule("cron(0 1 * * ? *)")
+def purge_removed_media(event):
+    """01:00 UTC daily: deletes the media and text kept by moderators' removals whose appeal period ended."""
+    from chalicelib.jobs.moderation import purge_removed_media as purge
+
+    return purge(event.to_dict())

@@ -208,7 +208,15 @@ def _api_handler_with_mail(build: Callable[[Grants], list[iam.PolicyStatement]])
     return lambda g: [*build(g), forward_counter_notices()]
 
 
+# The daily purge of what moderators' removals kept once their appeal period ended: the
+# removals (a Query), each record's kept body (table writes) and its media and upload objects.
+def purge_removed_media(g: Grants) -> list[iam.PolicyStatement]:
+    return [table_read(g), table_write(g),
+            _statement("PurgeRemovedMedia", ["s3:DeleteObject"], [objects(g, "media/"), objects(g, "uploads/")])]
+
+
 POLICIES["restore_countered"] = restore_countered
+POLICIES["purge_removed_media"] = purge_removed_media
 POLICIES["api_handler"] = _api_handler_with_mail(POLICIES["api_handler"])
 
 

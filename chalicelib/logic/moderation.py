@@ -365,7 +365,7 @@ def decide(found: Appeal, decision: str, reason: str) -> Appeal:
     if decision == rules.REVERSED:
         _undo(action)
     elif action.action == rules.REMOVE:
-        _purge_media(action.subject.id)
+        _purge_kept(action)
     from chalicelib.logic.events import publish
 
     publish(_moderation_event(action, f"moderation:appeal:{found.id}", reason,
@@ -385,12 +385,39 @@ def _undo(action: Action) -> None:
     services.moderation().mark_undone(action.id)
 
 
-def _purge_media(record_id: str) -> None:
-    """A removal that stands: its media go, as an owner's takedown's do."""
-    record = services.records().get(record_id)
-    if record is not None and record.kind != "text":
+def _purge_kept(action: Action) -> bool:
+    """A removal that stands: the media and text it kept go, as an owner's takedown's do, and it
+    leaves the purge's index. False if the record is no longer removed by it (restored, or a
+    reversed appeal): nothing is deleted."""
+    records, record_id = services.records(), action.subject.id
+    record = records.get(record_id)
+    standing = (record is not None and record.status == REMOVED and record.moderation is not None
+                and record.moderation.action_id == action.id)
+    if standing and record.kind != "text":
         services.media().delete_media(record_id)
         services.media().delete_upload(record_id)
+    purged = standing and records.drop_kept(record_id, action.id)
+    services.moderation().forget_kept(action.id)
+    return purged
+
+
+def purge_removed_media(at) -> list[str]:
+    """The daily purge, as of `at` (a datetime): what every removal kept goes once its appeal
+    period has ended, unless an appeal is still open (its decision purges or restores). Returns
+    the records purged."""
+    from chalicelib.domain.clock import to_rfc3339
+
+    repository = services.moderation()
+    purged = []
+    for action in repository.kept_before(to_rfc3339(rules.add_months(at, -rules.APPEAL_MONTHS))):
+        if rules.appeal_open(action.created_at, at):
+            continue  # the months' ends: taken on a later day
+        appeal = repository.get_appeal(action.appeal_id) if action.appeal_id else None
+        if appeal is not None and appeal.status == rules.OPEN:
+            continue
+        if _purge_kept(action):
+            purged.append(action.subject.id)
+    return purged
 
 
 def concerned_by(action_id: str) -> Action:

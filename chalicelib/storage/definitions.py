@@ -36,7 +36,8 @@ Key layout (grows with the features):
     MEMBERID#<member id>  MEMBER     which identity and handle a member id names
     REPORT#<id>         REPORT     a report (gsi1 REPORTS#<status>, oldest first)
     OPENREPORT#<reporter>  <subject type>#<id>  one open report per reporter and subject
-    ACTION#<id>         ACTION     a moderation action with its statement of reasons
+    ACTION#<id>         ACTION     a moderation action with its statement of reasons (gsi1 KEPT_MEDIA for a
+                                   removal while its media are kept, oldest first)
     APPEAL#<id>         APPEAL     an appeal (gsi1 APPEALS#<status>, oldest first)
     NOTICE#<id>         NOTICE     a copyright notice (gsi1 NOTICES#<status>, gsi2 NOTICES)
     NOTICE#<id>         COUNTER#<member id>  a counter-notice (gsi1 COUNTERS#PENDING until restored)

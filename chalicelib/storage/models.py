@@ -889,7 +889,9 @@ class OpenReportItem(MainTableModel):
 
 
 class ActionItem(MainTableModel):
-    """`ACTION#<id>` / `ACTION`: a moderation action and its statement of reasons."""
+    """`ACTION#<id>` / `ACTION`: a moderation action and its statement of reasons. A removal is in
+    gsi1 `KEPT_MEDIA` / `<created_at>#<id>`, oldest first, while what it keeps (media, text) is
+    stored: the daily purge Queries the removals older than the appeal period."""
 
     action_id = UnicodeAttribute()
     subject_type = UnicodeAttribute()
@@ -905,6 +907,10 @@ class ActionItem(MainTableModel):
     member_handle = UnicodeAttribute(null=True)
     appeal_id = UnicodeAttribute(null=True)  # set once: one appeal per action
     undone = BooleanAttribute(default=False)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    gsi1 = _index(1)
 
     @staticmethod
     def key(action_id: str) -> tuple[str, str]:

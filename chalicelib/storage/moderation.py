@@ -3,7 +3,8 @@
 A report is written with its "one open report per reporter and subject" marker (and the
 reporter's rate-limit counter) in one transaction; an action with the closing of every report it
 names; an appeal with the action's `appeal_id`, set once (a second appeal fails its condition).
-Lists are Queries on gsi1: `REPORTS#<status>` and `APPEALS#<status>`, oldest first.
+Lists are Queries on gsi1: `REPORTS#<status>` and `APPEALS#<status>`, oldest first, and
+`KEPT_MEDIA` (the removals whose media are kept, for the daily purge).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.moderation import (
-    CLOSED, DECIDED, OPEN, Action, Appeal, Concerned, Report, Reporter, SubjectRef,
+    CLOSED, DECIDED, OPEN, REMOVE, Action, Appeal, Concerned, Report, Reporter, SubjectRef,
 )
 from chalicelib.errors import Conflict
 from chalicelib.storage.connection import bind_models, condition_failed, write_transaction
@@ -25,6 +26,8 @@ from chalicelib.storage.models import (
 # within it (this one at once).
 NOT_SUSPENDED_SECONDS = 10
 NOT_SUSPENDED_CACHE_SIZE = 10_000
+# Removals are a moderator's hand work, a few a day: one partition holds them all.
+KEPT_MEDIA = "KEPT_MEDIA"
 
 
 class ModerationRepository:
@@ -124,6 +127,8 @@ class ModerationRepository:
             member_id=action.concerned.member_id if action.concerned else None,
             member_sub=action.concerned.sub if action.concerned else None,
             member_handle=action.concerned.handle if action.concerned else None)
+        if action.action == REMOVE:
+            item.gsi1pk, item.gsi1sk = KEPT_MEDIA, f"{action.created_at}#{action.id}"
 
         def fill(tx) -> None:
             tx.save(item, condition=ActionItem.pk.does_not_exist())
@@ -147,6 +152,17 @@ class ModerationRepository:
             return _action(ActionItem.get(*ActionItem.key(action_id), consistent_read=True))
         except DoesNotExist:
             return None
+
+    def kept_before(self, cutoff: str):
+        """The removals taken before `cutoff` (RFC 3339) whose media are still kept, oldest first
+        (one Query on gsi1 `KEPT_MEDIA`, paged by PynamoDB)."""
+        return (_action(i) for i in ActionItem.gsi1.query(KEPT_MEDIA, range_key_condition=ActionItem.gsi1sk < cutoff,
+                                                          scan_index_forward=True))
+
+    def forget_kept(self, action_id: str) -> None:
+        """The removal keeps nothing any more: it leaves the purge's index."""
+        ActionItem(*ActionItem.key(action_id)).update(actions=[ActionItem.gsi1pk.remove(), ActionItem.gsi1sk.remove()],
+                                                      condition=ActionItem.pk.exists())
 
     def mark_undone(self, action_id: str) -> None:
         ActionItem(*ActionItem.key(action_id)).update(actions=[ActionItem.undone.set(True)])

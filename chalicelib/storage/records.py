@@ -316,6 +316,32 @@ class RecordRepository:
 
         write_or_lose(self._settings, fill)
 
+    def drop_kept(self, record_id: str, action_id: str) -> bool:
+        """What a moderator's removal kept (body, media facts) goes, as an owner's takedown drops
+        it, while the record is still removed by `action_id`; False otherwise (restored meanwhile)."""
+        try:  # a removed Record hides its body's size: read it from the item
+            kept = _int(RecordItem.get(*RecordItem.key(record_id), consistent_read=True,
+                                       attributes_to_get=["pk", "body_bytes"]).body_bytes) or 0
+        except DoesNotExist:
+            return False
+
+        def fill(tx) -> None:
+            tx.update(RecordItem(*RecordItem.key(record_id)),
+                      actions=[RecordItem.body.remove(), RecordItem.body_bytes.remove(), RecordItem.media.remove(),
+                               RecordItem.updated_at.set(now_rfc3339())],
+                      condition=(RecordItem.status == REMOVED) & (RecordItem.moderation_action_id == action_id))
+            if kept > INLINE_BODY_BYTES:
+                for n in range(_pieces(kept)):
+                    tx.delete(RecordBodyItem(*RecordBodyItem.key(record_id, n)))
+
+        try:
+            write_transaction(self._settings, fill)
+        except TransactWriteError as e:
+            if condition_failed(e, 0):
+                return False
+            raise
+        return True
+
     def update_details(self, record: Record, changes: dict) -> Record:
         """Sets `changes` on a record whose licence is still the one they were checked against.
         Conflict: it was removed; LostRace: its licence changed meanwhile."""

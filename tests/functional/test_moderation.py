@@ -245,6 +245,88 @@ def test_remove_is_a_takedown_whose_reversed_appeal_restores_the_record_with_its
     assert client.get("/members/alice").json["record_count"] == 1
 
 
+def image(client, token, deliver, title="A drawing"):
+    from tests import media_samples as samples
+    from tests.functional.test_exports import create_media
+
+    record = create_media(client, token, samples.png(16, 9), "image/png", "image", title)
+    deliver()
+    assert client.get(f"/records/{record['id']}").json["status"] == "ready"
+    return record
+
+
+def stored(record_id) -> bool:
+    import boto3
+
+    from chalicelib.config import get_settings
+
+    listed = boto3.client("s3").list_objects_v2(Bucket=get_settings().media_bucket, Prefix=f"media/{record_id}")
+    return bool(listed.get("Contents"))
+
+
+def purge(days_from_now: int):
+    """The daily schedule as `make fire SCHEDULE=purge_removed_media AT=...` runs it."""
+    from datetime import datetime, timedelta, timezone
+
+    from app import app
+
+    at = (datetime.now(timezone.utc) + timedelta(days=days_from_now)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return app.handler_map["purge_removed_media"]({
+        "time": at, "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "x",
+        "account": "1", "region": "us-east-1", "resources": [], "version": "0"}, None)["purged_records"]
+
+
+def test_an_upheld_appeal_of_a_removal_deletes_its_media(client, alice, mod, deliver):
+    record = image(client, alice, deliver)
+    action = act(client, mod, record_subject(record), "remove", reason="Illegal content.")
+    assert stored(record["id"])  # kept, never served
+    assert client.get(f"/records/{record['id']}", token=alice).json["media"] is None
+    appeal = client.post(f"/moderation/actions/{action['id']}/appeal", token=alice, json_body={"body": "No."}).json
+
+    client.post(f"/moderation/appeals/{appeal['id']}/decide", token=mod, json_body={"decision": "upheld", "reason": "It is."})
+
+    assert not stored(record["id"])
+    assert purge(days_from_now=200) == []  # nothing left to purge
+
+
+def test_the_daily_purge_deletes_what_a_removal_kept_once_its_appeal_period_ended(client, alice, mod, deliver):
+    record = image(client, alice, deliver)
+    act(client, mod, record_subject(record), "remove", reason="Illegal content.")
+
+    assert purge(days_from_now=170) == []  # still appealable
+    assert stored(record["id"])
+    assert purge(days_from_now=186) == [record["id"]]
+    assert not stored(record["id"])
+    assert purge(days_from_now=187) == []  # purged once
+    tombstone = client.get(f"/records/{record['id']}", token=alice).json
+    assert tombstone["status"] == "removed" and tombstone["media"] is None and tombstone["title"] == "A drawing"
+
+
+def test_the_purge_keeps_the_media_of_a_removal_under_open_appeal_so_reversing_it_restores_them(
+        client, alice, mod, deliver):
+    record = image(client, alice, deliver)
+    sha256 = client.get(f"/records/{record['id']}").json["media"]["sha256"]
+    action = act(client, mod, record_subject(record), "remove", reason="Illegal content.")
+    appeal = client.post(f"/moderation/actions/{action['id']}/appeal", token=alice, json_body={"body": "Mine."}).json
+
+    assert purge(days_from_now=200) == []
+
+    client.post(f"/moderation/appeals/{appeal['id']}/decide", token=mod,
+                json_body={"decision": "reversed", "reason": "Licensed."})
+    back = client.get(f"/records/{record['id']}").json
+    assert back["status"] == "ready" and back["media"]["sha256"] == sha256
+    assert stored(record["id"]) and purge(days_from_now=201) == []
+
+
+def test_the_purge_leaves_a_record_restored_after_its_removal(client, alice, mod, deliver):
+    record = image(client, alice, deliver)
+    act(client, mod, record_subject(record), "remove", reason="Illegal content.")
+    act(client, mod, record_subject(record), "restore", reason="Wrong record.")
+
+    assert purge(days_from_now=200) == []
+    assert stored(record["id"]) and client.get(f"/records/{record['id']}").json["media"] is not None
+
+
 # --- suspensions ----------------------------------------------------------------------------------
 
 def test_a_suspended_member_cannot_write_but_reads_and_appeals_and_reinstating_restores(client, alice, bob, mod):

@@ -142,6 +142,7 @@ def test_functions_consume_only_the_queue_that_feeds_them(template, stage):
     ("deliver_events", set()),
     ("send_payouts", {"events"}),
     ("retry_payouts", {"payouts"}),
+    ("purge_removed_media", set()),
 ])
 def test_functions_send_only_to_the_queues_they_feed(template, stage, name, queues):
     function = functions(template).get(name)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.fields import MULTILINE, no_control_characters
-from chalicelib.api.models import Owner, Page, Pagination, paginate, viewer
+from chalicelib.api.models import ModerationOut, Owner, Page, Pagination, moderation_out, paginate, viewer
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.comments import COMMENT_STATUSES, MAX_AT_SECONDS, MAX_BODY, SUBJECT_TYPES
 from chalicelib.logic import comments
@@ -42,14 +42,21 @@ class CommentOut(ResponseModel):
     id: str
     subject: CommentSubjectOut
     author: Owner
-    body: str | None = Field(description="null once removed.")
+    body: str | None = Field(description="null once removed, and for a hidden comment (but to its author and "
+                                         "moderators).")
     parent_id: str | None = Field(description="A reply's top-level comment.")
     at_seconds: float | None
-    status: Literal[COMMENT_STATUSES]
+    status: Literal[COMMENT_STATUSES] = Field(description="`removed`: a tombstone (body null) that keeps its place "
+                                                           "for the replies under it. A comment hidden by moderation "
+                                                           "or its author's suspension reads as one too, but to its "
+                                                           "author and moderators.")
     reply_count: int = Field(description="Replies under a top-level comment, removed ones included (they keep "
                                          "their place); 0 for a reply.")
     created_at: str
     edited_at: str | None
+    moderation: ModerationOut | None = Field(default=None, description=(
+        "null for everyone but the comment's author and moderators: why it is hidden, or removed by a "
+        "moderator (`reason`, `action_id`: appeal it at POST /moderation/actions/{id}/appeal)."))
 
 
 class ThreadOut(CommentOut):
@@ -70,6 +77,7 @@ def _out(comment) -> CommentOut:
         author=Owner(id=comment.author_id, handle=comment.author_handle), body=comment.body,
         parent_id=comment.parent_id, at_seconds=comment.at_seconds, status=comment.status,
         reply_count=comment.reply_count, created_at=comment.created_at, edited_at=comment.edited_at,
+        moderation=moderation_out(comment.moderation),
     )
 
 
@@ -84,7 +92,7 @@ def _post(ctx, on) -> CommentOut:
 
 def _list(ctx, on) -> ThreadPage:
     return paginate(ctx, ThreadPage, f"comments|{on.type}|{on.id}", ctx.query(),
-                    lambda limit, after: comments.threads(on, limit, after), _threads)
+                    lambda limit, after: comments.threads(ctx.principal, on, limit, after), _threads)
 
 
 POST_ERRORS = (404, 409, 422)
@@ -121,7 +129,8 @@ def collaboration_comments(ctx, collaboration_id: str):
 def comment_replies(ctx, comment_id: str):
     comment = comments.find(comment_id)  # before the query: 404 comes before 400
     return paginate(ctx, CommentPage, f"replies|{comment.id}", ctx.query(),
-                    lambda limit, after: comments.replies(comment, limit, after), lambda items: [_out(c) for c in items])
+                    lambda limit, after: comments.replies(ctx.principal, comment, limit, after),
+                    lambda items: [_out(c) for c in items])
 
 
 @router.route("PATCH", "/comments/{comment_id}", summary="Edit your comment (sets edited_at)",

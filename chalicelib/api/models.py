@@ -144,7 +144,7 @@ def record_out(view) -> RecordOut:
         remixable=record.remixable,
         sources=list(record.sources), collaboration_id=record.collaboration_id, comment_count=record.comment_count,
         heart_count=record.heart_count, remix_count=record.remix_count, created_at=record.created_at,
-        updated_at=record.updated_at, body=record.body, moderation=_moderation_out(getattr(view, "moderation", None)),
+        updated_at=record.updated_at, body=record.body, moderation=moderation_out(getattr(view, "moderation", None)),
         media=MediaOut(**record.media.__dict__) if record.media else None, media_url=view.media_url,
         hearted_by_me=view.hearted_by_me, previews=_previews_out(view.previews),
     )
@@ -162,7 +162,7 @@ def record_outs(views: list) -> list[RecordOut]:
 
 
 class ModerationOut(ResponseModel):
-    """Why a record is moderated: `hidden` or `removed` by a moderation action (`reason`, `action_id`:
+    """Why a record (or a comment) is moderated: `hidden` or `removed` by a moderation action (`reason`, `action_id`:
     appeal it at POST /moderation/actions/{id}/appeal), or `copyright_disabled` by a copyright notice
     (`notice_id`: counter it at POST /copyright/notices/{id}/counter)."""
 
@@ -175,7 +175,7 @@ class ModerationOut(ResponseModel):
 RecordOut.model_rebuild()
 
 
-def _moderation_out(moderation) -> ModerationOut | None:
+def moderation_out(moderation) -> ModerationOut | None:
     if moderation is None:
         return None
     return ModerationOut(state=moderation.state, reason=moderation.reason, action_id=moderation.action_id,

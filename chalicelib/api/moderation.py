@@ -78,8 +78,10 @@ class ReportQuery(QueryParams):
 class CreateAction(RequestBody):
     subject: SubjectIn
     action: Literal[ACTIONS] = Field(description=(
-        "hide / restore / remove act on records; suspend_member / reinstate_member on members; dismiss on "
-        "anything (it only closes the reports)."))
+        "hide / restore / remove act on records and comments (a hidden comment reads as a tombstone to all but "
+        "its author and moderators; a removed one keeps its body, never served, for an appeal); suspend_member / "
+        "reinstate_member on members (hiding their records and comments); dismiss on anything (it only closes "
+        "the reports)."))
     report_ids: Annotated[list[Id], Field(max_length=25)] = Field(default=[], description="Reports this closes.")
     reason: Reason = Field(description="The statement of reasons, told to the member concerned.")
 

@@ -2,11 +2,15 @@
 
 A reply always hangs from a top-level comment: answering a reply attaches the answer to that
 reply's top-level comment (the answered reply's author is still told). A removed comment stays
-as a tombstone (status `removed`, no body), so the replies under it keep their place.
+as a tombstone (status `removed`, no body), so the replies under it keep their place. A comment
+hidden by moderation (or its author's suspension) reads as such a tombstone to everyone but its
+author and moderators, and is not counted.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from chalicelib.domain.moderation import Moderation
 
 RECORD, COLLABORATION = "record", "collaboration"
 SUBJECT_TYPES = (RECORD, COLLABORATION)
@@ -48,10 +52,29 @@ class Comment:
     reply_count: int = 0  # replies under a top-level comment, tombstones included
     edited_at: str | None = None
     preview: bool = False  # a reply among its top-level comment's first PREVIEW_REPLIES
+    moderation: Moderation | None = None  # hidden, or removed by a moderator (its body kept, never served)
 
     @property
     def is_reply(self) -> bool:
         return self.parent_id is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.moderation is not None and self.moderation.hides
+
+    @property
+    def is_counted(self) -> bool:
+        """In its record's `comment_count`: visible and not hidden."""
+        return self.status == VISIBLE and not self.is_hidden
+
+    def seen_by(self, author_or_moderator: bool) -> Comment:
+        """As the viewer reads it: a hidden comment is a tombstone to the public, and only its
+        author and moderators read why it is moderated."""
+        if author_or_moderator or self.moderation is None:
+            return self
+        if self.is_hidden:
+            return replace(self, status=REMOVED, body=None, moderation=None)
+        return replace(self, moderation=None)
 
     @property
     def thread_id(self) -> str:

@@ -8,4 +8,4 @@ def purge_removed_media(event: dict) -> dict:
     from chalicelib.logic.moderation import purge_removed_media as purge
 
     at = event_time(event)
-    return {"as_of": at.isoformat(), "purged_records": purge(at)}
+    return {"as_of": at.isoformat(), "purged": purge(at)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from chalicelib import services
+from chalicelib.auth import Principal
 from chalicelib.domain.comments import (
     COLLABORATION, RECORD, REMOVED, VISIBLE, Comment, CommentSubject, Thread, at_seconds_problem, at_seconds_value,
 )
@@ -99,7 +100,7 @@ def _parent(on: CommentSubject, parent_id: str) -> Comment:
     if parent is None or (parent.subject_type, parent.subject_id) != (on.type, on.id):
         raise RuleViolation("A reply answers a comment on the same record or collaboration.",
                             errors=[FieldError("parent_id", f"no comment on this {on.type} has this id")])
-    if parent.status == REMOVED:
+    if parent.status == REMOVED or parent.is_hidden:
         raise RuleViolation("This comment was removed; it can no longer be answered.",
                             errors=[FieldError("parent_id", "this comment was removed")])
     return parent
@@ -146,19 +147,45 @@ def remove(identity: Identity, comment_id: str) -> None:
     comment = find(comment_id)
     if not comment.may_remove(identity.member_id):
         raise Forbidden("Only the comment's author or the owner of what it is about may remove it.")
-    if comment.status != REMOVED:
-        services.comments().remove(comment)
+    repository, attempts = services.comments(), iter(range(ATTEMPTS))
+
+    def attempt() -> None:
+        current = comment if next(attempts, 1) == 0 else repository.get(comment.id, consistent=True)
+        if current.status != REMOVED:
+            repository.remove(current)
+
+    def kept_changing():
+        raise Conflict("The comment kept changing while it was removed; try again.")
+
+    retry(attempt, ATTEMPTS, kept_changing)
 
 
 # --- lists --------------------------------------------------------------------------------
 
-def threads(on: CommentSubject, limit: int, after: str | None) -> tuple[list[Thread], str | None]:
-    """Top-level comments, oldest first, each with its first three replies."""
-    return services.comments().threads(on.type, on.id, limit, after)
+def threads(principal: Principal | None, on: CommentSubject, limit: int,
+            after: str | None) -> tuple[list[Thread], str | None]:
+    """Top-level comments, oldest first, each with its first three replies, as the caller sees them."""
+    found, last = services.comments().threads(on.type, on.id, limit, after)
+    see = _viewing(principal, [c for t in found for c in (t.comment, *t.replies)])
+    return [Thread(see(t.comment), tuple(see(r) for r in t.replies)) for t in found], last
 
 
-def replies(comment: Comment, limit: int, after: str | None) -> tuple[list[Comment], str | None]:
-    """Every reply of a comment, oldest first (a reply has none: they attach to its top-level comment)."""
+def replies(principal: Principal | None, comment: Comment, limit: int,
+            after: str | None) -> tuple[list[Comment], str | None]:
+    """Every reply of a comment, oldest first (a reply has none: they attach to its top-level
+    comment), as the caller sees them."""
     if comment.is_reply:
         return [], None
-    return services.comments().replies(comment.id, limit, after)
+    found, last = services.comments().replies(comment.id, limit, after)
+    see = _viewing(principal, found)
+    return [see(c) for c in found], last
+
+
+def _viewing(principal: Principal | None, comments: list[Comment]):
+    """How the caller reads these comments (`Comment.seen_by`): moderators and each moderated
+    comment's author see it as it is. The caller's member id is read only for a moderated one."""
+    moderated = any(c.moderation is not None for c in comments)
+    identity = services.members().identity(principal.sub) if moderated and principal is not None else None
+    member_id = identity.member_id if identity else None
+    moderator = principal is not None and principal.is_moderator
+    return lambda c: c.seen_by(moderator or (member_id is not None and c.author_id == member_id))

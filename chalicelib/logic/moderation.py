@@ -19,6 +19,7 @@ from chalicelib.domain.ids import is_id, new_id_with_time
 from chalicelib.domain.moderation import (
     Action, Appeal, Concerned, Moderation, Report, Reporter, SubjectRef,
 )
+from chalicelib.domain.comments import REMOVED as COMMENT_REMOVED, Comment
 from chalicelib.domain.records import AWAITING_UPLOAD, READY, REJECTED, REMOVED, Record
 from chalicelib.errors import (
     Conflict, FieldError, Forbidden, NotFound, NotRegistered, RuleViolation, UnavailableForLegalReasons,
@@ -91,7 +92,7 @@ def _check_visible(principal: Principal | None, subject: SubjectRef) -> None:
         from chalicelib.logic.comments import find, subject as comment_subject
 
         comment = find(subject.id)
-        if comment.status != "visible":
+        if comment.status != "visible" or comment.is_hidden:
             raise missing
         try:
             comment_subject(principal.sub if principal else None, comment.subject_type, comment.subject_id)
@@ -170,9 +171,11 @@ def _target(subject: SubjectRef, action: str):
         if action == rules.REINSTATE and not suspended:
             raise Conflict("This member is not suspended.")
         return member
+    if subject.type == "comment":
+        return _comment_target(subject, action)
     if subject.type != "record":
-        raise RuleViolation(f"{action} acts on records (members: suspend_member).",
-                            errors=[FieldError("subject.type", "must be record")])
+        raise RuleViolation(f"{action} acts on records and comments (members: suspend_member).",
+                            errors=[FieldError("subject.type", "must be record or comment")])
     record = _record_or_none(subject)
     if record is None or record.status in (AWAITING_UPLOAD, REJECTED):
         raise NotFound(f"No record has the id '{subject.id}'.")
@@ -189,6 +192,19 @@ def _check_record_action(record: Record, action: str) -> None:
         raise Conflict("This record has been removed already.")
 
 
+def _comment_target(subject: SubjectRef, action: str) -> Comment:
+    comment = services.comments().get(subject.id, consistent=True) if is_id(subject.id) else None
+    if comment is None:
+        raise NotFound(f"No comment has the id '{subject.id}'.")
+    if action == rules.HIDE and (comment.is_hidden or comment.status == COMMENT_REMOVED):
+        raise Conflict("This comment is hidden or removed already.")
+    if action == rules.RESTORE and comment.moderation is None:
+        raise Conflict("This comment is not moderated; there is nothing to restore.")
+    if action == rules.REMOVE and comment.status == COMMENT_REMOVED:
+        raise Conflict("This comment has been removed already.")
+    return comment
+
+
 def _record_or_none(subject: SubjectRef) -> Record | None:
     return services.records().get(subject.id) if is_id(subject.id) else None
 
@@ -198,12 +214,20 @@ def _concerned(subject: SubjectRef, target) -> Concerned | None:
         return target
     if isinstance(target, Record):
         return Concerned(member_id=target.owner_id, sub=target.owner_sub, handle=target.owner_handle)
+    if isinstance(target, Comment):
+        return services.moderation().member(target.author_id)  # None once the author deleted the account
     return None
 
 
 def _apply(action: Action, target) -> None:
     kind = action.action
-    if kind == rules.HIDE:
+    if isinstance(target, Comment):
+        if kind == rules.RESTORE:
+            _unmoderate_comment(target.id)
+        elif kind in (rules.HIDE, rules.REMOVE):
+            state = rules.HIDDEN if kind == rules.HIDE else rules.MODERATOR_REMOVED
+            _moderate_comment(target.id, Moderation(state, action.reason, action.id))
+    elif kind == rules.HIDE:
         _moderate(target.id, Moderation(rules.HIDDEN, action.reason, action.id))
     elif kind == rules.RESTORE:
         _unmoderate(target.id)
@@ -260,12 +284,61 @@ def _kept_changing():
     raise Conflict("The record kept changing while it was moderated; try again.")
 
 
+def _moderate_comment(comment_id: str, moderation: Moderation, only_listed: bool = False) -> bool:
+    """Hides or removes the comment, reading it again when it moved; False if there was nothing
+    to do (with `only_listed`: it is moderated or removed already)."""
+    repository = services.comments()
+
+    def attempt() -> bool:
+        comment = repository.get(comment_id, consistent=True)
+        if comment is None or (only_listed and not comment.is_counted):
+            return False
+        repository.moderate(comment, moderation)
+        return True
+
+    return retry(attempt, ATTEMPTS, _comment_kept_changing)
+
+
+def _unmoderate_comment(comment_id: str, action_id: str | None = None) -> bool:
+    """Undoes a comment's moderation (only that of `action_id`, if given)."""
+    repository = services.comments()
+
+    def attempt() -> bool:
+        comment = repository.get(comment_id, consistent=True)
+        if comment is None or comment.moderation is None:
+            return False
+        if action_id is not None and comment.moderation.action_id != action_id:
+            return False
+        repository.unmoderate(comment)
+        return True
+
+    return retry(attempt, ATTEMPTS, _comment_kept_changing)
+
+
+def _comment_kept_changing():
+    raise Conflict("The comment kept changing while it was moderated; try again.")
+
+
+def _comments_of(author_id: str):
+    """Every comment of an author (pages of a hundred, newest first)."""
+    after = None
+    while True:
+        page, after = services.comments().by_author(author_id, 100, after)
+        yield from page
+        if after is None:
+            return
+
+
 def _suspend(member: Concerned, action: Action) -> None:
     """Suspends the member and hides every listed record of theirs under this action."""
     services.moderation().suspend(member.sub, action.id)
+    hidden = Moderation(rules.HIDDEN, action.reason, action.id)
     for record in services.records().listed_of(member.member_id):
-        if _moderate(record.id, Moderation(rules.HIDDEN, action.reason, action.id), only_listed=True):
+        if _moderate(record.id, hidden, only_listed=True):
             _changed(record, visible=False)
+    for comment in _comments_of(member.member_id):
+        if comment.is_counted:
+            _moderate_comment(comment.id, hidden, only_listed=True)
 
 
 def _reinstate(member: Concerned) -> None:
@@ -276,6 +349,9 @@ def _reinstate(member: Concerned) -> None:
         for record in services.records().moderated_of(member.member_id, suspended_by):
             if _unmoderate(record.id, suspended_by):
                 _changed(record, visible=True)
+        for comment in _comments_of(member.member_id):
+            if comment.moderation is not None and comment.moderation.action_id == suspended_by:
+                _unmoderate_comment(comment.id, suspended_by)
 
 
 def _changed(record: Record, visible: bool) -> None:
@@ -375,7 +451,9 @@ def decide(found: Appeal, decision: str, reason: str) -> Appeal:
 
 
 def _undo(action: Action) -> None:
-    if action.action in (rules.HIDE, rules.REMOVE):
+    if action.subject.type == "comment":
+        _unmoderate_comment(action.subject.id, action.id)
+    elif action.action in (rules.HIDE, rules.REMOVE):
         record = _unmoderate(action.subject.id, action.id)
         if record is not None:
             _changed(record, visible=True)
@@ -389,6 +467,10 @@ def _purge_kept(action: Action) -> bool:
     """A removal that stands: the media and text it kept go, as an owner's takedown's do, and it
     leaves the purge's index. False if the record is no longer removed by it (restored, or a
     reversed appeal): nothing is deleted."""
+    if action.subject.type == "comment":
+        purged = services.comments().drop_kept(action.subject.id, action.id)
+        services.moderation().forget_kept(action.id)
+        return purged
     records, record_id = services.records(), action.subject.id
     record = records.get(record_id)
     standing = (record is not None and record.status == REMOVED and record.moderation is not None
@@ -402,9 +484,9 @@ def _purge_kept(action: Action) -> bool:
 
 
 def purge_removed_media(at) -> list[str]:
-    """The daily purge, as of `at` (a datetime): what every removal kept goes once its appeal
-    period has ended, unless an appeal is still open (its decision purges or restores). Returns
-    the records purged."""
+    """The daily purge, as of `at` (a datetime): what every removal kept (a record's media and
+    text, a comment's body) goes once its appeal period has ended, unless an appeal is still open
+    (its decision purges or restores). Returns the ids of the records and comments purged."""
     from chalicelib.domain.clock import to_rfc3339
 
     repository = services.moderation()

@@ -16,8 +16,9 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.comments import PREVIEW_REPLIES, RECORD, REMOVED, VISIBLE, Comment, Thread
+from chalicelib.domain.moderation import MODERATOR_REMOVED, Moderation
 from chalicelib.domain.records import READY
-from chalicelib.storage.connection import LostRace, bind_models, condition_failed, write_transaction
+from chalicelib.storage.connection import LostRace, bind_models, condition_failed, write_or_lose, write_transaction
 from chalicelib.storage.models import CollaborationItem, CommentItem, RecordItem
 
 
@@ -89,23 +90,80 @@ class CommentRepository:
         return _comment(item)
 
     def remove(self, comment: Comment) -> bool:
-        """Makes the comment a tombstone and stops counting it; False if it was one already."""
+        """Makes the comment a tombstone and stops counting it; False if it was one already.
+        LostRace: a moderator hid or restored it since it was read."""
 
         def fill(tx) -> None:
             tx.update(CommentItem(*CommentItem.key(comment.id)),
                       actions=[CommentItem.status.set(REMOVED), CommentItem.body.remove()],
-                      condition=CommentItem.status == VISIBLE)
-            if comment.subject_type == RECORD:
-                tx.update(RecordItem(*RecordItem.key(comment.subject_id)), actions=[RecordItem.comment_count.add(-1)],
-                          condition=RecordItem.pk.exists())
+                      condition=(CommentItem.status == VISIBLE) & _moderation_is(comment.moderation))
+            if comment.is_counted:
+                self._count(tx, comment, -1)
 
         try:
             write_transaction(self._settings, fill)
         except TransactWriteError as e:
             if condition_failed(e, 0):
+                current = self.get(comment.id, consistent=True)
+                if current is not None and current.status == VISIBLE:
+                    raise LostRace() from e
                 return False
             raise
         return True
+
+    # --- moderation ------------------------------------------------------------------------
+
+    def moderate(self, comment: Comment, moderation: Moderation) -> None:
+        """Hides the comment (`hidden`) or removes it as a moderator does (`removed`: a tombstone
+        whose body stays stored, never served, until the removal stands); either way it stops
+        counting. LostRace: it changed since it was read."""
+        actions = [CommentItem.moderation_state.set(moderation.state),
+                   CommentItem.moderation_reason.set(moderation.reason),
+                   CommentItem.moderation_action_id.set(moderation.action_id)]
+        if moderation.state == MODERATOR_REMOVED:
+            actions.append(CommentItem.status.set(REMOVED))
+
+        def fill(tx) -> None:
+            tx.update(CommentItem(*CommentItem.key(comment.id)), actions=actions,
+                      condition=(CommentItem.status == comment.status) & _moderation_is(comment.moderation))
+            if comment.is_counted:
+                self._count(tx, comment, -1)
+
+        write_or_lose(self._settings, fill, 0)
+
+    def unmoderate(self, comment: Comment) -> None:
+        """Undoes `moderate`: visible and counted again (a comment its author removed meanwhile
+        stays a tombstone). LostRace: it changed since it was read."""
+        visible = comment.status == VISIBLE or comment.moderation.state == MODERATOR_REMOVED
+        actions = [CommentItem.moderation_state.remove(), CommentItem.moderation_reason.remove(),
+                   CommentItem.moderation_action_id.remove(), *([CommentItem.status.set(VISIBLE)] if visible else [])]
+
+        def fill(tx) -> None:
+            tx.update(CommentItem(*CommentItem.key(comment.id)), actions=actions,
+                      condition=(CommentItem.status == comment.status) & _moderation_is(comment.moderation))
+            if visible:
+                self._count(tx, comment, +1)
+
+        write_or_lose(self._settings, fill, 0)
+
+    def drop_kept(self, comment_id: str, action_id: str) -> bool:
+        """A moderator's removal that stands: the body it kept goes; False if the comment is no
+        longer removed by `action_id`."""
+        try:
+            CommentItem(*CommentItem.key(comment_id)).update(
+                actions=[CommentItem.body.remove()],
+                condition=(CommentItem.status == REMOVED) & (CommentItem.moderation_action_id == action_id))
+        except UpdateError as e:
+            if condition_failed(e):
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _count(tx, comment: Comment, delta: int) -> None:
+        if comment.subject_type == RECORD:
+            tx.update(RecordItem(*RecordItem.key(comment.subject_id)), actions=[RecordItem.comment_count.add(delta)],
+                      condition=RecordItem.pk.exists())
 
     # --- lists -----------------------------------------------------------------------------
 
@@ -172,7 +230,16 @@ def _item(comment: Comment) -> CommentItem:
     return item
 
 
+def _moderation_is(moderation: Moderation | None):
+    """The comment's moderation is still the one read."""
+    if moderation is None:
+        return CommentItem.moderation_state.does_not_exist()
+    return (CommentItem.moderation_state == moderation.state) & (CommentItem.moderation_action_id == moderation.action_id)
+
+
 def _comment(item: CommentItem) -> Comment:
+    if item.status == REMOVED:  # a moderator's removal keeps the body stored, never served
+        item.body = None
     return Comment(
         id=item.comment_id, subject_type=item.subject_type, subject_id=item.subject_id,
         subject_owner_id=item.subject_owner_id, author_id=item.author_id, author_handle=item.author_handle,
@@ -180,4 +247,6 @@ def _comment(item: CommentItem) -> Comment:
         at_seconds=float(item.at_seconds) if item.at_seconds is not None else None,
         reply_count=int(item.reply_count or 0), edited_at=item.edited_at,
         preview=item.parent_id is not None and item.gsi1pk is not None,
+        moderation=Moderation(item.moderation_state, item.moderation_reason, item.moderation_action_id)
+        if item.moderation_state else None,
     )

@@ -273,7 +273,7 @@ def purge(days_from_now: int):
     at = (datetime.now(timezone.utc) + timedelta(days=days_from_now)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return app.handler_map["purge_removed_media"]({
         "time": at, "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "x",
-        "account": "1", "region": "us-east-1", "resources": [], "version": "0"}, None)["purged_records"]
+        "account": "1", "region": "us-east-1", "resources": [], "version": "0"}, None)["purged"]
 
 
 def test_an_upheld_appeal_of_a_removal_deletes_its_media(client, alice, mod, deliver):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.storage.models import CommentItem
+from tests.functional.test_moderation import purge
 from tests.support import assert_problem
 
 
@@ -53,6 +55,11 @@ def thread(client, record_id, token=None):
 
 def comment_count(client, record_id) -> int:
     return client.get(f"/records/{record_id}").json["comment_count"]
+
+
+def stored_body(comment) -> str | None:
+    """What the table keeps of a comment's body (a moderator's removal keeps it, never served)."""
+    return CommentItem.get(*CommentItem.key(comment["id"]), consistent_read=True).body
 
 
 def test_a_hidden_comment_is_a_tombstone_to_the_public_and_uncounted_but_its_author_and_moderators_read_it(
@@ -150,12 +157,7 @@ def test_removing_a_comment_keeps_its_body_for_a_reversed_appeal_and_an_upheld_o
     assert listed[first["id"]]["status"] == "visible" and listed[first["id"]]["body"] == "First words."
     assert listed[second["id"]]["status"] == "removed"
     assert comment_count(client, story) == 1
-    from chalicelib import services
-
-    assert services.comments().get(second["id"], consistent=True).status == "removed"
-    from chalicelib.storage.models import CommentItem
-
-    assert CommentItem.get(*CommentItem.key(second["id"]), consistent_read=True).body is None  # deleted
+    assert stored_body(second) is None  # deleted
 
 
 def test_dismissing_a_comment_report_changes_nothing_and_tells_nobody_but_the_reporter(client, alice, bob, mod,
@@ -202,3 +204,15 @@ def test_a_suspension_hides_the_members_comments_and_reinstating_shows_them_agai
 
     [back] = thread(client, story)
     assert back["id"] == said["id"] and back["body"] == "Hello." and comment_count(client, story) == 1
+
+
+def test_the_daily_purge_deletes_the_body_a_comments_removal_kept_once_its_appeal_period_ended(
+        client, alice, bob, mod, story):
+    said = say(client, bob, story, "Harsh words.")
+    act(client, mod, said, "remove", reason="Harassment.")
+
+    assert purge(days_from_now=170) == []
+    assert stored_body(said) == "Harsh words."  # kept, never served
+    assert purge(days_from_now=186) == [said["id"]]
+    assert stored_body(said) is None
+    assert thread(client, story, token=bob)[0]["status"] == "removed"

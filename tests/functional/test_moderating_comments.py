@@ -16,16 +16,6 @@ def mod(member):
 
 
 @pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
-def bob(member):
-    return member("bob")
-
-
-@pytest.fixture
 def story(client, alice):
     reply = client.post("/records", token=alice, json_body={"kind": "text", "title": "A story", "body": "Once."})
     assert reply.status == 201, reply

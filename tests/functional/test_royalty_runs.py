@@ -165,6 +165,18 @@ def test_statement_lines_download_as_csv(client, world, admin, deliver):
                     f"USD,{world['P']},Tiny Stories,{world['B']},B,contribution,2000"]
 
 
+def test_a_production_says_through_which_month_its_pool_is_on_statements(client, world, admin, deliver):
+    sell(client, world)
+    before = client.get(f"/productions/{world['P']}").json
+    assert before["allocated_through"] is None and before["totals"]["allocated"]["amount"] == 0
+
+    run(client, admin, deliver, "2026-09")
+
+    after = client.get(f"/productions/{world['P']}").json
+    assert after["allocated_through"] == "2026-09" and after["totals"]["allocated"]["amount"] == 5000
+    assert after["totals"]["contributor_pool"]["amount"] == 3500  # to date: October's refund too
+
+
 @pytest.fixture
 def min_payout_2500(monkeypatch):
     from chalicelib.config import get_settings

@@ -40,7 +40,7 @@ class Stack:
 
 
 # The empty stack's payment proposals close after a few seconds, so a test releases a production
-# through its proposal without waiting two weeks (`make demo` moves its own clock instead).
+# through its proposal without waiting two weeks (`make demo` opens its proposal with its own clock a window back instead).
 SHORT_WINDOW = {"REMIXERY_PROPOSAL_WINDOW_SECONDS": "3"}
 
 

@@ -52,7 +52,7 @@ class Demo:
     tokens: dict[str, str] = field(default_factory=dict)
     records: dict[str, dict] = field(default_factory=dict)
     log: callable = print
-    move_clock: callable = None  # a context that closes proposal windows (in the stack's process)
+    move_clock: callable = None  # a context in which the proposals' clock is a window back (in the stack's process)
 
     def __post_init__(self) -> None:
         import requests
@@ -190,14 +190,15 @@ class Demo:
             {"record_id": self.records[key]["id"], "weight": weight} for key, weight in contributions]})
         self.production_id = production["id"]
         # Through a payment proposal: one objection, answered, then the release once the window closed.
-        self.propose(production["id"])
-        objection = self.call("POST", f"/productions/{production['id']}/proposal/objections", "dev", json={
-            "kind": "credit", "record_id": self.records["film"]["id"],
-            "body": "The film's soundtrack should be credited too."})
-        self.call("POST", f"/productions/{production['id']}/proposal/objections/{objection['id']}/answer", "pat",
-                  json={"decision": "accepted", "body": "It is: the film's lineage carries it."})
-        with self.window_closed(production["id"]):
-            released = self.call("POST", f"/productions/{production['id']}/release", "pat")
+        with self.a_window_ago():
+            self.propose(production["id"])
+            objection = self.call("POST", f"/productions/{production['id']}/proposal/objections", "dev", json={
+                "kind": "credit", "record_id": self.records["film"]["id"],
+                "body": "The film's soundtrack should be credited too."})
+            self.call("POST", f"/productions/{production['id']}/proposal/objections/{objection['id']}/answer", "pat",
+                      json={"decision": "accepted", "body": "It is: the film's lineage carries it."})
+        self.wait_for_window(production["id"])
+        released = self.call("POST", f"/productions/{production['id']}/release", "pat")
         self.log("demo: a production released through its payment proposal (one objection, answered)")
         return released
 
@@ -214,14 +215,17 @@ class Demo:
         self.log("demo: a payment proposal open for objections, with one waiting for its answer")
         return production
 
-    def window_closed(self, production_id: str):
-        """A context in which the proposal's window has closed: in the stack's own process
-        (`make demo`) the proposals' clock runs past the window for the one release, as the tests
-        do; against another process it waits for a short window (REMIXERY_PROPOSAL_WINDOW_SECONDS)."""
+    def a_window_ago(self):
+        """In the stack's own process (`make demo`): a context in which the proposals' clock is one
+        window back, so the proposal opened then and its release happens today (a clock moved
+        forward for the release would date it in the future). Elsewhere, now."""
         import contextlib
 
-        if self.move_clock is not None:
-            return self.move_clock()
+        return self.move_clock() if self.move_clock is not None else contextlib.nullcontext()
+
+    def wait_for_window(self, production_id: str) -> None:
+        """Until the proposal's window has closed: at once when it opened a window ago; against
+        another process, a short window (REMIXERY_PROPOSAL_WINDOW_SECONDS)."""
         proposal = self.call("GET", f"/productions/{production_id}/proposal")
         closes = datetime.strptime(proposal["closes_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
         wait = (closes - datetime.now(timezone.utc)).total_seconds()
@@ -229,7 +233,6 @@ class Demo:
             raise DemoError(f"the proposal's window closes in {wait:.0f} s: seed a stack started with a short "
                             "window (REMIXERY_PROPOSAL_WINDOW_SECONDS=5 make dev), or use make demo")
         time.sleep(max(0.0, wait) + 0.1)
-        return contextlib.nullcontext()
 
     def sales(self, period_start: datetime, period: str) -> None:
         """Stripe and Shopify report sales (and a refund) dated inside `period`; one more sale
@@ -315,15 +318,15 @@ def seed(api: str, log=print, move_clock=None) -> Demo:
     return demo
 
 
-def _proposals_clock_past_window():
-    """The proposals' clock of this process (the stack `make demo` runs), past the window."""
+def _proposals_clock_a_window_back():
+    """The proposals' clock of this process (the stack `make demo` runs), a window and a second back."""
     from unittest import mock
 
     from chalicelib.config import get_settings
     from chalicelib.domain.clock import utcnow
 
-    ahead = timedelta(seconds=get_settings().proposal_window_seconds + 1)
-    return mock.patch("chalicelib.logic.proposals.utcnow", lambda: utcnow() + ahead)
+    back = timedelta(seconds=get_settings().proposal_window_seconds + 1)
+    return mock.patch("chalicelib.logic.proposals.utcnow", lambda: utcnow() - back)
 
 
 def seed_in_background(api: str, site_url: str) -> threading.Thread:
@@ -331,7 +334,7 @@ def seed_in_background(api: str, site_url: str) -> threading.Thread:
 
     def run() -> None:
         try:
-            demo = seed(api, log=lambda line: print(line, flush=True), move_clock=_proposals_clock_past_window)
+            demo = seed(api, log=lambda line: print(line, flush=True), move_clock=_proposals_clock_a_window_back)
         except Exception:
             traceback.print_exc()
             print("demo: seeding failed (above); the stack keeps running", flush=True)

@@ -48,15 +48,17 @@ class Page(ResponseModel, Generic[T]):
     next_cursor: str | None = Field(description="Pass it back as `cursor` for the next page; null at the end.")
 
 
-def paginate(ctx, page: type[Page], scope: str, query, fetch: Callable, present: Callable[[list], list]) -> Page:
+def paginate(ctx, page: type[Page], scope: str, query, fetch: Callable, present: Callable[[list], list],
+             **fields) -> Page:
     """One page of a list: `fetch(limit, after)` reads it (items and the position after the
     last, or None at the end), `present(items)` turns the items into the page's models. `scope`
-    names the list and its filters, so a cursor of one list is refused by another."""
+    names the list and its filters, so a cursor of one list is refused by another. `fields`: the
+    page's own fields beside `items` and `next_cursor`."""
     from chalicelib.api.cursors import Paging
 
     paging = Paging(ctx, scope, query.cursor)
     items, last = fetch(query.limit, paging.after)
-    return page(items=present(items), next_cursor=paging.next_cursor(last))
+    return page(items=present(items), next_cursor=paging.next_cursor(last), **fields)
 
 
 def viewer(ctx) -> str | None:

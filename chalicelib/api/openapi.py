@@ -110,6 +110,9 @@ def _operation(spec: RouteSpec, refs: dict) -> dict:
         success["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
     elif spec.path == "/openapi.json":
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    if spec.csv:
+        success["description"] = f"Success. With `Accept: text/csv`: {spec.csv}"
+        success.setdefault("content", {})["text/csv"] = {"schema": {"type": "string"}}
     responses = {str(status): success for status in (spec.status, *spec.also)}
     for status in sorted(_error_statuses(spec)):
         responses[str(status)] = {

@@ -164,7 +164,9 @@ def list_my_payouts(ctx):
 
 @router.route("GET", "/payouts", summary="Every payout, newest first, by period and status (JSON, or text/csv with "
                                          "the next cursor in X-Next-Cursor)",
-              access=Access.ADMIN, query=PayoutsQuery, response=AdminPayoutPage)
+              access=Access.ADMIN, query=PayoutsQuery, response=AdminPayoutPage,
+              csv="the page's payouts, one row each, with a header row; `amount` and `sent` are in integer minor "
+                  "units of `currency`; the next cursor is in the X-Next-Cursor header.")
 def list_payouts(ctx):
     as_csv = "text/csv" in (ctx.headers.get("accept") or "")
     page = _admin_page(ctx, ctx.query(), as_csv)

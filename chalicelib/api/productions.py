@@ -129,6 +129,9 @@ class ProductionOut(ResponseModel):
     products: list[ProductOut]
     contribution_count: int
     totals: Totals
+    allocated_through: str | None = Field(description=(
+        "Beyond the contract: the period (YYYY-MM) whose close `totals.allocated` is as of, the last month on "
+        "members' statements for this production; null before a royalty run included it."))
     created_at: str
     updated_at: str
     released_at: str | None
@@ -198,6 +201,7 @@ def production_out(production) -> ProductionOut:
             net=money(totals.net), contributor_pool=money(production.contributor_pool),
             allocated=money(production.allocated),
         ),
+        allocated_through=production.allocated_through,
         created_at=production.created_at, updated_at=production.updated_at, released_at=production.released_at,
     )
 

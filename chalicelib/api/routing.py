@@ -102,6 +102,7 @@ class RouteSpec:
     also: tuple[int, ...] = ()  # other success statuses, answered with the same response model
     path_params: tuple[tuple[str, Any], ...] = ()  # (name, type) of the path parameters checked before the handler
     writes: bool = False  # refused to suspended members (see `is_write`)
+    csv: str = ""  # what the route answers with Accept: text/csv, if it does (the OpenAPI document says it)
 
     @cached_property
     def _path_adapters(self) -> dict:
@@ -286,11 +287,11 @@ class Router:
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, errors: tuple[int, ...] = (),
               also: tuple[int, ...] = (), path_params: dict[str, Any] | None = None,
-              writes: bool | None = None) -> Callable:
+              writes: bool | None = None, csv: str = "") -> Callable:
         def register(handler: Callable) -> Callable:
             spec = RouteSpec(method, path, handler.__name__, summary, access, status,
                              body, query, response, self.tag, errors, also, tuple((path_params or {}).items()),
-                             is_write(method, path, access, writes))
+                             is_write(method, path, access, writes), csv)
             self.specs.append(spec)
 
             def view(**path_params):

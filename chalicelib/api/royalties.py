@@ -61,8 +61,12 @@ class StatementSummary(ResponseModel):
                                                              "null when nothing is payable.")
 
 
+MIN_PAYOUT_TEXT = ("Beyond the contract: the minimum payout (REMIXERY_MIN_PAYOUT), in minor units of each "
+                   "statement's currency. A closing balance under it is not payable and carries forward.")
+
+
 class StatementPage(Page[StatementSummary]):
-    pass
+    min_payout: int = Field(description=MIN_PAYOUT_TEXT)
 
 
 class StatementLine(ResponseModel):
@@ -71,7 +75,8 @@ class StatementLine(ResponseModel):
     record_id: str
     record_title: str
     via: Via
-    amount: int
+    amount: int = Field(description="Integer minor units of the statement's currency (cents for USD), as is the "
+                                    "`amount` column of the text/csv download.")
 
 
 CSV_LINE_FIELDS = list(StatementLine.model_fields)
@@ -93,6 +98,7 @@ class Statement(ResponseModel):
 class PeriodStatements(ResponseModel):
     period: str
     statements: list[Statement]
+    min_payout: int = Field(description=MIN_PAYOUT_TEXT)
 
 
 class Splits(ResponseModel):
@@ -181,11 +187,14 @@ def list_statements(ctx):
 
     sub = ctx.principal.sub
     return paginate(ctx, StatementPage, "statements", ctx.query(),
-                    lambda limit, after: your_data.statements_page(sub, limit, after), statement_summaries)
+                    lambda limit, after: your_data.statements_page(sub, limit, after), statement_summaries,
+                    min_payout=ctx.settings.min_payout)
 
 
 @router.route("GET", "/me/statements/{period}", summary="My statements of a period (JSON, or text/csv lines)",
-              access=Access.IDENTITY, response=PeriodStatements, path_params={"period": Period})
+              access=Access.IDENTITY, response=PeriodStatements, path_params={"period": Period},
+              csv="the lines, one row each, with a header row: `currency` and the line's fields. `amount` is in "
+                  "integer minor units of `currency` (cents for USD), never a decimal.")
 def get_statements(ctx, period: str):
     from chalicelib.logic import your_data
 
@@ -194,7 +203,7 @@ def get_statements(ctx, period: str):
         return csv_response(["currency", *CSV_LINE_FIELDS], [
             [statement.currency, *(getattr(line, f) for f in CSV_LINE_FIELDS)]
             for statement in statements for line in statement.lines])
-    return PeriodStatements(period=period, statements=statements)
+    return PeriodStatements(period=period, statements=statements, min_payout=ctx.settings.min_payout)
 
 
 @router.route("GET", "/productions/{production_id}/splits", summary="How the pool to date splits, lineage included",

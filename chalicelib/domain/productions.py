@@ -37,6 +37,7 @@ class Production:
     totals: Totals = field(default_factory=Totals)
     allocated: int = 0  # the pool at the last royalty run that closed a period for it
     freezing_since: str | None = None  # its proposal was asked for and is being frozen: no edits meanwhile
+    allocated_through: str | None = None  # the period whose close set `allocated`; None before any run included it
 
     @property
     def is_draft(self) -> bool:

@@ -316,6 +316,7 @@ class ProductionItem(MainTableModel):
     dispute_reversals = NumberAttribute(default=0)
     costs = NumberAttribute(default=0)
     allocated = NumberAttribute(default=0)
+    allocated_through = UnicodeAttribute(null=True)  # the period whose close set `allocated`
     closed_through = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)

@@ -265,7 +265,7 @@ def _item(production: Production) -> ProductionItem:
         contribution_count=production.contribution_count, contributions_version=production.contributions_version,
         sales=production.totals.sales, refunds=production.totals.refunds, disputes=production.totals.disputes,
         dispute_reversals=production.totals.dispute_reversals, costs=production.totals.costs,
-        allocated=production.allocated,
+        allocated=production.allocated, allocated_through=production.allocated_through,
         gsi1pk=RELEASED_LIST if released else None,
         gsi1sk=f"{production.released_at}#{production.id}" if released else None,
         gsi2pk=ALL_LIST, gsi2sk=f"{production.created_at}#{production.id}",
@@ -284,5 +284,6 @@ def _production(item: ProductionItem) -> Production:
         contributions_version=int(item.contributions_version or 0),
         totals=Totals(int(item.sales or 0), int(item.refunds or 0), int(item.disputes or 0),
                       int(item.dispute_reversals or 0), int(item.costs or 0)),
-        allocated=int(item.allocated or 0), freezing_since=item.freezing_since,
+        allocated=int(item.allocated or 0), allocated_through=item.allocated_through,
+        freezing_since=item.freezing_since,
     )

@@ -184,7 +184,8 @@ class RoyaltyBook:
                                      amounts=",".join(packed[start:start + SPLIT_CHUNK])))
         RunProductionItem(*RunProductionItem.key(period, production_id), production_id=production_id,
                           currency=currency, net=net, pool=pool, credited=credited).save()
-        ProductionItem(*ProductionItem.key(production_id)).update(actions=[ProductionItem.allocated.set(pool)])
+        ProductionItem(*ProductionItem.key(production_id)).update(
+            actions=[ProductionItem.allocated.set(pool), ProductionItem.allocated_through.set(period)])
 
     # Statements and balances.
 

@@ -79,6 +79,3 @@ export const REJECTIONS = {
   unsupported_format: "This file format is not accepted for this kind, or the file is damaged.",
   empty: "The file was empty.",
 };
-
-/** The minimum payout, per currency, in minor units (REMIXERY_MIN_PAYOUT; the API's default). */
-export const MIN_PAYOUT_MINOR_UNITS = 1000;

@@ -67,7 +67,7 @@ function shorten(text, length) {
 export function lineageGraph(startId, ancestors, descendants) {
   const graph = layout(startId, ancestors, descendants);
   if (graph.nodes.length === 1) {
-    return h("p", { class: "empty" }, "No sources and no remixes yet. Remix it and start a tree!");
+    return h("p", { class: "empty" }, "No sources and no remixes yet.");
   }
   const marker = s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" },
     s("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }));

@@ -154,20 +154,21 @@ export function recordCard(record) {
         h("span", { class: "remixes" }, `⤳ ${record.remix_count} remix${record.remix_count === 1 ? "" : "es"}`))));
 }
 
-/** A list of records with "Load more" through `next_cursor`. */
-export function pagedRecords(load, empty) {
-  const list = h("ul", { class: "cards" });
-  const more = h("button", { type: "button", class: "more", hidden: true }, "Load more");
+/** A list with "Load more" through `next_cursor`: `load(cursor)` reads a page, `item` draws an
+ * entry, `empty` is said in place of a list that has none. `.ready` settles with the first page. */
+export function pagedList(load, item, { empty, tag = "ul", className = "cards", more: label = "Load more" }) {
+  const list = h(tag, { class: className });
+  const more = h("button", { type: "button", class: "more", hidden: true }, label);
   const box = alertBox();
   let cursor = null;
   async function next() {
     more.disabled = true;
     try {
       const page = await load(cursor);
-      list.append(...page.items.map(recordCard));
+      list.append(...page.items.map(item));
       cursor = page.next_cursor;
       more.hidden = !cursor;
-      if (!list.children.length) list.replaceWith(h("p", { class: "empty" }, empty));
+      if (!list.children.length && !cursor) list.replaceWith(h("p", { class: "empty" }, empty));
     } catch (error) {
       box.show(error);
     } finally {
@@ -178,6 +179,10 @@ export function pagedRecords(load, empty) {
   const section = h("div", { class: "paged" }, list, box, more);
   section.ready = next();
   return section;
+}
+
+export function pagedRecords(load, empty) {
+  return pagedList(load, recordCard, { empty });
 }
 
 /** The heart toggle: a real button with aria-pressed. */

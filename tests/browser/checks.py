@@ -1,5 +1,6 @@
 """What every browser journey checks on every page it visits: axe-core finds no serious or
-critical violation, the first paint comes within the budget (printed), nothing scrolls sideways.
+critical violation, the first paint comes within the budget (printed), nothing scrolls sideways,
+no table caption is squeezed into a column.
 
 axe-core is pinned in tests/browser/package.json and installed by `make test` (npm ci there),
 like infra's CDK CLI; it is injected into the page under test, never shipped with the site.
@@ -42,6 +43,13 @@ def sideways_overflow(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
 
 
+def squeezed_captions(page) -> list[str]:
+    """Table captions squeezed into a narrow column (a letter a line), as a stacked table once did."""
+    return page.evaluate("""() => [...document.querySelectorAll('caption')]
+        .filter(c => c.textContent.trim().length > 12 && c.getBoundingClientRect().width < 80)
+        .map(c => c.textContent.trim())""")
+
+
 class PageChecks:
     """Collects each page's figures and findings; the journey asserts at the end and prints them."""
 
@@ -67,6 +75,8 @@ class PageChecks:
         overflow = sideways_overflow(page)
         if overflow > 0:
             self.findings.append(f"{name}: {overflow}px wider than the screen")
+        for caption in squeezed_captions(page):
+            self.findings.append(f"{name}: the caption {caption!r} is squeezed into a narrow column")
 
     def report(self) -> None:
         print(f"\nfirst paint, {self.label} (budget {FIRST_PAINT_BUDGET_MS} ms):")

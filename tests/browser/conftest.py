@@ -40,7 +40,7 @@ class Stack:
 
 
 # The empty stack's payment proposals close after a few seconds, so a test releases a production
-# through its proposal without waiting two weeks (`make demo` moves its own clock instead).
+# through its proposal without waiting two weeks (`make demo` opens its proposal with its own clock a window back instead).
 SHORT_WINDOW = {"REMIXERY_PROPOSAL_WINDOW_SECONDS": "3"}
 
 
@@ -153,15 +153,29 @@ def _opened(browser, request, **context_options):
     assert opened.errors == [], "the page reported errors"
 
 
+SCREENS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}, "accept_downloads": True},
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
+}
+
+
 @pytest.fixture
 def tab(browser, request):
-    yield from _opened(browser, request, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    yield from _opened(browser, request, **SCREENS["desktop"])
 
 
 @pytest.fixture
 def phone(browser, request):
-    yield from _opened(browser, request, viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                       is_mobile=True, has_touch=True)
+    yield from _opened(browser, request, **SCREENS["phone"])
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen_tab(browser, request):
+    """The test runs once on each screen, desktop and phone; its screenshots are named for it."""
+    for opened in _opened(browser, request, **SCREENS[request.param]):
+        opened.name = f"{opened.name}-{request.param}"
+        opened.screen = request.param
+        yield opened
 
 
 def sign_in(tab: Tab, identity: str, *, register_as: str | None = None, producer: bool = False) -> None:

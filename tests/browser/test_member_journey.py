@@ -4,10 +4,6 @@ nothing serious, the first paint is within 1 s (printed), nothing scrolls sidewa
 go to test-artifacts/browser/."""
 from __future__ import annotations
 
-import re
-
-import pytest
-
 from local import demo_media
 from tests.browser.checks import PageChecks, sideways_overflow
 from tests.browser.conftest import sign_in
@@ -58,15 +54,8 @@ def watch_loading(page) -> None:
     }""")
 
 
-@pytest.mark.parametrize("screen", ["desktop", "phone"])
-def test_a_member_uploads_sees_previews_hearts_remixes_edits_and_takes_down(stack, browser, request, tmp_path, screen):
-    from tests.browser.conftest import _opened
-
-    options = ({"viewport": {"width": 1280, "height": 900}} if screen == "desktop" else
-               {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True})
-    opened = _opened(browser, request, **options)
-    tab = next(opened)
-    tab.name = f"member-{screen}"
+def test_a_member_uploads_sees_previews_hearts_remixes_edits_and_takes_down(stack, screen_tab, tmp_path):
+    tab, screen = screen_tab, screen_tab.screen
     page = tab.page
     checks = PageChecks(f"member journey, {screen}")
     suffix = screen[0]
@@ -211,10 +200,6 @@ def test_a_member_uploads_sees_previews_hearts_remixes_edits_and_takes_down(stac
             assert sideways_overflow(page) <= 0, f"{hash_} scrolls sideways at 360 px"
         tab.shot("360px")
     checks.report()
-    try:
-        next(opened)
-    except StopIteration:
-        pass
 
 
 def test_a_keyboard_alone_uploads_a_picture(stack, tab, tmp_path):

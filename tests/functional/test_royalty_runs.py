@@ -150,7 +150,7 @@ def test_runs_are_for_admins_and_statements_for_members(client, world):
     assert_problem(client.get("/royalty-runs/2026-09", token=world["alice"]), 403)
     assert_problem(client.get("/me/statements"), 401)
     assert client.get("/me/statements/2026-09", token=world["alice"]).json == {"period": "2026-09",
-                                                                                "statements": []}
+                                                                                "statements": [], "min_payout": 1000}
 
 
 def test_statement_lines_download_as_csv(client, world, admin, deliver):
@@ -163,6 +163,40 @@ def test_statement_lines_download_as_csv(client, world, admin, deliver):
     rows = reply.raw.decode().splitlines()
     assert rows == ["currency,production_id,production_title,record_id,record_title,via,amount",
                     f"USD,{world['P']},Tiny Stories,{world['B']},B,contribution,2000"]
+
+
+def test_a_production_says_through_which_month_its_pool_is_on_statements(client, world, admin, deliver):
+    sell(client, world)
+    before = client.get(f"/productions/{world['P']}").json
+    assert before["allocated_through"] is None and before["totals"]["allocated"]["amount"] == 0
+
+    run(client, admin, deliver, "2026-09")
+
+    after = client.get(f"/productions/{world['P']}").json
+    assert after["allocated_through"] == "2026-09" and after["totals"]["allocated"]["amount"] == 5000
+    assert after["totals"]["contributor_pool"]["amount"] == 3500  # to date: October's refund too
+
+
+@pytest.fixture
+def min_payout_2500(monkeypatch):
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("REMIXERY_MIN_PAYOUT", "2500")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_statements_name_the_minimum_payout_the_app_is_set_to(client, world, admin, deliver, min_payout_2500):
+    sell(client, world)
+
+    run(client, admin, deliver, "2026-09")
+
+    listed = client.get("/me/statements", token=world["bob"]).json
+    assert listed["min_payout"] == 2500 and listed["items"][0]["payable"] is False  # 2000 carries under 2500
+    period = client.get("/me/statements/2026-09", token=world["alice"]).json
+    assert period["min_payout"] == 2500 and period["statements"][0]["payable"] is True  # 2500 reaches it
 
 
 def test_the_split_is_public_per_record_and_member_lineage_included(client, world):

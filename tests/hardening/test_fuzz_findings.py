@@ -159,7 +159,8 @@ def test_a_period_that_is_not_an_ascii_month_from_1970_to_9999_is_a_400_in_a_bod
 def test_the_first_and_last_periods_are_periods(shared_world):
     world = shared_world
 
-    assert world.expect(200, "GET", "/me/statements/9999-12", "member") == {"period": "9999-12", "statements": []}
+    assert world.expect(200, "GET", "/me/statements/9999-12", "member") == {"period": "9999-12", "statements": [],
+                                                                             "min_payout": 1000}
     world.expect(404, "GET", "/royalty-runs/1970-01", "admin")
     world.expect(422, "POST", "/royalty-runs", "admin", json={"period": "9999-12"})  # not ended yet
 

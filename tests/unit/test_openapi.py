@@ -48,3 +48,17 @@ def test_errors_are_documented_as_problem_json(document):
 def test_public_routes_take_an_optional_token_and_others_require_one(document):
     assert {} in document["paths"]["/members/{handle}"]["get"]["security"]
     assert document["paths"]["/me"]["get"]["security"] == [{"bearer": []}]
+
+
+def test_routes_that_answer_csv_document_it_and_say_their_amounts_are_minor_units(document):
+    for path in ("/me/statements/{period}", "/payouts"):
+        success = document["paths"][path]["get"]["responses"]["200"]
+        assert set(success["content"]) == {"application/json", "text/csv"}, path
+        assert "integer minor units" in success["description"], path
+
+
+def test_statement_answers_document_the_minimum_payout(document):
+    schemas = document["components"]["schemas"]
+    for name in ("StatementPage", "PeriodStatements"):
+        assert "min_payout" in schemas[name]["required"]
+        assert "REMIXERY_MIN_PAYOUT" in schemas[name]["properties"]["min_payout"]["description"]

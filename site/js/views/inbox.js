@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { when } from "../format.js";
 import { refreshBadge } from "../topbar.js";
-import { alertBox, humanError, memberLink, needsMember, say } from "../ui.js";
+import { humanError, memberLink, needsMember, pagedList, say } from "../ui.js";
 
 const SUBJECT_LINKS = {
   record: (s) => `#/records/${s.id}`,
@@ -54,11 +54,6 @@ export async function inboxView({ query }) {
   const missing = needsMember("Inbox");
   if (missing) return missing;
   const unreadOnly = query.get("unread") === "true";
-  const list = h("ol", { class: "notifications" });
-  const more = h("button", { type: "button", class: "more", hidden: true }, "Load more");
-  const box = alertBox();
-  let cursor = null;
-
   async function markRead(ids) {
     const { unread } = await api("/me/notifications/read", { method: "POST", body: ids ? { ids } : {} });
     refreshBadge();
@@ -90,31 +85,17 @@ export async function inboxView({ query }) {
     return entry;
   }
 
-  async function next() {
-    more.disabled = true;
-    try {
-      const page = await api("/me/notifications", { query: { unread: unreadOnly ? "true" : "", cursor, limit: 30 } });
-      list.append(...page.items.map(item));
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-      if (!list.children.length) {
-        list.replaceWith(h("p", { class: "empty" }, unreadOnly ? "Nothing unread." : "No notifications yet. "
-          + "When someone remixes, hearts, comments on or follows your work, you will hear of it here."));
-      }
-    } catch (error) {
-      box.show(error);
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener("click", next);
+  const notes = pagedList(
+    (cursor) => api("/me/notifications", { query: { unread: unreadOnly ? "true" : "", cursor, limit: 30 } }), item,
+    { tag: "ol", className: "notifications", empty: unreadOnly ? "Nothing unread." : "No notifications yet. "
+      + "When someone remixes, hearts, comments on or follows your work, you will hear of it here." });
 
   const all = h("button", { type: "button", class: "mark-all" }, "Mark all read");
   all.addEventListener("click", async () => {
     all.disabled = true;
     try {
       const unread = await markRead(null);
-      for (const entry of list.querySelectorAll("li.unread")) {
+      for (const entry of notes.querySelectorAll("li.unread")) {
         entry.classList.remove("unread");
         entry.querySelector(".mark-read")?.remove();
         entry.querySelector(".sr")?.remove();
@@ -132,7 +113,7 @@ export async function inboxView({ query }) {
       h("li", {}, h("a", { href: "#/inbox", "aria-current": unreadOnly ? null : "true" }, "All")),
       h("li", {}, h("a", { href: "#/inbox?unread=true", "aria-current": unreadOnly ? "true" : null }, "Unread only")))),
     h("p", {}, all),
-    list, box, more);
-  await next(); // in place: an empty list is replaced by its sentence
+    notes);
+  await notes.ready;
   return section;
 }

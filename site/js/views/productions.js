@@ -62,7 +62,10 @@ function totalsTable(production) {
   const t = production.totals;
   const rows = [["Gross sales", t.gross], ["Refunds", t.refunds], ["Disputes", t.disputes], ["Costs", t.costs],
     ["Net", t.net], ["Contributor pool", t.contributor_pool],
-    ["Already on statements", t.allocated, "the pool as of the last month that closed"]];
+    ["Already on statements", t.allocated, production.allocated_through
+      ? `the pool through ${monthName(production.allocated_through)}, the last month that closed`
+      : production.status === "released" ? "Nothing is on a statement yet: no month has closed since its release"
+        : "Nothing is on a statement before its release"]];
   return h("table", { class: "totals" }, h("caption", {}, `Totals ${asOf()}`),
     h("tbody", {}, rows.map(([label, value, note]) => h("tr", {}, h("th", { scope: "row" }, label, note ? h("span", { class: "as-of" }, note) : null),
       h("td", { class: "num" }, money(value.amount, value.currency))))));

@@ -58,14 +58,21 @@ function facts(record) {
   const items = [
     ["Kind", KIND_LABELS[record.kind]],
     ["By", memberLink(record.owner.handle)],
-    ["Published", when(record.created_at)],
+    [record.status === "ready" || record.status === "removed" ? "Published" : "Created", when(record.created_at)],
     media?.duration_seconds ? ["Length", duration(media.duration_seconds)] : null,
     media ? ["File", `${media.content_type}, ${bytes(media.size)}${media.width ? `, ${media.width}×${media.height}` : ""}`] : null,
     ["Licence", h("a", { href: licenceUrl(record.licence), rel: "license", title: licence(record.licence).line }, licence(record.licence).name)],
     ["Remixable", record.remixable ? "Yes" : "No"],
-    record.collaboration_id ? ["Collaboration", h("a", { href: `#/collaborations/${record.collaboration_id}` }, "open")] : null,
+    record.collaboration_id ? ["Collaboration", collaborationLink(record.collaboration_id)] : null,
   ].filter(Boolean);
   return h("dl", { class: "facts" }, items.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+/** A link named for the collaboration once its title arrives. */
+function collaborationLink(id) {
+  const link = h("a", { href: `#/collaborations/${id}` }, "its collaboration");
+  api(`/collaborations/${id}`).then((found) => { link.textContent = found.title; }, () => {});
+  return link;
 }
 
 async function sourcesList(record) {
@@ -141,7 +148,7 @@ export async function recordView({ params: [id] }) {
   const refused = whyNotRemixable(record);
   const remix = refused === null
     ? h("a", { class: "button primary", href: `#/upload?remix=${record.id}` }, "Remix this")
-    : h("p", { class: "hint remix-unavailable" }, `Remixing is not available: ${refused}`);
+    : h("p", { class: "hint remix-unavailable" }, `Remixing is not available. ${refused}`);
   const own = session.me && session.me.id === record.owner.id;
   const remixes = pagedRecords((cursor) => api(`/records/${id}/remixes`, { query: { cursor } }), "No remixes yet.");
   const comments = commentsSection({ type: "record", id: record.id, owner_id: record.owner.id, kind: record.kind,

@@ -5,31 +5,12 @@ import { api } from "../api.js";
 import { field, h } from "../dom.js";
 import { KIND_LABELS, KINDS } from "../format.js";
 import { MAX_QUERY, searchHash } from "../topbar.js";
-import { alertBox, memberLink, navigate, pagedRecords } from "../ui.js";
+import { memberLink, navigate, pagedList, pagedRecords } from "../ui.js";
 
 function pagedMembers(q) {
-  const list = h("ul", { class: "members" });
-  const more = h("button", { type: "button", class: "more", hidden: true }, "More members");
-  const box = alertBox();
-  let cursor = null;
-  async function next() {
-    more.disabled = true;
-    try {
-      const page = await api("/search/members", { query: { q, cursor } });
-      list.append(...page.items.map((m) => h("li", { class: "member-hit" }, memberLink(m.handle), " ", m.display_name)));
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-      if (!list.children.length && !cursor) list.replaceWith(h("p", { class: "empty" }, "No member matches."));
-    } catch (error) {
-      box.show(error);
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener("click", next);
-  const section = h("div", { class: "paged" }, list, box, more);
-  section.ready = next();
-  return section;
+  return pagedList((cursor) => api("/search/members", { query: { q, cursor } }),
+    (m) => h("li", { class: "member-hit" }, memberLink(m.handle), " ", m.display_name),
+    { empty: "No member matches.", className: "members", more: "More members" });
 }
 
 export async function searchView({ query }) {
@@ -60,27 +41,11 @@ export async function searchView({ query }) {
 
 export async function tagsView({ query }) {
   const prefix = (query.get("prefix") || "").trim();
-  const list = h("ul", { class: "tags" });
-  const more = h("button", { type: "button", class: "more", hidden: true }, "More tags");
-  const box = alertBox();
-  let cursor = null;
-  async function next() {
-    more.disabled = true;
-    try {
-      const page = await api("/tags", { query: { prefix, cursor, limit: 50 } });
-      list.append(...page.items.map((t) => h("li", {},
-        h("a", { class: "tag", href: `#/tags/${encodeURIComponent(t.tag)}` }, t.tag),
-        h("span", { class: "count" }, ` ${t.record_count}`, h("span", { class: "sr" }, ` record${t.record_count === 1 ? "" : "s"}`)))));
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-      if (!list.children.length && !cursor) list.replaceWith(h("p", { class: "empty" }, "No tags yet."));
-    } catch (error) {
-      box.show(error);
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener("click", next);
+  const tags = pagedList((cursor) => api("/tags", { query: { prefix, cursor, limit: 50 } }),
+    (t) => h("li", {},
+      h("a", { class: "tag", href: `#/tags/${encodeURIComponent(t.tag)}` }, t.tag),
+      h("span", { class: "count" }, ` ${t.record_count}`, h("span", { class: "sr" }, ` record${t.record_count === 1 ? "" : "s"}`))),
+    { empty: "No tags yet.", className: "tags", more: "More tags" });
   const input = h("input", { type: "search", name: "prefix", value: prefix, maxlength: 30 });
   const form = h("form", { class: "search-records", role: "search" }, field("Tags starting with", input),
     h("button", { type: "submit" }, "Filter"));
@@ -90,8 +55,8 @@ export async function tagsView({ query }) {
     navigate(value ? `#/tags?${new URLSearchParams({ prefix: value })}` : "#/tags");
   });
   const section = h("section", { class: "tag-list" }, h("h1", {}, "Tags"),
-    h("p", { class: "lede" }, "Most used first."), form, list, box, more);
-  await next(); // in place: an empty list is replaced by its sentence
+    h("p", { class: "lede" }, "Most used first."), form, tags);
+  await tags.ready;
   return section;
 }
 

@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { h } from "../dom.js";
-import { MIN_PAYOUT_MINOR_UNITS, monthName, money } from "../format.js";
+import { monthName, money } from "../format.js";
 import { alertBox, needsMember } from "../ui.js";
 
 export async function statementsView() {
@@ -12,8 +12,8 @@ export async function statementsView() {
   return h("section", {},
     h("h1", {}, "Statements"),
     h("p", { class: "lede" }, "What your records earned in each royalty period, as of the day it closed (months close on the 1st, for the month before). ",
-      "A balance under the minimum payout (", money(MIN_PAYOUT_MINOR_UNITS, page.items[0]?.currency || "USD"),
-      ": 1,000 minor units of its currency) carries forward to the next month."),
+      "A balance under the minimum payout (", money(page.min_payout, page.items[0]?.currency || "USD"),
+      `: ${page.min_payout.toLocaleString()} minor units of its currency) carries forward to the next month.`),
     page.items.length ? h("table", { class: "statements" },
       h("caption", {}, "Closed months, newest first"),
       h("thead", {}, h("tr", {}, ["Period", "Currency", "Opening", "Credits", "Closing", "Payout"].map((c) => h("th", { scope: "col" }, c)))),
@@ -24,7 +24,7 @@ export async function statementsView() {
         h("td", { class: "num" }, money(row.credits, row.currency)),
         h("td", { class: "num" }, money(row.closing, row.currency)),
         h("td", { class: "num" }, row.payable ? money(row.payout, row.currency)
-          : `carried forward (under ${money(MIN_PAYOUT_MINOR_UNITS, row.currency)})`)))))
+          : `carried forward (under ${money(page.min_payout, row.currency)})`)))))
       : h("p", { class: "empty" }, "No statements yet: they appear once a royalty period closes with credits for you."));
 }
 
@@ -33,7 +33,7 @@ export async function periodView({ params: [period] }) {
   if (blocked) return blocked;
   const found = await api(`/me/statements/${period}`);
   const box = alertBox();
-  const download = h("button", { type: "button", class: "primary" }, "Download CSV");
+  const download = h("button", { type: "button", class: "primary", "aria-describedby": "csv-unit" }, "Download CSV");
   download.addEventListener("click", async () => {
     box.hide();
     try {
@@ -50,12 +50,12 @@ export async function periodView({ params: [period] }) {
   return h("section", {},
     h("h1", {}, `Statement for ${monthName(period)}`),
     h("p", {}, `As of the close of ${monthName(period)}. `, h("a", { href: "#/statements" }, "All statements")),
-    found.statements.length ? [download, h("p", { class: "hint" }, "In the CSV, amount is in minor units of its currency (cents for USD)."), box] : null,
+    found.statements.length ? [download, h("p", { class: "hint", id: "csv-unit" }, "In the CSV, amount is in integer minor units of its currency (cents for USD: 1250 is $12.50)."), box] : null,
     found.statements.length ? found.statements.map((st) => h("section", { class: "statement" },
       h("h2", {}, st.currency),
       h("p", {}, `Opening ${money(st.opening, st.currency)} + credits ${money(st.credits, st.currency)} = closing ${money(st.closing, st.currency)}. `,
         st.payable ? `Paid out: ${money(st.payout, st.currency)}.`
-          : `Under the minimum payout of ${money(MIN_PAYOUT_MINOR_UNITS, st.currency)}: carried forward to the next month.`),
+          : `Under the minimum payout of ${money(found.min_payout, st.currency)}: carried forward to the next month.`),
       h("table", { class: "lines" },
         h("caption", {}, "Lines"),
         h("thead", {}, h("tr", {}, ["Production", "Record", "Via", "Amount"].map((c) => h("th", { scope: "col" }, c)))),

@@ -38,6 +38,8 @@ Key layout (grows with the features):
     OPENREPORT#<reporter>  <subject type>#<id>  one open report per reporter and subject
     ACTION#<id>         ACTION     a moderation action with its statement of reasons (gsi1 KEPT_MEDIA for a
                                    removal while its media are kept, oldest first)
+    HIDDEN              RECORD#<id>  a record hidden or copyright-disabled now (written by the
+                                   transaction that hides it, deleted by the one that restores it)
     APPEAL#<id>         APPEAL     an appeal (gsi1 APPEALS#<status>, oldest first)
     NOTICE#<id>         NOTICE     a copyright notice (gsi1 NOTICES#<status>, gsi2 NOTICES)
     NOTICE#<id>         COUNTER#<member id>  a counter-notice (gsi1 COUNTERS#PENDING until restored)

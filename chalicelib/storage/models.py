@@ -608,6 +608,16 @@ class UnreadCountItem(MainTableModel):
         return f"INBOX#{member_id}", "UNREAD"
 
 
+class HiddenRecordItem(MainTableModel):
+    """`HIDDEN` / `RECORD#<id>`: the record is hidden or copyright-disabled now. Splits, credits
+    and proposals read the whole (small) partition in one Query to null the titles of the hidden
+    records of a lineage of any size."""
+
+    @staticmethod
+    def key(record_id: str) -> tuple[str, str]:
+        return "HIDDEN", f"RECORD#{record_id}"
+
+
 class HeartMarkerItem(MainTableModel):
     """`INBOX#<owner>` / `HEARTED#<record>#<day>#<member>`: this member's heart of that record
     counted in that day's `hearted` notification (a second heart that day does not count)."""
@@ -700,7 +710,8 @@ class TagItem(MainTableModel):
         return f"TAG#{tag}", "COUNT"
 
 
-ALL_MODELS += (NotificationItem, UnreadCountItem, HeartMarkerItem, SearchDocItem, TermItem, TaggedItem, TagItem)
+ALL_MODELS += (NotificationItem, UnreadCountItem, HeartMarkerItem, HiddenRecordItem, SearchDocItem, TermItem,
+               TaggedItem, TagItem)
 
 
 class CommentItem(MainTableModel):

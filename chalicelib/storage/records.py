@@ -40,8 +40,8 @@ from chalicelib.storage.connection import (
     LostRace, batch_get_raw, bind_models, condition_failed, retry, write_or_lose, write_transaction,
 )
 from chalicelib.storage.models import (
-    CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, LineageVersionItem, MediaAttribute,
-    MemberItem, OwnsItem, PreviewsAttribute, RecordBodyItem, RecordItem, RemixEdgeItem, TrendItem,
+    CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, HiddenRecordItem, LineageVersionItem,
+    MediaAttribute, MemberItem, OwnsItem, PreviewsAttribute, RecordBodyItem, RecordItem, RemixEdgeItem, TrendItem,
 )
 
 ATTEMPTS = 5
@@ -107,13 +107,13 @@ class RecordRepository:
 
     def hidden_among(self, record_ids) -> set[str]:
         """Which of these records are hidden now (by moderation, a suspension or a copyright
-        notice): `get_many`'s batches, reading two attributes of each record."""
-        def batch(keys: list) -> dict[str, bool]:
-            items = RecordItem.batch_get(keys, attributes_to_get=["record_id", "moderation_state"]) if keys else ()
-            return {i.record_id: i.moderation_state in INVISIBLE_STATES for i in items}
-
-        found = _in_batches([RecordItem.key(i) for i in dict.fromkeys(record_ids)], batch)
-        return {record_id for record_id, hidden in found.items() if hidden}
+        notice): one Query of the HIDDEN partition, whatever the number of records asked about
+        (few records are hidden at any time; a page holds ~25,000 of them)."""
+        wanted = set(record_ids)
+        if not wanted:
+            return set()
+        hidden = {item.sk.split("#", 1)[1] for item in HiddenRecordItem.query("HIDDEN", consistent_read=True)}
+        return wanted & hidden
 
     def with_bodies(self, records: list[Record]) -> list[Record]:
         """`records` with their bodies: those stored beside their items are read in one
@@ -302,6 +302,8 @@ class RecordRepository:
                 condition=(RecordItem.status == record.status) & (size(RecordItem.sources) == len(record.sources))
                 & _moderation_is(record.moderation),
             )
+            if keep:
+                _mark_hidden(tx, record.id, moderation.state)
             if record.status == READY:
                 if counted:
                     self._count_ready(tx, record, -1)
@@ -405,6 +407,7 @@ class RecordRepository:
             tx.update(RecordItem(*RecordItem.key(record.id)), actions=actions,
                       condition=(RecordItem.status == record.status) & _moderation_is(record.moderation)
                       & (size(RecordItem.sources) == len(record.sources)))
+            _mark_hidden(tx, record.id, moderation.state)
             if counted:
                 self._count_ready(tx, record, -1)
                 self._mark_shards(tx, record.id, moderation.state)
@@ -435,6 +438,7 @@ class RecordRepository:
                       condition=(RecordItem.status == record.status) & _moderation_is(record.moderation)
                       & (RecordItem.remix_count == record.remix_count)
                       & (size(RecordItem.sources) == len(record.sources)))
+            _mark_hidden(tx, record.id, None)
             if relist:
                 self._count_ready(tx, ready, +1)
                 self._mark_shards(tx, record.id, READY)
@@ -616,6 +620,15 @@ def _bump_lineage_version(tx, read: int) -> None:
 def _licence_is(licence: str):
     condition = RecordItem.licence == licence
     return condition | RecordItem.licence.does_not_exist() if licence == DEFAULT_LICENCE else condition
+
+
+def _mark_hidden(tx, record_id: str, state: str | None) -> None:
+    """The record's HIDDEN marker as its moderation state says, in the transaction that sets it."""
+    marker = HiddenRecordItem(*HiddenRecordItem.key(record_id))
+    if state in INVISIBLE_STATES:
+        tx.save(marker)
+    else:
+        tx.delete(marker)
 
 
 def _moderation_actions(moderation: Moderation) -> list:

@@ -53,7 +53,7 @@ class Settings(BaseModel):
     )
     stripe_webhook_secret_name: str | None = Field(alias="REMIXERY_STRIPE_WEBHOOK_SECRET_NAME", default=None)
     shopify_webhook_secret_name: str | None = Field(alias="REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME", default=None)
-    min_payout: int = Field(alias="REMIXERY_MIN_PAYOUT", default=1000, ge=0)
+    min_payout: int = Field(alias="REMIXERY_MIN_PAYOUT", default=1000, ge=1)  # the contract: at least 1 minor unit
     # Trust and safety: every rate limit is multiplied by this (load tests); counter-notices are
     # forwarded from this SES sender when deployed (unset: logged only).
     rate_limit_scale: float = Field(alias="REMIXERY_RATE_LIMIT_SCALE", default=1, gt=0, le=1_000_000)

@@ -67,7 +67,8 @@ def test_local_stage_uses_the_documented_webhook_secrets_and_minimum_payout():
     assert settings.min_payout == 1000
 
 
-@pytest.mark.parametrize("change", [{"REMIXERY_STAGE": "staging"}, {"REMIXERY_TABLE_NAME": ""}, {"AWS_REGION": ""}])
+@pytest.mark.parametrize("change", [{"REMIXERY_STAGE": "staging"}, {"REMIXERY_TABLE_NAME": ""}, {"AWS_REGION": ""},
+                                    {"REMIXERY_MIN_PAYOUT": "0"}])
 def test_invalid_settings_are_refused(change):
     with pytest.raises(ValidationError):
         settings_from({**LOCAL, **change})

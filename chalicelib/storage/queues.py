@@ -7,7 +7,7 @@ from functools import lru_cache
 from chalicelib.config import Settings
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def queue(region: str, name: str):
     """(client, queue URL) for the queue called `name`."""
     from chalicelib.storage.connection import aws_client
@@ -49,6 +49,16 @@ class ProposalQueue:
     def send(self, production_id: str) -> None:
         sqs, url = queue(self._region, self._name)
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"production_id": production_id}))
+
+
+class RoyaltyBatchQueue:
+    """Hands the batches of a run's productions to the workers: one message per batch."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._region, self._name = settings.region, settings.royalty_batch_queue
+
+    def send(self, period: str, batches) -> int:
+        return send_all(self._region, self._name, [json.dumps({"period": period, "batch": n}) for n in batches])
 
 
 class EventQueue:

@@ -17,19 +17,14 @@ COMPRESSION_LEVEL = 1  # 3x faster to write than the default, ~20% larger
 
 def pack(rows: Iterable[Sequence], width: int) -> list[bytes]:
     """The rows' chunks, in order: each a compressed JSON array of `width` columns. No rows are
-    one empty chunk."""
+    one empty chunk. The rows are sized with one encoding of them all and cut into chunks of
+    equal counts; a chunk that still encodes above `CHUNK_BYTES` is halved: no Python work per row."""
+    rows = list(rows)
+    parts = -(-len(_encode(rows, width)) // CHUNK_BYTES) or 1
+    step = -(-len(rows) // parts) or 1
     chunks: list[bytes] = []
-    columns: list[list] = [[] for _ in range(width)]
-    size = 0
-    for values in rows:
-        for column, value in zip(columns, values):
-            column.append(value)
-        size += len(json.dumps(values, ensure_ascii=False).encode())
-        if size > CHUNK_BYTES:
-            chunks.append(_compress(columns))
-            columns, size = [[] for _ in range(width)], 0
-    if columns[0] or not chunks:
-        chunks.append(_compress(columns))
+    for start in range(0, max(len(rows), 1), step):
+        chunks += _fitted(rows[start:start + step], width)
     return chunks
 
 
@@ -38,5 +33,14 @@ def unpack(packed: bytes) -> list[list]:
     return json.loads(zlib.decompress(packed))
 
 
-def _compress(columns: list[list]) -> bytes:
-    return zlib.compress(json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode(), COMPRESSION_LEVEL)
+def _fitted(rows: list[Sequence], width: int) -> list[bytes]:
+    encoded = _encode(rows, width)
+    if len(encoded) <= CHUNK_BYTES or len(rows) <= 1:
+        return [zlib.compress(encoded, COMPRESSION_LEVEL)]
+    half = len(rows) // 2
+    return _fitted(rows[:half], width) + _fitted(rows[half:], width)
+
+
+def _encode(rows: list[Sequence], width: int) -> bytes:
+    columns = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(width)]
+    return json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode()

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import json
 from collections import defaultdict
+from operator import itemgetter
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -226,8 +227,8 @@ class RoyaltyBook:
             for number, start in enumerate(range(0, max(len(packed), 1), SPLIT_CHUNK)):
                 batch.save(SplitItem(*SplitItem.key(production_id, period, number),
                                      amounts=",".join(packed[start:start + SPLIT_CHUNK])))
-        rows = ((c.owner_id, c.owner_handle, c.record_id, c.record_title, _VIA[c.via], c.amount)
-                for c in sorted(lines, key=lambda c: (c.record_id, c.via)))
+        rows = [(owner_id, handle, record_id, title, _VIA[via], amount)
+                for owner_id, handle, record_id, title, via, amount in sorted(lines, key=itemgetter(2, 4))]
         with RunLinesItem.batch_write() as batch:
             for number, chunk in enumerate(columns.pack(rows, _LINE_COLUMNS)):
                 batch.save(RunLinesItem(*RunLinesItem.key(period, production_id, number), currency=currency,

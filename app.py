@@ -68,8 +68,9 @@ def run_royalties(event):
     return handle_batch(event.to_dict(), event.context)
 
 
-# One batch of productions per invocation (seconds to minutes); Lambda runs many at once.
-@app.on_sqs_message(queue=ROYALTY_BATCH_QUEUE, batch_size=1)
+# One batch of productions per invocation (seconds to minutes); Lambda runs up to 50 at once, which
+# keeps the run's writes well within the table's (docs/royalty-fanout.md).
+@app.on_sqs_message(queue=ROYALTY_BATCH_QUEUE, batch_size=1, maximum_concurrency=50)
 def close_royalty_batch(event):
     """Closes one batch of a run's productions; the last batch counted writes the statements."""
     from chalicelib.jobs.royalties import handle_worker_batch

@@ -20,6 +20,7 @@ for router in ROUTERS:
 UPLOAD_QUEUE = os.environ.get("REMIXERY_UPLOAD_QUEUE", "remixery-local-uploads")
 HEART_QUEUE = os.environ.get("REMIXERY_HEART_QUEUE", "remixery-local-hearts")
 ROYALTY_QUEUE = os.environ.get("REMIXERY_ROYALTY_QUEUE", "remixery-local-royalties")
+ROYALTY_BATCH_QUEUE = os.environ.get("REMIXERY_ROYALTY_BATCH_QUEUE", "remixery-local-royalty-batches")
 EVENT_QUEUE = os.environ.get("REMIXERY_EVENT_QUEUE", "remixery-local-events")
 EXPORT_QUEUE = os.environ.get("REMIXERY_EXPORT_QUEUE", "remixery-local-exports")
 PAYOUT_QUEUE = os.environ.get("REMIXERY_PAYOUT_QUEUE", "remixery-local-payouts")
@@ -58,13 +59,23 @@ def start_monthly_royalty_run(event):
     return start_scheduled()
 
 
-# One run per invocation: a run may take minutes, and a retry must not redo another period.
+# One run per invocation: a retry must not redo another period.
 @app.on_sqs_message(queue=ROYALTY_QUEUE, batch_size=1)
 def run_royalties(event):
-    """Closes the period named in the message for every production and writes the statements."""
+    """Takes up the run of the period named in the message and queues its productions in batches."""
     from chalicelib.jobs.royalties import handle_batch
 
     return handle_batch(event.to_dict(), event.context)
+
+
+# One batch of productions per invocation (seconds to minutes); Lambda runs up to 50 at once, which
+# keeps the run's writes well within the table's (docs/royalty-fanout.md).
+@app.on_sqs_message(queue=ROYALTY_BATCH_QUEUE, batch_size=1, maximum_concurrency=50)
+def close_royalty_batch(event):
+    """Closes one batch of a run's productions; the last batch counted writes the statements."""
+    from chalicelib.jobs.royalties import handle_worker_batch
+
+    return handle_worker_batch(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=EVENT_QUEUE, batch_size=10)

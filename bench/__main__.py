@@ -7,13 +7,13 @@ import sys
 
 from bench import (cold_start, community_round_trips, feed_throughput, first_request, heart_round_trips, hot_record,
                    lineage_round_trips, load_mix, moderation, notification_latency, payout_creation, preview_memory,
-                   proposal_open, record_round_trips, royalty_compute, royalty_run, search_round_trips, upload_memory,
-                   webhook_deliveries, your_data)
+                   proposal_open, record_round_trips, royalty_compute, royalty_fanout, royalty_run, search_round_trips,
+                   upload_memory, webhook_deliveries, your_data)
 
 BENCHMARKS = (cold_start, record_round_trips, lineage_round_trips, heart_round_trips, hot_record, upload_memory,
               royalty_compute, royalty_run, webhook_deliveries, load_mix, feed_throughput, preview_memory,
               community_round_trips, search_round_trips, notification_latency, first_request, proposal_open,
-              your_data, moderation, payout_creation)
+              your_data, moderation, payout_creation, royalty_fanout)
 DEFAULT_RUNS = 9
 
 

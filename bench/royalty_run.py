@@ -12,8 +12,8 @@ scale fits in a second and in half a gigabyte.
    that what release freezes, the lineage the run reads and splits, holds at least 100,000.
    The first month runs untimed, so that every timed run also reads the split and balances of
    a previous close and credits the difference, as every run after a production's first does.
-   The next five months' whole runs (`run_period`: the reads, the split, the figures, the
-   statements, the close) are timed on the wall clock; budget: the fastest of the five ≤ 1 s
+   The next five months' whole runs (`run_period` and its one batch's worker, `close_batch`:
+   the reads, the split, the figures and lines, the statements, the close) are timed on the wall clock; budget: the fastest of the five ≤ 1 s
    (as in `royalty_compute`: noise on a shared machine only adds time; the median is printed
    beside it). The last month's run is measured for memory: the peak of `tracemalloc` over it,
    the most Python memory allocated since the run started and alive at one moment, in this
@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import app_output_held_back, counted_app, describe_operations, run_fresh
+from bench.support import app_output_held_back, close_royalty_run, counted_app, describe_operations, run_fresh
 
 FEW_SALES, MANY_SALES = 1_000, 100_000
 OWNERS = 1_000
@@ -95,7 +95,7 @@ def measure() -> Result:
         production, lineage, contributions = _big_production()
         run_seconds = []
         for month in (FIRST_MONTH, *MONTHS, TRACED_MONTH):
-            _seed_sales(production.id, month, 10, 123_456)
+            seed_sales(production.id, month, 10, 123_456)
             services.royalties().begin_closing(month)  # what POST /royalty-runs does before queueing it
             if month == FIRST_MONTH:
                 _run(month)
@@ -121,9 +121,9 @@ def _fresh_store(counter) -> None:
 
 
 def _reads_of_a_run(counter, sales: int) -> dict[str, int]:
-    production = _production("Few", {"01JDZ000000000000000000001": 1, "01JDZ000000000000000000002": 2,
+    production = released_production("Few", {"01JDZ000000000000000000001": 1, "01JDZ000000000000000000002": 2,
                                      "01JDZ000000000000000000003": 3})
-    _seed_sales(production.id, MONTHS[0], sales, 1_000)
+    seed_sales(production.id, MONTHS[0], sales, 1_000)
     from chalicelib import services
 
     services.royalties().begin_closing(MONTHS[0])
@@ -132,7 +132,7 @@ def _reads_of_a_run(counter, sales: int) -> dict[str, int]:
     return {op: n for op, n in calls.by_operation.items() if op in READS}
 
 
-def _production(title: str, weights: dict[str, int], sources: dict[str, tuple[str, ...]] | None = None):
+def released_production(title: str, weights: dict[str, int], sources: dict[str, tuple[str, ...]] | None = None):
     from chalicelib import services
     from chalicelib.domain.ids import new_id_with_time
     from chalicelib.domain.lineage import freeze_ancestors
@@ -185,13 +185,13 @@ def _big_production():
     from bench.royalty_compute import generate
 
     graph = generate(nodes=GRAPH_NODES)
-    production = _production("Big", graph.contributions, graph.sources)
+    production = released_production("Big", graph.contributions, graph.sources)
     from chalicelib import services
 
     return production, services.productions().frozen_lineage(production), len(graph.contributions)
 
 
-def _seed_sales(production_id: str, period: str, count: int, amount: int) -> None:
+def seed_sales(production_id: str, period: str, count: int, amount: int) -> None:
     """`count` sales as the webhooks leave them: an entry each, and the totals they add to."""
     from chalicelib.domain.ids import new_id
     from chalicelib.storage.models import LedgerEntryItem, PeriodTotalsItem, ProductionItem
@@ -209,12 +209,10 @@ def _seed_sales(production_id: str, period: str, count: int, amount: int) -> Non
 
 
 def _run(period: str) -> None:
-    from chalicelib import services
-    from chalicelib.logic.royalties import run_period
+    """The whole run as deployed: the run function, then its one batch closed by one worker."""
+    from app import app
 
-    run_period(period)
-    if services.royalties().get_run(period).status != "closed":
-        raise RuntimeError(f"the run of {period} did not close")
+    close_royalty_run(app, period)
 
 
 def _timed(function, *args) -> float:

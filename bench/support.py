@@ -283,3 +283,49 @@ def measure_case(counter, case: Case, repeats: int) -> Row:
     measured = runs[1:]
     worst = max(measured, key=lambda ops: sum(ops.values()))
     return Row(case.label, case.budget, worst, tuple(sum(ops.values()) for ops in measured))
+
+
+def close_royalty_run(app, period: str, workers: int = 1, limit_seconds: float = 600) -> None:
+    """What the deployed functions do with an accepted run of `period` (`begin_closing`): the run
+    function queues its batches, then `workers` workers deliver them to the worker function, as
+    many at once as Lambda's concurrency would (threads; one: in this thread), until the run has
+    closed."""
+    import threading
+    import time
+
+    import boto3
+
+    from chalicelib import services
+    from chalicelib.logic.royalties import run_period
+    from local.pump import EventPump
+
+    run_period(period)
+    pump = EventPump(app, boto3.client("sqs"))
+    (source,) = [s for s in pump.queues if s.name == "close_royalty_batch"]
+    deadline = time.monotonic() + limit_seconds
+
+    def work() -> None:
+        while services.royalties().get_run(period).status != "closed":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the run of {period} did not close within {limit_seconds:.0f} s")
+            if not pump.poll_once(source, wait_seconds=0):
+                time.sleep(0.01)  # the other workers hold the last batches
+
+    if workers == 1:
+        work()
+        return
+    failures: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            work()
+        except BaseException as e:  # noqa: BLE001  (raised again below, in the caller's thread)
+            failures.append(e)
+
+    threads = [threading.Thread(target=guarded, name=f"royalty-worker-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]

@@ -31,6 +31,7 @@ class Settings(BaseModel):
     upload_queue: str = Field(alias="REMIXERY_UPLOAD_QUEUE", min_length=1)
     heart_queue: str = Field(alias="REMIXERY_HEART_QUEUE", min_length=1)
     royalty_queue: str = Field(alias="REMIXERY_ROYALTY_QUEUE", min_length=1)
+    royalty_batch_queue: str = Field(alias="REMIXERY_ROYALTY_BATCH_QUEUE", min_length=1)
     event_queue: str = Field(alias="REMIXERY_EVENT_QUEUE", min_length=1)
     payout_queue: str = Field(alias="REMIXERY_PAYOUT_QUEUE", min_length=1)
     export_queue: str = Field(alias="REMIXERY_EXPORT_QUEUE", min_length=1)

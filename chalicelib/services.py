@@ -77,6 +77,13 @@ def royalty_queue():
 
 
 @lru_cache(maxsize=1)
+def royalty_batch_queue():
+    from chalicelib.storage.queues import RoyaltyBatchQueue
+
+    return RoyaltyBatchQueue(get_settings())
+
+
+@lru_cache(maxsize=1)
 def event_queue():
     from chalicelib.storage.queues import EventQueue
 
@@ -119,7 +126,7 @@ def accounts():
 
 
 FACTORIES = (members, records, media, collaborations, hearts, heart_events, productions, sales, royalties,
-             royalty_queue, event_queue)
+             royalty_queue, royalty_batch_queue, event_queue)
 FACTORIES += (exports, export_queue, archives, accounts)
 FACTORIES += (previews,)
 

@@ -35,6 +35,7 @@ class Grants:
     upload_queue_arn: str
     heart_queue_arn: str
     royalty_queue_arn: str
+    royalty_batch_queue_arn: str
     event_queue_arn: str
     payout_queue_arn: str
     export_queue_arn: str
@@ -144,7 +145,15 @@ def roll_up_trending(g: Grants) -> list[iam.PolicyStatement]:
 
 
 def run_royalties(g: Grants) -> list[iam.PolicyStatement]:
+    # Takes the run up (its plan of batches) and queues the batches; the workers do the rest.
     return [table_read(g), table_write(g), consume("ConsumeRoyalties", g.royalty_queue_arn),
+            send("SendToRoyaltyBatchQueue", g.royalty_batch_queue_arn)]
+
+
+def close_royalty_batch(g: Grants) -> list[iam.PolicyStatement]:
+    # The last batch counted writes the statements and payouts, queues the payouts and
+    # announces the statements.
+    return [table_read(g), table_write(g), consume("ConsumeRoyaltyBatches", g.royalty_batch_queue_arn),
             send("SendEvents", g.event_queue_arn), send("SendToPayoutQueue", g.payout_queue_arn)]
 
 
@@ -184,6 +193,7 @@ POLICIES: dict[str, Callable[[Grants], list[iam.PolicyStatement]]] = {
     "count_hearts": count_hearts,
     "roll_up_trending": roll_up_trending,
     "run_royalties": run_royalties,
+    "close_royalty_batch": close_royalty_batch,
     "deliver_events": deliver_events,
     "start_monthly_royalty_run": start_monthly_royalty_run,
     "build_export": build_export,

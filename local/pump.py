@@ -19,7 +19,8 @@ RETRY_AFTER_SECONDS = 2
 # Lambda runs several batches of one queue at once; the event function's deliveries are
 # independent (subscribers are idempotent), so the local stack polls its queue with this many
 # pollers, and a batch's search and feed work does not hold the next batch's notifications back.
-POLLERS = {"deliver_events": 3}
+# A royalty run's batches of productions are closed by several workers at once, as deployed.
+POLLERS = {"deliver_events": 3, "close_royalty_batch": 4}
 
 
 class LambdaContext:

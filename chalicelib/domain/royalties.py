@@ -181,6 +181,15 @@ class Run:
     finished_at: str | None
     productions_total: int | None
     productions_done: int
+    plan: str | None = None  # the batches it took up (None: not yet)
+    batches: int | None = None
+    counted: frozenset[int] = frozenset()  # the batches whose productions are closed
+    last_batch: int | None = None  # the batch counted last
+
+    @property
+    def last_counted(self) -> bool:
+        """Every batch is counted: the last one counted writes the statements."""
+        return self.batches is not None and len(self.counted) == self.batches
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,18 @@ class Line(NamedTuple):
 
     production_id: str
     production_title: str
+    record_id: str
+    record_title: str
+    via: str
+    amount: int
+
+
+class CreditedLine(NamedTuple):
+    """A line of one production's close with the member it credits (its statement line, once
+    the production is named)."""
+
+    owner_id: str
+    owner_handle: str
     record_id: str
     record_title: str
     via: str

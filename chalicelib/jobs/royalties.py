@@ -1,5 +1,6 @@
-"""The royalty run function (SQS: one period per message) and the monthly schedule that
-queues last month's run; the work is `logic.royalties`'."""
+"""The royalty run functions (SQS: one period per message to the run, one batch of its
+productions per message to the workers) and the monthly schedule that queues last month's run;
+the work is `logic.royalties`'."""
 from __future__ import annotations
 
 import json
@@ -9,16 +10,24 @@ from chalicelib.observability import get_logger
 
 
 def handle_batch(event: dict, context=None) -> dict:
+    """The run: takes the period up and queues its batches."""
+    return _each(event, context, lambda body: royalties.run_period(body["period"]), "royalty run")
+
+
+def handle_worker_batch(event: dict, context=None) -> dict:
+    """A worker: closes one batch of the run's productions."""
+    return _each(event, context, lambda body: royalties.close_batch(body["period"], int(body["batch"])),
+                 "royalty batch")
+
+
+def _each(event: dict, context, work, what: str) -> dict:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
-    def run(record) -> None:
-        royalties.run_period(json.loads(record.body)["period"])
-
-    result = process_partial_response(event=event, record_handler=run, processor=processor, context=context)
+    result = process_partial_response(event=event, record_handler=lambda record: work(json.loads(record.body)),
+                                      processor=processor, context=context)
     for _, error, _ in processor.exceptions:
-        get_logger().error("royalty run failed; SQS will deliver it again", extra={"error": repr(error)})
+        get_logger().error(f"{what} failed; SQS will deliver it again", extra={"error": repr(error)})
     return result
 
 

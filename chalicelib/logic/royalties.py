@@ -1,6 +1,8 @@
 """Royalty runs: starting the run that closes a period (from the API or the monthly schedule)
 and the run itself, which closes the period for every production and credits members in the
-background (starting only queues it; a crash is retried from the queue).
+background (starting only queues it; a crash is retried from the queue). The run fans out: it
+queues its productions in batches, workers close them in parallel, and the last batch counted
+writes the statements (docs/royalty-fanout.md).
 
 The run reads per-period totals, contribution lists, the lineage frozen at release and the
 split of the previous close — never individual sales — so its reads do not grow with sales.
@@ -8,7 +10,6 @@ split of the previous close — never individual sales — so its reads do not g
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,11 +19,13 @@ from chalicelib.logic import payouts
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.production_names import RUNNING
 from chalicelib.domain.royalties import (
-    Line, MemberStatement, ProductionFigures, Run, StatementRow, Totals, contributor_pool, credits,
+    CreditedLine, MemberStatement, ProductionFigures, Run, StatementRow, Totals, contributor_pool, credits,
     previous_month, settle, split,
 )
 from chalicelib.errors import Conflict, NotFound, RuleViolation, ServiceUnavailable
 from chalicelib.observability import get_logger
+
+PRODUCTIONS_PER_BATCH = 100  # a worker's share of a run: ~10 round trips each, well under its 5 minutes
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,50 @@ def statements_of(member_id: str, period: str) -> list[StatementRow]:
 
 
 def run_period(period: str) -> None:
-    """Closes `period` (and any earlier open one) for every production. Safe to repeat: every
-    write is determined by what was read, and the period is marked closed last."""
+    """The run function: takes up the run of `period` (and any earlier open one) — its plan,
+    every production in batches of `PRODUCTIONS_PER_BATCH`, fixed once — and queues each batch
+    to the workers (`close_batch`). Delivered again, it queues the same batches again: a batch
+    already counted is skipped."""
+    book = services.royalties()
+    run = _holding(book, period)
+    if run is None:
+        return
+    if run.plan is None:
+        everything = services.productions().all_productions()
+        run = book.take_up(period, [production.id for production in everything], PRODUCTIONS_PER_BATCH)
+        if run is None:
+            get_logger().warning("the royalty run was withdrawn before it began", extra={"period": period})
+            return
+    services.royalty_batch_queue().send(period, range(run.batches))
+
+
+def close_batch(period: str, batch: int) -> None:
+    """A worker: closes batch `batch` of the run's productions (each production's figures and
+    lines are keyed by period and production, so a batch delivered again writes the same), then
+    counts the batch, once. The batch counted last writes the statements (`_finish`); a
+    delivery of that batch again after a crash finishes what it had not."""
     book, productions = services.royalties(), services.productions()
+    run = _holding(book, period)
+    if run is None:
+        return
+    if batch not in run.counted:
+        production_ids = book.batch(period, run.plan, batch)
+        with gc_paused():
+            for production in productions.get_many(production_ids):
+                book.close_production(production.id, period)
+                if production.is_released:  # a proposal pays nothing until it is released
+                    _run_production(book, productions, production, period)
+        run = book.count_batch(period, batch, len(production_ids)) or book.get_run(period)
+    if run.status == RUNNING and run.last_counted and run.last_batch == batch:
+        _finish(book, period)
+
+
+def _holding(book, period: str) -> Run | None:
+    """The running run of `period` while it holds the periods; None (and nothing to do) otherwise."""
     run = book.get_run(period)
     if run is None or run.status != RUNNING:
         get_logger().warning("no running royalty run for this period", extra={"period": period})
-        return
+        return None
     closed_through, closing = book.period_state()
     if closing != period:
         # Closed already (a delivery again after a crash before the run's last write): writing
@@ -103,19 +143,15 @@ def run_period(period: str) -> None:
             book.mark_run_closed(period)
         else:
             get_logger().error("a running royalty run that does not hold the periods", extra={"period": period})
-        return
+        return None
+    return run
+
+
+def _finish(book, period: str) -> None:
+    """The statements from every production's lines, their payouts, then the close. Safe to
+    repeat: every write is determined by what was read, and the period is marked closed last."""
     with gc_paused():
-        everything = productions.all_productions()
-        if not book.take_up(period, len(everything)):
-            get_logger().warning("the royalty run was withdrawn before it began", extra={"period": period})
-            return
-        lines: dict[tuple[str, str], list] = defaultdict(list)
-        handles: dict[str, str] = {}  # member id -> handle, for the payouts
-        for done, production in enumerate(everything):
-            book.close_production(production.id, period)
-            if production.is_released:  # a proposal pays nothing until it is released
-                _run_production(book, productions, production, period, lines, handles)
-            book.set_progress(period, done + 1, len(everything))
+        lines, handles = book.run_lines(period)
         statements = _statements(book, period, lines)
         book.save_statements(period, statements, handles)  # and their payouts, once
         payouts.start_sending(period, statements)  # before the close: a crash here runs it again
@@ -140,7 +176,7 @@ def gc_paused():
             gc.enable()
 
 
-def _run_production(book, productions, production, period: str, lines, handles=None) -> None:
+def _run_production(book, productions, production, period: str) -> None:
     # Read after closing: whatever was booked up to `period` is in, and nothing more can be.
     totals = sum((t for p, t in productions.period_totals(production.id).items() if p <= period), Totals())
     pool = contributor_pool(totals.net, production.contributor_share_bps)
@@ -149,14 +185,12 @@ def _run_production(book, productions, production, period: str, lines, handles=N
     amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
                     production.upstream_share_bps)
     previous = book.previous_split(production.id, period)
-    book.save_figures(period, production.id, production.currency, totals.net, pool, pool - sum(previous.values()),
-                      amounts)
+    lines = []
     for (record_id, via), amount in credits(amounts, previous).items():
         node = lineage[record_id]
-        if handles is not None:
-            handles[node.owner_id] = node.owner_handle
-        lines[(node.owner_id, production.currency)].append(
-            Line(production.id, production.title, record_id, node.title, via, amount))
+        lines.append(CreditedLine(node.owner_id, node.owner_handle, record_id, node.title, via, amount))
+    book.save_figures(period, production.id, production.title, production.currency, totals.net, pool,
+                      pool - sum(previous.values()), amounts, lines)
 
 
 def _statements(book, period: str, lines) -> list:

@@ -10,8 +10,8 @@ from functools import lru_cache
 
 from chalicelib.config import Settings
 from chalicelib.storage.definitions import (
-    EVENT_QUEUE, EXPORT_QUEUE, HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, PAYOUT_QUEUE, PROPOSAL_QUEUE, ROYALTY_QUEUE,
-    UPLOAD_QUEUE, TableDefinition,
+    EVENT_QUEUE, EXPORT_QUEUE, HEART_QUEUE, MAIN_TABLE, MEDIA_BUCKET, PAYOUT_QUEUE, PROPOSAL_QUEUE, ROYALTY_BATCH_QUEUE,
+    ROYALTY_QUEUE, UPLOAD_QUEUE, TableDefinition,
 )
 
 
@@ -24,6 +24,7 @@ def create_all(settings: Settings) -> None:
     create_bucket(s3, settings.media_bucket, settings.region, queue_arn, MEDIA_BUCKET.notify_prefixes)
     expire_prefixes(s3, settings.media_bucket, MEDIA_BUCKET.expiring_prefixes)
     for name, definition in ((settings.heart_queue, HEART_QUEUE), (settings.royalty_queue, ROYALTY_QUEUE),
+                             (settings.royalty_batch_queue, ROYALTY_BATCH_QUEUE),
                              (settings.event_queue, EVENT_QUEUE), (settings.payout_queue, PAYOUT_QUEUE),
                              (settings.export_queue, EXPORT_QUEUE), (settings.proposal_queue, PROPOSAL_QUEUE)):
         create_queue_with_dlq(sqs, name, definition.visibility_timeout_seconds, definition.max_receive_count)

@@ -31,6 +31,8 @@ Key layout (grows with the features):
     META#PERIODS        STATE      the last closed royalty period
     RUN#<yyyy-mm>       RUN        a royalty run and its progress
     RUN#<yyyy-mm>       PRODUCTION#<id>  one production's figures in that run
+    RUN#<yyyy-mm>       BATCH#<plan>#<n>  the production ids of batch n of the run's plan
+    RUN#<yyyy-mm>       LINES#<id>#<chunk>  the statement lines one production's close credits
     STATEMENTS#<yyyy-mm>   BUCKET#<n>  the statements of the members hashed to bucket n
     BALANCES            <yyyy-mm>#<chunk>  balances carried forward after that period's run
     MEMBERID#<member id>  MEMBER     which identity and handle a member id names
@@ -147,9 +149,13 @@ UPLOAD_QUEUE = QueueDefinition("UploadQueue", visibility_timeout_seconds=300, ma
 # "Record X's hearts changed": the heart-count function sums its shards into heart_count.
 HEART_QUEUE = QueueDefinition("HeartQueue", visibility_timeout_seconds=60, max_receive_count=10)
 
-# "Close period T": the royalty run works in the background, retried from here if it dies.
-# A run may take up to Lambda's 15 minutes, so a message stays invisible that long.
-ROYALTY_QUEUE = QueueDefinition("RoyaltyQueue", visibility_timeout_seconds=900, max_receive_count=3)
+# "Close period T": the royalty run takes the period's productions up in batches and queues them
+# (seconds, docs/royalty-fanout.md), retried from here if it dies.
+ROYALTY_QUEUE = QueueDefinition("RoyaltyQueue", visibility_timeout_seconds=300, max_receive_count=3)
+
+# "Close batch n of period T": a worker closes up to `logic.royalties.PRODUCTIONS_PER_BATCH`
+# productions (well under its 5 minutes); the last batch counted writes the statements.
+ROYALTY_BATCH_QUEUE = QueueDefinition("RoyaltyBatchQueue", visibility_timeout_seconds=300, max_receive_count=5)
 
 # The event stream (`logic/events.py`): notifications, search and counts react to what happened.
 EVENT_QUEUE = QueueDefinition("EventQueue", visibility_timeout_seconds=60, max_receive_count=5)

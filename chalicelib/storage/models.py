@@ -6,8 +6,8 @@ never read at import time.
 from __future__ import annotations
 
 from pynamodb.attributes import (
-    BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
-    UnicodeSetAttribute,
+    BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, NumberSetAttribute,
+    UnicodeAttribute, UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -495,7 +495,10 @@ class SplitItem(MainTableModel):
 
 
 class RunItem(MainTableModel):
-    """`RUN#<period>` / `RUN`: a royalty run and its progress."""
+    """`RUN#<period>` / `RUN`: a royalty run and its progress. Its plan (`plan`: the token of the
+    batches it took up, `batches` of them) is set once; `batches_counted` holds the number of
+    every batch whose productions are closed (its size is the count of finished batches), and
+    `last_batch` the one counted last, which writes the statements."""
 
     period = UnicodeAttribute()
     status = UnicodeAttribute()  # running | closed
@@ -503,6 +506,10 @@ class RunItem(MainTableModel):
     finished_at = UnicodeAttribute(null=True)
     productions_total = NumberAttribute(null=True)
     productions_done = NumberAttribute(default=0)
+    plan = UnicodeAttribute(null=True)
+    batches = NumberAttribute(null=True)
+    batches_counted = NumberSetAttribute(null=True)
+    last_batch = NumberAttribute(null=True)
     statement_buckets = NumberAttribute(null=True)  # set once its statements are written
     gsi1pk = UnicodeAttribute(default="RUNS")  # every run, newest period first
     gsi1sk = UnicodeAttribute()
@@ -526,6 +533,32 @@ class RunProductionItem(MainTableModel):
     @staticmethod
     def key(period: str, production_id: str) -> tuple[str, str]:
         return f"RUN#{period}", f"PRODUCTION#{production_id}"
+
+
+class RunBatchItem(MainTableModel):
+    """`RUN#<period>` / `BATCH#<plan>#<n>`: the production ids of batch n of a run's plan, comma-separated."""
+
+    production_ids = UnicodeAttribute()
+
+    @staticmethod
+    def key(period: str, plan: str, batch: int) -> tuple[str, str]:
+        return f"RUN#{period}", f"BATCH#{plan}#{batch:05d}"
+
+
+class RunLinesItem(MainTableModel):
+    """`RUN#<period>` / `LINES#<production id>#<chunk>`: the statement lines one production's close
+    credits, as `storage.royalties` packs them (compressed columns); the run's last batch reads
+    them all to write the statements."""
+
+    currency = UnicodeAttribute()
+    production_title = UnicodeAttribute()
+    packed = BinaryAttribute(legacy_encoding=False)
+
+    PREFIX = "LINES#"
+
+    @staticmethod
+    def key(period: str, production_id: str, chunk: int) -> tuple[str, str]:
+        return f"RUN#{period}", f"{RunLinesItem.PREFIX}{production_id}#{chunk:04d}"
 
 
 class StatementBucketItem(MainTableModel):
@@ -563,6 +596,7 @@ ALL_MODELS: tuple[type[MainTableModel], ...] = (
     ProductionItem, ProductMappingItem, ContributionsItem, PeriodTotalsItem, LedgerEntryItem,
     PaymentItem, DeliveryItem, UnmatchedSaleItem, PeriodsItem,
     LineageSnapshotItem, SplitItem, RunItem, RunProductionItem, StatementBucketItem, CarriedBalancesItem,
+    RunBatchItem, RunLinesItem,
 )
 
 

@@ -22,7 +22,7 @@ from chalicelib.domain.royalties import Totals
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.storage import lineage_snapshots
 from chalicelib.storage.connection import (
-    CONDITION_FAILED, bind_models, newest_first_page, retry, write_or_lose, write_transaction,
+    CONDITION_FAILED, batch_get_raw, bind_models, newest_first_page, retry, write_or_lose, write_transaction,
 )
 from chalicelib.storage.ledger import add_postings, posting, read_closed_through
 from chalicelib.storage.models import (
@@ -164,6 +164,12 @@ class ProductionRepository:
                 LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version))):
             lineage_snapshots.unpack(item.packed, item.nodes, nodes)
         return nodes
+
+    def get_many(self, production_ids: list[str]) -> list[Production]:
+        """The productions of these ids that exist, in their order (BatchGetItem, consistent)."""
+        keys = [ProductionItem.key(production_id) for production_id in production_ids]
+        found = batch_get_raw(self._settings, keys)
+        return [_production(ProductionItem.from_raw_data(found[key])) for key in keys if key in found]
 
     def all_productions(self) -> list[Production]:
         """Every production, drafts too: a royalty run closes periods for all of them."""

@@ -4,6 +4,11 @@ Every write a run makes is a function of what it read, so a run killed midway an
 again writes the same values: balances are not updated in place but written as a new set per
 period (`CarriedBalancesItem`), and a run opens its statements from the set of the run before
 it, which a rerun finds unchanged. The period is marked closed last.
+
+A run closes its productions in batches (docs/royalty-fanout.md): its plan, which production is
+in which batch, is written once; each batch's productions leave their figures and statement
+lines keyed by period and production, and each batch is counted once, by one conditional write
+that also says which batch was counted last: that one writes the statements.
 """
 from __future__ import annotations
 
@@ -11,19 +16,24 @@ import hashlib
 import itertools
 import json
 from collections import defaultdict
+from operator import itemgetter
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
+from chalicelib.domain.ids import new_id
 from chalicelib.domain.production_names import CLOSED, CONTRIBUTION, LINEAGE, RUNNING
-from chalicelib.domain.royalties import Key, Line, MemberStatement, ProductionFigures, Run, StatementRow
+from chalicelib.domain.royalties import (
+    CreditedLine, Key, Line, MemberStatement, ProductionFigures, Run, StatementRow,
+)
 from chalicelib.errors import Conflict
+from chalicelib.storage import columns
 from chalicelib.storage.connection import batch_get_raw, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
-    CarriedBalancesItem, PeriodsItem, ProductionItem, RunItem, RunProductionItem, SplitItem,
-    StatementBucketItem,
+    CarriedBalancesItem, PeriodsItem, ProductionItem, RunBatchItem, RunItem, RunLinesItem, RunProductionItem,
+    SplitItem, StatementBucketItem,
 )
 
 BALANCES_CHUNK = 5_000  # carried balances per item: ~45 bytes each
@@ -31,6 +41,7 @@ STATEMENT_BUCKET_BYTES = 150_000  # buckets average this; hashing spreads them, 
 SPLIT_CHUNK = 8_000  # amounts per item: ~40 bytes each
 _VIA = {CONTRIBUTION: "c", LINEAGE: "l"}
 _VIA_NAME = {v: k for k, v in _VIA.items()}
+_LINE_COLUMNS = 6  # owner id, owner handle, record id, record title, via, amount
 
 
 class RoyaltyBook:
@@ -96,17 +107,53 @@ class RoyaltyBook:
             return False
         return True
 
-    def take_up(self, period: str, total: int) -> bool:
-        """The run's first write, once it holds the periods: its production count. False when the
-        run is not running (it was forgotten, or has closed)."""
+    def take_up(self, period: str, production_ids: list[str], per_batch: int) -> Run | None:
+        """The run's first write, once it holds the periods: its plan, the productions cut into
+        batches of `per_batch` (at least one batch, so that a run of no production still closes).
+        The batches are written under a token of their own and the run takes them up with one
+        conditional write, so of two deliveries planning at once one plan is taken up, and both
+        return it. None when the run is not running (it was forgotten, or has closed)."""
+        plan = new_id()
+        batches = [production_ids[start:start + per_batch]
+                   for start in range(0, len(production_ids), per_batch)] or [[]]
+        with RunBatchItem.batch_write() as batch:
+            for number, ids in enumerate(batches):
+                batch.save(RunBatchItem(*RunBatchItem.key(period, plan, number), production_ids=",".join(ids)))
         try:
-            RunItem(*RunItem.key(period)).update(actions=[RunItem.productions_total.set(total)],
-                                                 condition=RunItem.status == RUNNING)
+            item = RunItem(*RunItem.key(period))
+            item.update(actions=[RunItem.plan.set(plan), RunItem.batches.set(len(batches)),
+                                 RunItem.productions_total.set(len(production_ids))],
+                        condition=(RunItem.status == RUNNING) & RunItem.plan.does_not_exist())
+        except UpdateError as e:
+            if not condition_failed(e):
+                raise
+            with RunBatchItem.batch_write() as batch:  # nobody reads a plan that was not taken up
+                for number in range(len(batches)):
+                    batch.delete(RunBatchItem(*RunBatchItem.key(period, plan, number)))
+            run = self.get_run(period)
+            return run if run is not None and run.status == RUNNING else None
+        return _run(item)
+
+    def batch(self, period: str, plan: str, batch: int) -> list[str]:
+        """The production ids of batch `batch` of the plan."""
+        item = RunBatchItem.get(*RunBatchItem.key(period, plan, batch), consistent_read=True)
+        return list(filter(None, item.production_ids.split(",")))
+
+    def count_batch(self, period: str, batch: int, productions: int) -> Run | None:
+        """Counts the batch as done, once: its number joins the run's counted batches, on the
+        condition that it is not among them and the run still runs, and it becomes the run's
+        `last_batch`; the productions it closed add to the progress. Returns the run as that
+        write left it, or None when the condition refused it (counted already, or closed)."""
+        item = RunItem(*RunItem.key(period))
+        try:
+            item.update(actions=[RunItem.batches_counted.add({batch}), RunItem.last_batch.set(batch),
+                                 RunItem.productions_done.add(productions)],
+                        condition=(RunItem.status == RUNNING) & ~RunItem.batches_counted.contains(batch))
         except UpdateError as e:
             if condition_failed(e):
-                return False
+                return None
             raise
-        return True
+        return _run(item)
 
     def finish_closing(self, period: str) -> None:
         """`period` becomes the last closed one, if its run still holds the periods: closed_through
@@ -133,10 +180,6 @@ class RoyaltyBook:
             return _run(RunItem.get(*RunItem.key(period), consistent_read=True))
         except DoesNotExist:
             return None
-
-    def set_progress(self, period: str, done: int, total: int) -> None:
-        RunItem(*RunItem.key(period)).update(actions=[RunItem.productions_done.set(done),
-                                                      RunItem.productions_total.set(total)])
 
     def mark_run_closed(self, period: str) -> None:
         try:
@@ -175,17 +218,41 @@ class RoyaltyBook:
                 amounts[(record_id, _VIA_NAME[via])] = int(amount)
         return amounts
 
-    def save_figures(self, period: str, production_id: str, currency: str, net: int, pool: int, credited: int,
-                     amounts: dict[Key, int]) -> None:
+    def save_figures(self, period: str, production_id: str, title: str, currency: str, net: int, pool: int,
+                     credited: int, amounts: dict[Key, int], lines: list[CreditedLine]) -> None:
+        """A production's close, keyed by period and production (a second write is the same):
+        its split, its figures, and the statement lines it credits."""
         packed = [f"{record_id}:{_VIA[via]}={amount}" for (record_id, via), amount in sorted(amounts.items())]
         with SplitItem.batch_write() as batch:
             for number, start in enumerate(range(0, max(len(packed), 1), SPLIT_CHUNK)):
                 batch.save(SplitItem(*SplitItem.key(production_id, period, number),
                                      amounts=",".join(packed[start:start + SPLIT_CHUNK])))
+        rows = [(owner_id, handle, record_id, title, _VIA[via], amount)
+                for owner_id, handle, record_id, title, via, amount in sorted(lines, key=itemgetter(2, 4))]
+        with RunLinesItem.batch_write() as batch:
+            for number, chunk in enumerate(columns.pack(rows, _LINE_COLUMNS)):
+                batch.save(RunLinesItem(*RunLinesItem.key(period, production_id, number), currency=currency,
+                                        production_title=title, packed=chunk))
         RunProductionItem(*RunProductionItem.key(period, production_id), production_id=production_id,
                           currency=currency, net=net, pool=pool, credited=credited).save()
         ProductionItem(*ProductionItem.key(production_id)).update(
             actions=[ProductionItem.allocated.set(pool), ProductionItem.allocated_through.set(period)])
+
+    def run_lines(self, period: str) -> tuple[dict[tuple[str, str], list[Line]], dict[str, str]]:
+        """Every statement line the run's productions credited, by (member id, currency), and the
+        members' handles (for the payouts)."""
+        lines: dict[tuple[str, str], list[Line]] = defaultdict(list)
+        handles: dict[str, str] = {}
+        prefix = RunLinesItem.PREFIX
+        for item in RunLinesItem.query(RunItem.key(period)[0], RunLinesItem.sk.startswith(prefix),
+                                       consistent_read=True):
+            production_id, title = item.sk[len(prefix):].rpartition("#")[0], item.production_title
+            owners, owner_handles, record_ids, record_titles, vias, amounts = columns.unpack(item.packed)
+            handles.update(zip(owners, owner_handles))
+            for owner, record_id, record_title, via, amount in zip(owners, record_ids, record_titles, vias, amounts):
+                lines[(owner, item.currency)].append(Line(production_id, title, record_id, record_title,
+                                                          _VIA_NAME[via], amount))
+        return lines, handles
 
     # Statements and balances.
 
@@ -297,5 +364,7 @@ def _rows(member_id: str, period: str, raw: dict | None) -> list[StatementRow]:
 def _run(item: RunItem) -> Run:
     return Run(item.period, item.status, item.started_at, item.finished_at,
                int(item.productions_total) if item.productions_total is not None else None,
-               int(item.productions_done or 0))
+               int(item.productions_done or 0), item.plan, int(item.batches) if item.batches is not None else None,
+               frozenset(int(n) for n in item.batches_counted or ()),
+               int(item.last_batch) if item.last_batch is not None else None)
 

@@ -11,7 +11,7 @@ def deployed_settings(region: str):
     return settings_from({
         "REMIXERY_STAGE": "prod", "AWS_REGION": region, "REMIXERY_TABLE_NAME": "remixery-prod",
         "REMIXERY_MEDIA_BUCKET": "remixery-prod-media", "REMIXERY_UPLOAD_QUEUE": "q", "REMIXERY_HEART_QUEUE": "q",
-        "REMIXERY_ROYALTY_QUEUE": "q", "REMIXERY_EVENT_QUEUE": "q", "REMIXERY_PAYOUT_QUEUE": "q", "REMIXERY_EXPORT_QUEUE": "q", "REMIXERY_PROPOSAL_QUEUE": "q", "REMIXERY_COGNITO_USER_POOL_ID": "pool", "REMIXERY_COGNITO_APP_CLIENT_ID": "c",
+        "REMIXERY_ROYALTY_QUEUE": "q", "REMIXERY_ROYALTY_BATCH_QUEUE": "q", "REMIXERY_EVENT_QUEUE": "q", "REMIXERY_PAYOUT_QUEUE": "q", "REMIXERY_EXPORT_QUEUE": "q", "REMIXERY_PROPOSAL_QUEUE": "q", "REMIXERY_COGNITO_USER_POOL_ID": "pool", "REMIXERY_COGNITO_APP_CLIENT_ID": "c",
         "REMIXERY_CURSOR_SECRET": "cursor-secret", "REMIXERY_STRIPE_WEBHOOK_SECRET_NAME": "remixery/prod/stripe",
         "REMIXERY_SHOPIFY_WEBHOOK_SECRET_NAME": "remixery/prod/shopify",
         "REMIXERY_STRIPE_SECRET_KEY_NAME": "remixery/prod/stripe-key",

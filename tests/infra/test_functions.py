@@ -101,6 +101,15 @@ def test_sqs_event_sources_report_batch_item_failures(template):
         assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
 
 
+def test_royalty_batches_run_at_most_fifty_at_once_each_within_five_minutes(template):
+    """docs/royalty-fanout.md: the run's writes stay within the table's, every invocation under 5 minutes."""
+    (worker,) = [(function, event) for name, function, event, _ in sqs_events(template) if name == "close_royalty_batch"]
+    function, event = worker
+
+    assert event["ScalingConfig"] == {"MaximumConcurrency": 50}
+    assert function["Timeout"] <= 300
+
+
 def test_sqs_fed_functions_time_out_within_their_queues_visibility_timeout(template):
     """Lambda refuses an event source whose queue would show a message again mid-run."""
     for name, function, _, queue in sqs_events(template):

@@ -99,6 +99,7 @@ def test_queue_names_are_the_ones_app_py_wires_its_event_sources_to(templates):
         assert settings["REMIXERY_UPLOAD_QUEUE"] == f"remixery-{stage}-uploads"
         assert settings["REMIXERY_HEART_QUEUE"] == f"remixery-{stage}-hearts"
         assert settings["REMIXERY_ROYALTY_QUEUE"] == f"remixery-{stage}-royalties"
+        assert settings["REMIXERY_ROYALTY_BATCH_QUEUE"] == f"remixery-{stage}-royalty-batches"
         built = {q["Properties"]["QueueName"] for q in resources(template, "AWS::SQS::Queue").values()}
         for function in resources(template, "AWS::Serverless::Function").values():
             for event in function["Properties"].get("Events", {}).values():

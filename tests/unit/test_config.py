@@ -11,6 +11,7 @@ LOCAL = {
     "REMIXERY_MEDIA_BUCKET": "remixery-local-media", "REMIXERY_UPLOAD_QUEUE": "remixery-local-uploads",
     "REMIXERY_HEART_QUEUE": "remixery-local-hearts",
     "REMIXERY_ROYALTY_QUEUE": "remixery-local-royalties",
+    "REMIXERY_ROYALTY_BATCH_QUEUE": "remixery-local-royalty-batches",
     "REMIXERY_EVENT_QUEUE": "remixery-local-events",
     "REMIXERY_PAYOUT_QUEUE": "remixery-local-payouts",
     "REMIXERY_EXPORT_QUEUE": "remixery-local-exports",

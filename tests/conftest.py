@@ -22,6 +22,7 @@ import chalicelib.api.routes  # noqa: F401,E402  (every router registered before
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks into the node ids
 def pytest_collection_modifyitems(config, items):
     """`make test` runs the files on parallel workers (pytest-xdist, `--dist loadgroup`): each
     file's tests stay together and in order on one worker (module-scoped worlds are built once),

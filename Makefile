@@ -61,12 +61,14 @@ dev: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m local --port $(PORT) --control-port $(CONTROL_PORT) --demo $(if $(DEMO_CLOCK),--demo-clock $(DEMO_CLOCK))
 
-# Test files run on TEST_WORKERS parallel workers (much of a test's time is spent waiting on the
-# local stack, so more workers than cores pays); TEST_WORKERS=0 runs them in this one process.
+# Test files run on TEST_WORKERS parallel workers, each file whole and in order on one (much of a
+# test's time is spent waiting on the local stack); TEST_WORKERS=0 runs them in this one process.
+# The browser tests run after them in one process: they share one local stack and one Chromium.
 TEST_WORKERS ?= 3
 ## every test (installs the toolchain, Chromium and the CDK CLI on first use)
 test: $(STAMP) $(INFRA_STAMP) $(CDK) $(CHROMIUM) $(AXE)
-	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --ignore=tests/browser
+	$(PY) -m pytest tests/browser
 
 ## print a local bearer token: make token SUB=alice GROUPS=producer (minted offline)
 token: $(STAMP)

@@ -22,16 +22,6 @@ import chalicelib.api.routes  # noqa: F401,E402  (every router registered before
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks into the node ids
-def pytest_collection_modifyitems(config, items):
-    """`make test` runs the files on parallel workers (pytest-xdist, `--dist loadgroup`): each
-    file's tests stay together and in order on one worker (module-scoped worlds are built once),
-    and every browser test shares one worker, so one local stack and one Chromium serve them."""
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group("browser" if path.startswith("tests/browser/") else path))
-
-
 @pytest.fixture(scope="session")
 def local_aws():
     from local.aws import EmbeddedAws, use_endpoint

@@ -242,7 +242,7 @@ MATRIX.update({
 PROPOSED = {"production_id": lambda w: w.proposed}
 GRANT = {"record_id": lambda w: w.record, "production_id": lambda w: w.proposed}
 MATRIX.update({
-    "POST /productions/{production_id}/proposal": Row(only(202, "producer", "admin", other_producer=404),
+    "POST /productions/{production_id}/proposal": Row(only(201, "producer", "admin", other_producer=404),
                                                       path={"production_id": lambda w: w.fresh_draft()}),
     "GET /productions/{production_id}/proposal": Row(public(200), path=PROPOSED),
     "POST /productions/{production_id}/proposal/objections": Row(

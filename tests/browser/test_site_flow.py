@@ -56,7 +56,7 @@ def test_an_uploaded_image_is_hearted_remixed_drawn_in_the_tree_and_split_by_a_p
     tab.open(stack.site)
     # the feed loads after the shell (empty, or with what earlier tests of this session's stack made)
     page.wait_for_selector("main[aria-busy=false] section.feed")
-    sign_in(tab, "nora", register_as="nora")
+    sign_in(tab, "noraflow", register_as="noraflow")  # handles of this test alone: the stack is shared
     assert every_control_is_labelled(page, "form.upload") == []
 
     # When she uploads an image, it is checked, ready, and first in the feed
@@ -71,7 +71,7 @@ def test_an_uploaded_image_is_hearted_remixed_drawn_in_the_tree_and_split_by_a_p
     tab.shot("feed")
 
     # And another member hearts it
-    sign_in(tab, "omar", register_as="omar")
+    sign_in(tab, "omarflow", register_as="omarflow")
     tab.go(f"#/records/{kite}", record_page(kite))
     heart = page.locator("button.heart")
     assert heart.get_attribute("aria-pressed") == "false"
@@ -108,7 +108,7 @@ def test_an_uploaded_image_is_hearted_remixed_drawn_in_the_tree_and_split_by_a_p
     assert chart.get_attribute("data-pool") == "5000"  # 50% of $100.00
     amounts = {bar.get_attribute("data-member"): int(bar.get_attribute("data-amount"))
                for bar in chart.locator("rect.bar.member").all()}
-    assert amounts == {"omar": 4000, "nora": 1000}  # the remix passes 20% up to its source
+    assert amounts == {"omarflow": 4000, "noraflow": 1000}  # the remix passes 20% up to its source
     lineage = chart.locator(f"rect.bar.lineage[data-record-id='{kite}']")
     assert int(lineage.get_attribute("data-amount")) == 1000
     assert lineage.bounding_box()["width"] > 0

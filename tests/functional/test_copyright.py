@@ -16,16 +16,6 @@ def mod(member):
 
 
 @pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
-def bob(member):
-    return member("bob")
-
-
-@pytest.fixture
 def clock(monkeypatch):
     from chalicelib.domain import clock as module
 

@@ -12,16 +12,6 @@ def mod(member):
     return member("mona", groups=["moderator"])
 
 
-@pytest.fixture
-def alice(member):
-    return member("alice")
-
-
-@pytest.fixture
-def bob(member):
-    return member("bob")
-
-
 def publish(client, token, **fields):
     body = {"kind": "text", "title": "A story", "body": "Once upon a time.", **fields}
     reply = client.post("/records", token=token, json_body=body)

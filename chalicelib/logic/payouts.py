@@ -153,7 +153,7 @@ def _queue(ids) -> None:
 def send(payout_id: str, now: datetime | None = None) -> str:
     """Sends what the payout still owes, once: claim, look up after an uncertain send, transfer,
     record. Held while the member has no active account."""
-    book, gateway = services.payouts(), services.connect()
+    book = services.payouts()
     now = now or utcnow()
     at = to_rfc3339(now)
     token = uuid.uuid4().hex

@@ -121,7 +121,7 @@ def open_proposal(principal: Principal | None, production_id: str) -> tuple[Prop
     except Exception:
         repository().abandon(production.id)  # nothing would ever freeze it
         raise
-    return ProposalView(asked, head, None, {}, _listed(asked)), False
+    return ProposalView(asked, head, None, {}, [(c.record_id, c.weight) for c in contributions]), False
 
 
 def _listed(production: Production) -> list[tuple[str, int]]:

@@ -647,9 +647,11 @@ class HiddenRecordItem(MainTableModel):
     and proposals read the whole (small) partition in one Query to null the titles of the hidden
     records of a lineage of any size."""
 
+    PARTITION = "HIDDEN"
+
     @staticmethod
     def key(record_id: str) -> tuple[str, str]:
-        return "HIDDEN", f"RECORD#{record_id}"
+        return HiddenRecordItem.PARTITION, f"RECORD#{record_id}"
 
 
 class HeartMarkerItem(MainTableModel):

@@ -112,7 +112,8 @@ class RecordRepository:
         wanted = set(record_ids)
         if not wanted:
             return set()
-        hidden = {item.sk.split("#", 1)[1] for item in HiddenRecordItem.query("HIDDEN", consistent_read=True)}
+        items = HiddenRecordItem.query(HiddenRecordItem.PARTITION, consistent_read=True)
+        hidden = {item.sk.split("#", 1)[1] for item in items}
         return wanted & hidden
 
     def with_bodies(self, records: list[Record]) -> list[Record]:

@@ -7,12 +7,10 @@ import os
 
 from chalice import Chalice
 
-from chalicelib.api.routes import ROUTERS
+from chalicelib.api.routes import mount
 
 app = Chalice(app_name="remixery", configure_logs=False)  # Powertools Logger does the logging
-
-for router in ROUTERS:
-    app.register_blueprint(router.blueprint)
+mount(app)  # a route's module is imported on its first request
 
 # Event sources are wired when the app is packaged, so the queue name has to be known at
 # import time: Chalice sets the stage's environment from .chalice/config.json before it

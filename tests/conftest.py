@@ -17,8 +17,6 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("remixery", deadline=None)
 settings.load_profile("remixery")
 
-import chalicelib.api.routes  # noqa: F401,E402  (every router registered before a test reads the route table)
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

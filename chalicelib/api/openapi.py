@@ -48,10 +48,10 @@ PROBLEM_SCHEMA = {
 
 @lru_cache(maxsize=1)
 def document_json() -> str:
-    """The document of every registered route (`import chalicelib.api.routes` registers them)."""
-    from chalicelib.api.routing import ROUTERS
+    """The document of every route."""
+    from chalicelib.api.routes import routers
 
-    return json.dumps(build_document([spec for router in ROUTERS for spec in router.specs]))
+    return json.dumps(build_document([spec for router in routers() for spec in router.specs]))
 
 
 def build_document(specs: list[RouteSpec]) -> dict:

@@ -17,7 +17,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
-from chalice import Blueprint, CORSConfig, Response
+from chalice import CORSConfig, Response
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.errors import (
@@ -268,20 +268,20 @@ def problem_response(problem) -> Response:
     )
 
 
-# The route table: every router, in the order its module was first imported (`api/routes.py`
-# imports them all, in the order the OpenAPI document lists them).
+# The route table: every router, in the order its module was first imported, and each route's
+# spec and handler by "METHOD path". `api/routes.py` imports every module; the app imports a
+# module on the first request to one of its routes.
 ROUTERS: list[Router] = []
+HANDLERS: dict[str, tuple[RouteSpec, Callable]] = {}
 
 
 class Router:
-    """A Chalice blueprint plus the specs of its routes; each registers itself in ROUTERS."""
+    """The specs of one resource's routes; each router registers itself in ROUTERS."""
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
-        self.blueprint = Blueprint(f"chalicelib.api.{tag}")
         self.specs: list[RouteSpec] = []
         ROUTERS.append(self)
-
 
     def route(self, method: str, path: str, *, summary: str, access: Access, status: int = 200,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
@@ -293,14 +293,7 @@ class Router:
                              body, query, response, self.tag, errors, also, tuple((path_params or {}).items()),
                              is_write(method, path, access, writes), csv)
             self.specs.append(spec)
-
-            def view(**path_params):
-                return dispatch(spec, handler, self.blueprint.current_request, path_params)
-
-            view.__name__ = handler.__name__
-            # Every content type reaches the wrapper, so a wrong one is a problem+json 415.
-            self.blueprint.route(path, methods=[method], content_types=["*/*"],
-                                 cors=None if self.tag == "webhooks" else CORS)(view)
+            HANDLERS[f"{method} {path}"] = (spec, handler)
             return handler
 
         return register
@@ -374,11 +367,11 @@ def _authorize(ctx: RequestContext, spec: RouteSpec, authorization: str | None) 
 
 
 def _refuse_suspended(sub: str) -> None:
-    """A suspended member's writes are refused with the role check (one GetItem of the identity;
-    a warm container skips it for 10 s after reading a member unsuspended: storage.moderation)."""
+    """A suspended member's writes are refused with the role check (no round trip while this
+    container remembers the identity: storage.members)."""
     from chalicelib.errors import Suspended
-    from chalicelib.services import moderation
+    from chalicelib.services import members
 
-    if moderation().suspended(sub):
+    if members().suspended(sub):
         raise Suspended("Your account is suspended: you may read, appeal, counter-notify, export your data, "
                         "manage your payout account and delete your account, but not change content.")

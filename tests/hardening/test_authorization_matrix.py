@@ -1,6 +1,6 @@
 """Every route × every kind of caller → the status the contract promises.
 
-The routes come from the route table (`ROUTERS`), so a route added without a row in `MATRIX`
+The routes come from the route table (`routes.routers()`), so a route added without a row in `MATRIX`
 fails `test_every_route_has_a_row_in_the_matrix` by name. A row says how to call the route (path
 parameters, body, headers; each may be a function of the `World`, called once per request, so
 a request that changes something for good gets a resource of its own) and what each principal
@@ -20,15 +20,15 @@ from typing import Any, Callable
 
 import pytest
 
-from chalicelib.api.routes import ROUTERS
+from chalicelib.api.routes import routers
 from tests.hardening.world import PRINCIPALS, REGISTERED, World, unique
 from tests.store_payloads import checkout_session
 from tests.hardening.world import COUNTER_BODY, notice_body  # Trust and safety rows
 
-ROUTES = [f"{spec.method} {spec.path}" for router in ROUTERS for spec in router.specs]
+ROUTES = [f"{spec.method} {spec.path}" for router in routers() for spec in router.specs]
 # Writes a suspended member is refused (403 "suspended", at the role step): see routing.is_write.
-WRITES = {f"{spec.method} {spec.path}" for router in ROUTERS for spec in router.specs if spec.writes}
-ACCESS = {f"{spec.method} {spec.path}": spec.access.value for router in ROUTERS for spec in router.specs}
+WRITES = {f"{spec.method} {spec.path}" for router in routers() for spec in router.specs if spec.writes}
+ACCESS = {f"{spec.method} {spec.path}": spec.access.value for router in routers() for spec in router.specs}
 
 
 def public(status: int) -> dict[str, int]:
@@ -324,7 +324,7 @@ def test_each_principal_gets_the_status_the_matrix_promises(shared_world, route)
     assert answered == row.statuses(route)
 
 
-MEMBER_ONLY = [f"{s.method} {s.path}" for r in ROUTERS for s in r.specs if s.access.value == "member"]
+MEMBER_ONLY = [f"{s.method} {s.path}" for r in routers() for s in r.specs if s.access.value == "member"]
 
 
 @pytest.mark.parametrize("route", [r for r in MEMBER_ONLY if r in MATRIX])

@@ -27,7 +27,7 @@ from urllib.parse import quote
 import pytest
 
 from chalicelib.api.openapi import document_json
-from chalicelib.api.routes import ROUTERS
+from chalicelib.api.routes import routers
 from chalicelib.api.routing import Access
 from local.tokens import mint
 from tests.hardening.world import COUNTER_BODY, World, notice_body, unique
@@ -35,7 +35,7 @@ from tests.store_payloads import checkout_session, shopify_order, shopify_signat
 
 DOCUMENT = json.loads(document_json())
 SCHEMAS = DOCUMENT["components"]["schemas"]
-SPECS = {f"{spec.method} {spec.path}": spec for router in ROUTERS for spec in router.specs}
+SPECS = {f"{spec.method} {spec.path}": spec for router in routers() for spec in router.specs}
 WEBHOOKS = ("POST /webhooks/stripe", "POST /webhooks/shopify")
 CALLER = {Access.PUBLIC: "member", Access.MEMBER: "member", Access.PRODUCER: "producer", Access.ADMIN: "admin",
           Access.MODERATOR: "moderator"}

@@ -84,7 +84,7 @@ def _repeat_infringers(notice: Notice) -> None:
     for record in {r.owner_id: r for r in notice.records}.values():
         if is_repeat_infringer(repository.strikes(record.owner_id), utcnow()):
             member = services.moderation().member(record.owner_id)
-            if member is not None and not services.moderation().suspended(member.sub, fresh=True):
+            if member is not None and not services.members().suspended(member.sub, fresh=True):
                 system_suspend(Concerned(member.member_id, member.sub, member.handle), REPEAT_REASON)
 
 

@@ -165,7 +165,7 @@ def _target(subject: SubjectRef, action: str):
         member = services.moderation().member(subject.id) if is_id(subject.id) else None
         if member is None:
             raise NotFound(f"No member has the id '{subject.id}'.")
-        suspended = services.moderation().suspended(member.sub, fresh=True)
+        suspended = services.members().suspended(member.sub, fresh=True)
         if action == rules.SUSPEND and suspended:
             raise Conflict("This member is suspended already.")
         if action == rules.REINSTATE and not suspended:
@@ -331,7 +331,7 @@ def _comments_of(author_id: str):
 
 def _suspend(member: Concerned, action: Action) -> None:
     """Suspends the member and hides every listed record of theirs under this action."""
-    services.moderation().suspend(member.sub, action.id)
+    services.members().suspend(member.sub, action.id)
     hidden = Moderation(rules.HIDDEN, action.reason, action.id)
     for record in services.records().listed_of(member.member_id):
         if _moderate(record.id, hidden, only_listed=True):
@@ -343,8 +343,8 @@ def _suspend(member: Concerned, action: Action) -> None:
 
 def _reinstate(member: Concerned) -> None:
     """Lifts the suspension and restores the records its action hid."""
-    suspended_by = services.moderation().suspended(member.sub, fresh=True)
-    services.moderation().reinstate(member.sub)
+    suspended_by = services.members().suspended(member.sub, fresh=True)
+    services.members().reinstate(member.sub)
     if suspended_by:
         for record in services.records().moderated_of(member.member_id, suspended_by):
             if _unmoderate(record.id, suspended_by):
@@ -458,7 +458,7 @@ def _undo(action: Action) -> None:
         if record is not None:
             _changed(record, visible=True)
     elif action.action == rules.SUSPEND and action.concerned is not None:
-        if services.moderation().suspended(action.concerned.sub, fresh=True) == action.id:
+        if services.members().suspended(action.concerned.sub, fresh=True) == action.id:
             _reinstate(action.concerned)
     services.moderation().mark_undone(action.id)
 

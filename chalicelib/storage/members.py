@@ -13,14 +13,17 @@ from chalicelib.storage.models import IdentityItem, MemberIdItem, MemberItem
 
 _UNSET = object()
 IDENTITY_CACHE_SIZE = 10_000
-# A profile can be deleted (DELETE /me): another container forgets its identity this soon after.
+# An identity read is remembered this long in a container, with its standing, so a warm
+# container's requests and writes pay no round trip for "registered?" and "suspended?". A deleted
+# profile or a suspension reaches other containers within it (this one at once).
 IDENTITY_CACHE_SECONDS = 30
 
 
 class MemberRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._identities: dict[str, tuple[float, Identity]] = {}
+        # sub -> (when it was read, the identity, the suspend_member action in force then)
+        self._identities: dict[str, tuple[float, Identity, str | None]] = {}
         bind_models(settings)
 
     def register(self, sub: str, handle: str, display_name: str, bio: str | None) -> MemberProfile:
@@ -53,28 +56,53 @@ class MemberRepository:
         return _profile(profile)
 
     def identity(self, sub: str) -> Identity | None:
-        """Registered identities are remembered per container for IDENTITY_CACHE_SECONDS: a
-        handle never changes, so a member's requests skip this read while it is warm; a deleted
-        profile is forgotten at once here (`forget`) and within that time elsewhere."""
+        """The registered identity, or None (a handle never changes, so a remembered one is
+        good until a deleted profile is forgotten: `forget`)."""
         import time
 
         cached = self._identities.get(sub)
         if cached is not None and time.monotonic() - cached[0] < IDENTITY_CACHE_SECONDS:
             return cached[1]
-        try:
-            item = IdentityItem.get(*IdentityItem.key(sub), consistent_read=cached is not None)
-        except DoesNotExist:
-            self._identities.pop(sub, None)
+        return self._read(sub, consistent=cached is not None)[0]
+
+    def suspended(self, sub: str, fresh: bool = False) -> str | None:
+        """The suspend_member action in force for this identity, or None. A member's first
+        request reads the identity once for both questions; `fresh` reads it again."""
+        import time
+
+        cached = self._identities.get(sub)
+        if (not fresh and cached is not None and cached[2] is None
+                and time.monotonic() - cached[0] < IDENTITY_CACHE_SECONDS):
             return None
-        if len(self._identities) >= IDENTITY_CACHE_SIZE:
-            self._identities.pop(next(iter(self._identities)))
-        identity = Identity(sub=sub, member_id=item.member_id, handle=item.handle)
-        self._identities[sub] = (time.monotonic(), identity)
-        return identity
+        return self._read(sub, consistent=fresh)[1]
+
+    def suspend(self, sub: str, action_id: str) -> None:
+        self._identities.pop(sub, None)
+        IdentityItem(*IdentityItem.key(sub)).update(actions=[IdentityItem.suspended_by.set(action_id)],
+                                                    condition=IdentityItem.pk.exists())
+
+    def reinstate(self, sub: str) -> None:
+        self._identities.pop(sub, None)
+        IdentityItem(*IdentityItem.key(sub)).update(actions=[IdentityItem.suspended_by.remove()],
+                                                    condition=IdentityItem.pk.exists())
 
     def forget(self, sub: str) -> None:
         """The identity's profile was deleted: this container stops acting for it at once."""
         self._identities.pop(sub, None)
+
+    def _read(self, sub: str, consistent: bool) -> tuple[Identity | None, str | None]:
+        import time
+
+        try:
+            item = IdentityItem.get(*IdentityItem.key(sub), consistent_read=consistent)
+        except DoesNotExist:
+            self._identities.pop(sub, None)
+            return None, None
+        if len(self._identities) >= IDENTITY_CACHE_SIZE:
+            self._identities.pop(next(iter(self._identities)))
+        identity = Identity(sub=sub, member_id=item.member_id, handle=item.handle)
+        self._identities[sub] = (time.monotonic(), identity, item.suspended_by)
+        return identity, item.suspended_by
 
     def by_handle(self, handle: str) -> MemberProfile:
         """A live profile; a deleted one (its handle reserved, nothing else kept) is a 404."""

@@ -17,15 +17,10 @@ from chalicelib.domain.moderation import (
 from chalicelib.errors import Conflict
 from chalicelib.storage.connection import bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
-    ActionItem, AppealItem, IdentityItem, MemberIdItem, MemberItem, OpenReportItem, ReportItem,
+    ActionItem, AppealItem, MemberIdItem, MemberItem, OpenReportItem, ReportItem,
 )
 
 
-# A member found not suspended is not read again for this long in this container, so a warm
-# container's writes pay no round trip for the check; a suspension reaches other containers
-# within it (this one at once).
-NOT_SUSPENDED_SECONDS = 10
-NOT_SUSPENDED_CACHE_SIZE = 10_000
 # Removals are a moderator's hand work, a few a day: one partition holds them all.
 KEPT_MEDIA = "KEPT_MEDIA"
 
@@ -33,30 +28,9 @@ KEPT_MEDIA = "KEPT_MEDIA"
 class ModerationRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._not_suspended: dict[str, float] = {}  # sub -> when it was read not suspended
         bind_models(settings)
 
     # --- members ---------------------------------------------------------------------------
-
-    def suspended(self, sub: str, fresh: bool = False) -> str | None:
-        """The suspend_member action in force for this identity, or None (one GetItem, unless
-        this container read it unsuspended less than NOT_SUSPENDED_SECONDS ago)."""
-        import time
-
-        read_at = self._not_suspended.get(sub)
-        if not fresh and read_at is not None and time.monotonic() - read_at < NOT_SUSPENDED_SECONDS:
-            return None
-        try:
-            item = IdentityItem.get(*IdentityItem.key(sub), attributes_to_get=["suspended_by"])
-        except DoesNotExist:
-            return None
-        if item.suspended_by is None:
-            if len(self._not_suspended) >= NOT_SUSPENDED_CACHE_SIZE:
-                self._not_suspended.pop(next(iter(self._not_suspended)))
-            self._not_suspended[sub] = time.monotonic()
-        else:
-            self._not_suspended.pop(sub, None)
-        return item.suspended_by
 
     def member(self, member_id: str) -> Concerned | None:
         """The live member a member id names, or None."""
@@ -68,17 +42,6 @@ class ModerationRepository:
         if getattr(profile, "deleted_at", None) or profile.member_id != member_id:
             return None
         return Concerned(member_id=member_id, sub=ref.sub, handle=ref.handle)
-
-    def suspend(self, sub: str, action_id: str) -> None:
-        self._not_suspended.pop(sub, None)
-        IdentityItem(*IdentityItem.key(sub)).update(actions=[IdentityItem.suspended_by.set(action_id)],
-                                                    condition=IdentityItem.pk.exists())
-
-    def reinstate(self, sub: str) -> None:
-        IdentityItem(*IdentityItem.key(sub)).update(actions=[IdentityItem.suspended_by.remove()],
-                                                    condition=IdentityItem.pk.exists())
-
-    # --- reports ---------------------------------------------------------------------------
 
     def create_report(self, report: Report, quota=None) -> None:
         """Stores an open report; Conflict if this reporter has one open on this subject already,

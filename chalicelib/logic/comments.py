@@ -16,7 +16,7 @@ from chalicelib.domain.ids import is_id
 from chalicelib.domain.members import Identity
 from chalicelib.domain.records import READY
 from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
-from chalicelib.storage.connection import LostRace, retry
+from chalicelib.storage.connection import retry
 
 ATTEMPTS = 5
 

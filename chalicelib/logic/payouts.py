@@ -195,8 +195,9 @@ def _send_claimed(before: Payout, claimed: Payout, token: str, destination: str,
             if AFTER_TRANSFER is not None:
                 AFTER_TRANSFER(current, made[0])
     except TransferRefused as e:
-        after = _settle(claimed.id, lambda p: rules.refuse(p, token, e.code, at))
-        get_logger().warning("Stripe refused a transfer", extra={"payout_id": claimed.id, "code": e.code})
+        code = e.code
+        after = _settle(claimed.id, lambda p: rules.refuse(p, token, code, at))
+        get_logger().warning("Stripe refused a transfer", extra={"payout_id": claimed.id, "code": code})
         if after is not None:
             _tell(after, "payout_failed", f"payout_failed:{after.id}:{after.attempt - 1}")
         return REFUSED

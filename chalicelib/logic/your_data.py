@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import zipfile
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from chalicelib import services
 from chalicelib.domain.clock import now_rfc3339, to_rfc3339, utcnow

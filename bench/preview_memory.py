@@ -20,7 +20,7 @@ import os
 import sys
 import time
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from bench.support import forget_endpoints, measure_and_report, run_fresh
 from bench.upload_memory import _Api, _put
 from local.aws import PROJECT_DIR
 
@@ -168,9 +168,7 @@ def main() -> int:
     if args.serve:
         print(RESULT_PREFIX + json.dumps(serve()), flush=True)
         return 0
-    with app_output_held_back():
-        result = measure()
-    return 0 if report(result) else 1
+    return measure_and_report(measure, report)
 
 
 if __name__ == "__main__":

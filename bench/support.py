@@ -60,6 +60,14 @@ def app_output_held_back() -> Iterator[None]:
         raise
 
 
+def measure_and_report(measure: Callable[[], object], report: Callable[[object], bool]) -> int:
+    """A benchmark's exit status: 0 when `report` passes the result of `measure`, which runs with
+    the app's output held back."""
+    with app_output_held_back():
+        result = measure()
+    return 0 if report(result) else 1
+
+
 @contextlib.contextmanager
 def counted_app():
     """The embedded AWS with the DynamoDB counter in front (started before any botocore client

@@ -36,7 +36,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from bench.support import forget_endpoints, measure_and_report, run_fresh
 from local.aws import PROJECT_DIR
 
 BIG_BYTES = 200 * 10**6  # "200 MB", decimal as in API.md: the audio limit, to the byte
@@ -254,9 +254,7 @@ def main() -> int:
     if args.serve:
         print(RESULT_PREFIX + json.dumps(serve()), flush=True)
         return 0
-    with app_output_held_back():
-        result = measure()
-    return 0 if report(result) else 1
+    return measure_and_report(measure, report)
 
 
 if __name__ == "__main__":

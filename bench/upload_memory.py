@@ -28,22 +28,20 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import os
 import struct
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import forget_endpoints, measure_and_report, run_fresh
+from bench.support import (
+    aws_with_measured_function, expect, measure_and_report, print_result, receive_job, requester, run_fresh,
+)
 from local.aws import PROJECT_DIR
 
 BIG_BYTES = 200 * 10**6  # "200 MB", decimal as in API.md: the audio limit, to the byte
 SMALL_BYTES = 64 * 1024
 MAX_EXTRA_MB = 64
 HANDLE = "bench"
-RESULT_PREFIX = "upload-memory-result "
 
 # 16-bit stereo PCM at 44.1 kHz: 200 MB is about 19 minutes of silence.
 RATE, CHANNELS, SAMPLE_BYTES = 44100, 2, 2
@@ -90,11 +88,7 @@ def wav(size: int) -> bytes:
 def serve() -> dict:
     """The upload function's side, in its own process: waits for one job on stdin (the
     environment to use and the two record ids, as JSON on one line), then measures."""
-    import resource
-
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    job = json.loads(sys.stdin.readline())
-    os.environ.update(job["env"])
+    start, job = receive_job()
     return {"start_kib": start, **process(job["small_id"], job["big_id"])}
 
 
@@ -117,34 +111,26 @@ def process(small_id: str, big_id: str) -> dict:
 
 
 def measure() -> Result:
-    from local.aws import EmbeddedAws, use_endpoint
-
-    forget_endpoints()
-    upload_function = _start_upload_function()  # first: see the module's doc
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
     timings: dict[str, float] = {}
-    try:
+    with aws_with_measured_function("bench.upload_memory") as upload_function:
         import boto3
         from chalice.test import Client
 
         from app import app
         from chalicelib.config import get_settings
-        from chalicelib.storage.bootstrap import create_all
         from local.tokens import mint
 
         settings = get_settings()
-        create_all(settings)
         s3 = boto3.client("s3", region_name=settings.region)
         with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
-            api = _Api(client)
+            request = requester(client)
             member = mint(f"sub-{HANDLE}")
-            api.call("POST", "/members", 201, member, {"handle": HANDLE, "display_name": "Bench"})
+            expect(request("POST", "/members", member, {"handle": HANDLE, "display_name": "Bench"}), 201)
 
-            small_id = _awaiting_upload(api, member, SMALL_BYTES)
+            small_id = _awaiting_upload(request, member, SMALL_BYTES)
             _put(s3, settings.media_bucket, small_id, wav(SMALL_BYTES))
 
-            big_id = _awaiting_upload(api, member, BIG_BYTES)
+            big_id = _awaiting_upload(request, member, BIG_BYTES)
             started = time.perf_counter()
             data = wav(BIG_BYTES)
             expected_sha256 = hashlib.sha256(data).hexdigest()
@@ -155,51 +141,29 @@ def measure() -> Result:
             del data
 
             started = time.perf_counter()
-            child = _finish(upload_function, small_id, big_id)
+            child = upload_function({"small_id": small_id, "big_id": big_id}, 300)
             timings["child"] = time.perf_counter() - started
 
             if child["warm_up"] != "ready":
                 raise RuntimeError(f"the warm-up upload ended {child['warm_up']!r}, not 'ready'")
             if child["outcome"] == "ready":
-                media = api.call("GET", f"/records/{big_id}", 200)["media"]
+                media = expect(request("GET", f"/records/{big_id}"), 200)["media"]
                 if (media["sha256"], media["size"]) != (expected_sha256, BIG_BYTES):
                     raise RuntimeError(f"ready with the wrong facts: {media}; expected sha256 {expected_sha256}")
             if child["before_kib"] <= child["start_kib"]:
                 raise RuntimeError(
                     f"the measured process's baseline ({child['before_kib']} KiB) is no higher than the "
                     f"ru_maxrss it started with ({child['start_kib']} KiB): it would hide the growth")
-    finally:
-        if upload_function.poll() is None:
-            upload_function.kill()
-            upload_function.wait()
-        aws.reset()  # moto holds the objects in this process; let them go before it exits
-        aws.stop()
     return Result(size=BIG_BYTES, start_kib=child["start_kib"], before_kib=child["before_kib"],
                   after_kib=child["after_kib"], outcome=child["outcome"], seconds=child["seconds"],
                   timings=timings)
 
 
-class _Api:
-    def __init__(self, client) -> None:
-        self._client = client
-
-    def call(self, method: str, path: str, status: int, token: str | None = None, body: dict | None = None):
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        response = self._client.http.request(method, path, headers=headers,
-                                             body=json.dumps(body).encode() if body else b"")
-        if response.status_code != status:
-            raise RuntimeError(f"{method} {path}: expected {status}, got {response.status_code}: "
-                               f"{response.body[:500]!r}")
-        return json.loads(response.body) if response.body else None
-
-
-def _awaiting_upload(api: _Api, member: str, size: int) -> str:
-    created = api.call("POST", "/records", 201, member, {
+def _awaiting_upload(request, member: str, size: int) -> str:
+    created = expect(request("POST", "/records", member, {
         "kind": "audio", "title": f"Silence, {size} bytes",
         "file": {"filename": "silence.wav", "content_type": "audio/wav", "size": size},
-    })
+    }), 201)
     return created["record"]["id"]
 
 
@@ -210,23 +174,6 @@ def _put(s3, bucket: str, record_id: str, data: bytes) -> None:
     md5 = hashlib.md5(data).hexdigest()
     if etag.strip('"') != md5:
         raise RuntimeError(f"{key}: ETag {etag} is not the MD5 of the bytes ({md5})")
-
-
-def _start_upload_function() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bench.upload_memory", "--serve"], cwd=PROJECT_DIR,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _finish(upload_function: subprocess.Popen, small_id: str, big_id: str) -> dict:
-    """Hands the job to the waiting process (with the endpoint, credentials and stage that
-    use_endpoint set here) and collects its result line; the app's logs are the other lines."""
-    job = {"env": dict(os.environ), "small_id": small_id, "big_id": big_id}
-    stdout, stderr = upload_function.communicate(json.dumps(job) + "\n", timeout=300)
-    results = [line for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if upload_function.returncode != 0 or not results:
-        raise RuntimeError(f"the upload function's process failed ({upload_function.returncode}):\n"
-                           f"{stdout[-5000:]}\n{stderr[-5000:]}")
-    return json.loads(results[-1][len(RESULT_PREFIX):])
 
 
 def report(result: Result) -> bool:
@@ -252,7 +199,7 @@ def main() -> int:
                         help="be the measured upload function (started by the benchmark itself)")
     args = parser.parse_args()
     if args.serve:
-        print(RESULT_PREFIX + json.dumps(serve()), flush=True)
+        print_result(serve())
         return 0
     return measure_and_report(measure, report)
 

@@ -20,10 +20,9 @@ import sys
 import time
 
 from bench.support import (
-    aws_with_measured_function, expect, measure_and_report, print_result, receive_job, requester, run_fresh,
+    aws_with_measured_function, expect, measure_and_report, print_result, receive_job, run_fresh,
 )
-from bench.upload_memory import _put
-from local.aws import PROJECT_DIR
+from bench.upload_memory import uploading_member
 
 SIZE = 20 * 10**6
 MAX_EXTRA_MB = 64
@@ -90,32 +89,20 @@ def serve() -> dict:
 # --- the parent ----------------------------------------------------------------------------------
 
 def measure() -> dict:
-    with aws_with_measured_function("bench.preview_memory") as upload_function:
-        import boto3
-        from chalice.test import Client
-
-        from app import app
-        from chalicelib.config import get_settings
-        from local.tokens import mint
-
-        settings = get_settings()
-        s3 = boto3.client("s3", region_name=settings.region)
-        with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
-            request = requester(client)
-            member = mint(f"sub-{HANDLE}")
-            expect(request("POST", "/members", member, {"handle": HANDLE, "display_name": "Bench"}), 201)
-            ids = []
-            for name, content_type, data in (("warm-up", "image/png", small_png()),
-                                             ("jpeg", "image/jpeg", big_jpeg()), ("png", "image/png", big_png())):
-                created = expect(request("POST", "/records", member, {
-                    "kind": "image", "title": name,
-                    "file": {"filename": f"{name}.img", "content_type": content_type, "size": len(data)}}), 201)
-                ids.append(created["record"]["id"])
-                _put(s3, settings.media_bucket, ids[-1], data)
-                del data
-            result = upload_function({"ids": ids}, 600)
-            result["thumbnails"] = [bool((expect(request("GET", f"/records/{i}"), 200)["previews"] or {})
-                                         .get("thumbnail_url")) for i in ids]
+    with (aws_with_measured_function("bench.preview_memory") as upload_function,
+          uploading_member(HANDLE) as (request, member, put)):
+        ids = []
+        for name, content_type, data in (("warm-up", "image/png", small_png()),
+                                         ("jpeg", "image/jpeg", big_jpeg()), ("png", "image/png", big_png())):
+            created = expect(request("POST", "/records", member, {
+                "kind": "image", "title": name,
+                "file": {"filename": f"{name}.img", "content_type": content_type, "size": len(data)}}), 201)
+            ids.append(created["record"]["id"])
+            put(ids[-1], data)
+            del data
+        result = upload_function({"ids": ids}, 600)
+        result["thumbnails"] = [bool((expect(request("GET", f"/records/{i}"), 200)["previews"] or {})
+                                     .get("thumbnail_url")) for i in ids]
     return result
 
 

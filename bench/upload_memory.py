@@ -27,6 +27,7 @@ the file was generated.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import struct
 import sys
@@ -112,51 +113,59 @@ def process(small_id: str, big_id: str) -> dict:
 
 def measure() -> Result:
     timings: dict[str, float] = {}
-    with aws_with_measured_function("bench.upload_memory") as upload_function:
-        import boto3
-        from chalice.test import Client
+    with (aws_with_measured_function("bench.upload_memory") as upload_function,
+          uploading_member(HANDLE) as (request, member, put)):
+        small_id = _awaiting_upload(request, member, SMALL_BYTES)
+        put(small_id, wav(SMALL_BYTES))
 
-        from app import app
-        from chalicelib.config import get_settings
-        from local.tokens import mint
+        big_id = _awaiting_upload(request, member, BIG_BYTES)
+        started = time.perf_counter()
+        data = wav(BIG_BYTES)
+        expected_sha256 = hashlib.sha256(data).hexdigest()
+        timings["generate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        put(big_id, data)
+        timings["put"] = time.perf_counter() - started
+        del data
 
-        settings = get_settings()
-        s3 = boto3.client("s3", region_name=settings.region)
-        with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
-            request = requester(client)
-            member = mint(f"sub-{HANDLE}")
-            expect(request("POST", "/members", member, {"handle": HANDLE, "display_name": "Bench"}), 201)
+        started = time.perf_counter()
+        child = upload_function({"small_id": small_id, "big_id": big_id}, 300)
+        timings["child"] = time.perf_counter() - started
 
-            small_id = _awaiting_upload(request, member, SMALL_BYTES)
-            _put(s3, settings.media_bucket, small_id, wav(SMALL_BYTES))
-
-            big_id = _awaiting_upload(request, member, BIG_BYTES)
-            started = time.perf_counter()
-            data = wav(BIG_BYTES)
-            expected_sha256 = hashlib.sha256(data).hexdigest()
-            timings["generate"] = time.perf_counter() - started
-            started = time.perf_counter()
-            _put(s3, settings.media_bucket, big_id, data)
-            timings["put"] = time.perf_counter() - started
-            del data
-
-            started = time.perf_counter()
-            child = upload_function({"small_id": small_id, "big_id": big_id}, 300)
-            timings["child"] = time.perf_counter() - started
-
-            if child["warm_up"] != "ready":
-                raise RuntimeError(f"the warm-up upload ended {child['warm_up']!r}, not 'ready'")
-            if child["outcome"] == "ready":
-                media = expect(request("GET", f"/records/{big_id}"), 200)["media"]
-                if (media["sha256"], media["size"]) != (expected_sha256, BIG_BYTES):
-                    raise RuntimeError(f"ready with the wrong facts: {media}; expected sha256 {expected_sha256}")
-            if child["before_kib"] <= child["start_kib"]:
-                raise RuntimeError(
-                    f"the measured process's baseline ({child['before_kib']} KiB) is no higher than the "
-                    f"ru_maxrss it started with ({child['start_kib']} KiB): it would hide the growth")
+        if child["warm_up"] != "ready":
+            raise RuntimeError(f"the warm-up upload ended {child['warm_up']!r}, not 'ready'")
+        if child["outcome"] == "ready":
+            media = expect(request("GET", f"/records/{big_id}"), 200)["media"]
+            if (media["sha256"], media["size"]) != (expected_sha256, BIG_BYTES):
+                raise RuntimeError(f"ready with the wrong facts: {media}; expected sha256 {expected_sha256}")
+        if child["before_kib"] <= child["start_kib"]:
+            raise RuntimeError(
+                f"the measured process's baseline ({child['before_kib']} KiB) is no higher than the "
+                f"ru_maxrss it started with ({child['start_kib']} KiB): it would hide the growth")
     return Result(size=BIG_BYTES, start_kib=child["start_kib"], before_kib=child["before_kib"],
                   after_kib=child["after_kib"], outcome=child["outcome"], seconds=child["seconds"],
                   timings=timings)
+
+
+@contextlib.contextmanager
+def uploading_member(handle: str):
+    """The app behind `chalice.test.Client` with a member `handle` registered: yields `request`
+    (`support.requester`), the member's token, and `put(record_id, data)`, which stores an upload
+    at `uploads/<id>` as the presigned POST would."""
+    import boto3
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.config import get_settings
+    from local.tokens import mint
+
+    settings = get_settings()
+    s3 = boto3.client("s3", region_name=settings.region)
+    with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
+        request = requester(client)
+        member = mint(f"sub-{handle}")
+        expect(request("POST", "/members", member, {"handle": handle, "display_name": "Bench"}), 201)
+        yield request, member, lambda record_id, data: _put(s3, settings.media_bucket, record_id, data)
 
 
 def _awaiting_upload(request, member: str, size: int) -> str:

@@ -66,6 +66,16 @@ def all_pages(client, path: str, limit: int = 100, token: str | None = None) -> 
             return pages
 
 
+# --- the event stream ------------------------------------------------------------------------
+
+DELIVERED: list = []
+
+
+def remember(event) -> None:
+    """The event stream's one subscriber under the `subscribed` fixture (named, as the app's are)."""
+    DELIVERED.append(event)
+
+
 # --- payment proposals -----------------------------------------------------------------------
 
 def after_window(seconds: float | None = None):

@@ -8,22 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.events import Event
-from chalicelib.logic import events
 from tests.support import after_window, all_pages, assert_problem, open_proposal
-
-SEEN: list[Event] = []
-
-
-def remember(event: Event) -> None:
-    SEEN.append(event)
-
-
-@pytest.fixture
-def subscribed(monkeypatch):
-    SEEN.clear()
-    monkeypatch.setattr(events, "SUBSCRIBERS", (f"{__name__}:remember",))
-    return SEEN
 
 
 @pytest.fixture

@@ -12,26 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.events import Event
-from chalicelib.logic import events
 from tests.store_payloads import checkout_session, post_stripe, stripe_event
 from tests.support import (
     after_window, all_pages, assert_problem, freeze_proposals, open_proposal, release_through_proposal,
 )
 
 DAY = 86_400
-SEEN: list[Event] = []
-
-
-def remember(event: Event) -> None:
-    SEEN.append(event)
-
-
-@pytest.fixture
-def subscribed(monkeypatch):
-    SEEN.clear()
-    monkeypatch.setattr(events, "SUBSCRIBERS", (f"{__name__}:remember",))
-    return SEEN
 
 
 @pytest.fixture
@@ -221,6 +207,8 @@ def test_objections_are_taken_while_the_window_is_open_and_answered_once(client,
     ({"kind": "praise"}, 400), ({"body": ""}, 400), ({"body": "x" * 5001}, 400), ({"extra": 1}, 400),
     ({"body": "bell\x07"}, 400), ({"record_id": "01J00000000000000000000000"}, 422),
 ])
+
+
 def test_bad_objections_are_refused_and_store_nothing(client, world, fields, status):
     open_proposal(client, world["producer"], world["P"])
 

@@ -14,17 +14,22 @@ from chalicelib.config import Settings
 CONDITION_FAILED = "ConditionalCheckFailed"  # a transaction item's cancellation code
 T = TypeVar("T")
 
-_bound: Settings | None = None
+_bound: dict[tuple[type, ...], Settings] = {}  # the settings each group of models is bound to
 
 
 def bind_models(settings: Settings) -> None:
-    global _bound
-    if _bound == settings:
-        return
     from chalicelib.storage.models import ALL_MODELS, MainTableModel
 
+    bind_to_table(settings, (MainTableModel, *ALL_MODELS))
+
+
+def bind_to_table(settings: Settings, models: tuple[type, ...]) -> None:
+    """Binds `models` to the stage's table, once per settings object: the main table's models
+    (`bind_models`), or a group kept outside models.py, bound by its own module."""
+    if _bound.get(models) == settings:
+        return
     shared = _connection_for(settings.region).client
-    for model in (MainTableModel, *ALL_MODELS):
+    for model in models:
         model.Meta.table_name = settings.table_name
         model.Meta.region = settings.region
         model._connection = None
@@ -32,7 +37,7 @@ def bind_models(settings: Settings) -> None:
         # client: a cold container built one per model it touched (three for a signed-in feed
         # page, the DynamoDB service model loaded each time). All share the transactions' one.
         model._get_connection().connection._client = shared
-    _bound = settings
+    _bound[models] = settings
 
 
 def transaction_connection(settings: Settings):

@@ -140,6 +140,21 @@ def write_or_lose(settings: Settings, fill, *items: int) -> None:
         raise
 
 
+def write_unless(settings: Settings, fill, attempts: int = 4) -> bool:
+    """`write_transaction(settings, fill)`; False, and nothing written, when the condition of its
+    first write failed (what it would do is done already, or no longer applies). Any other failure
+    raises, for the caller to translate."""
+    from pynamodb.exceptions import TransactWriteError
+
+    try:
+        write_transaction(settings, fill, attempts)
+    except TransactWriteError as e:
+        if condition_failed(e, 0):
+            return False
+        raise
+    return True
+
+
 def retry(attempt: Callable[[], T], attempts: int, exhausted: Callable[[], T]) -> T:
     """`attempt()` until it returns without raising LostRace, at most `attempts` times; then
     `exhausted()` answers (a fallback value, or an exception it raises)."""

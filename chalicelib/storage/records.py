@@ -37,7 +37,7 @@ from chalicelib.domain.records import (
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.connection import (
-    LostRace, batch_get_raw, bind_models, condition_failed, retry, write_or_lose, write_transaction,
+    LostRace, batch_get_raw, bind_models, condition_failed, retry, write_or_lose, write_transaction, write_unless,
 )
 from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, HiddenRecordItem, LineageVersionItem,
@@ -337,13 +337,7 @@ class RecordRepository:
                 for n in range(_pieces(kept)):
                     tx.delete(RecordBodyItem(*RecordBodyItem.key(record_id, n)))
 
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if condition_failed(e, 0):
-                return False
-            raise
-        return True
+        return write_unless(self._settings, fill)
 
     def update_details(self, record: Record, changes: dict) -> Record:
         """Sets `changes` on a record whose licence is still the one they were checked against.

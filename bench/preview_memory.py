@@ -13,14 +13,13 @@ then the PNG, each taking the peak RSS after it. Both records must end `ready` w
 """
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import sys
 import time
 
 from bench.support import (
-    aws_with_measured_function, expect, measure_and_report, print_result, receive_job, run_fresh,
+    aws_with_measured_function, expect, measured_function_main, receive_job, run_fresh,
 )
 from bench.upload_memory import uploading_member
 
@@ -122,16 +121,5 @@ def report(result: dict) -> bool:
     return passed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.preview_memory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--serve", action="store_true", help="be the measured upload function (started by the benchmark)")
-    args = parser.parse_args()
-    if args.serve:
-        print_result(serve())
-        return 0
-    return measure_and_report(measure, report)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measured_function_main("bench.preview_memory", __doc__, serve, measure, report))

@@ -147,6 +147,21 @@ def receive_job() -> tuple[int, dict]:
     return start, job
 
 
+def measured_function_main(module: str, doc: str, serve: Callable[[], dict], measure: Callable[[], object],
+                           report: Callable[[object], bool]) -> int:
+    """`python -m module` of a benchmark that measures a function in a process of its own: with
+    `--serve`, be that process (`aws_with_measured_function` starts it); else measure and report."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--serve", action="store_true", help="be the measured function (the benchmark starts it)")
+    if parser.parse_args().serve:
+        print_result(serve())
+        return 0
+    return measure_and_report(measure, report)
+
+
 RESULT_PREFIX = "bench-result "
 
 

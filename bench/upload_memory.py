@@ -26,7 +26,6 @@ the file was generated.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import struct
@@ -35,7 +34,7 @@ import time
 from dataclasses import dataclass
 
 from bench.support import (
-    aws_with_measured_function, expect, measure_and_report, print_result, receive_job, requester, run_fresh,
+    aws_with_measured_function, expect, measured_function_main, receive_job, requester, run_fresh,
 )
 from local.aws import PROJECT_DIR
 
@@ -201,17 +200,5 @@ def report(result: Result) -> bool:
     return result.passed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.upload_memory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--serve", action="store_true",
-                        help="be the measured upload function (started by the benchmark itself)")
-    args = parser.parse_args()
-    if args.serve:
-        print_result(serve())
-        return 0
-    return measure_and_report(measure, report)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measured_function_main("bench.upload_memory", __doc__, serve, measure, report))

@@ -123,6 +123,20 @@ def condition_failed(error: Exception, *items: int) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def applied(write: Callable[[], object]) -> bool:
+    """Runs `write()`, one conditional put, update or delete: True, or False (nothing written)
+    when its condition failed."""
+    from pynamodb.exceptions import DeleteError, PutError, UpdateError
+
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError) as e:
+        if condition_failed(e):
+            return False
+        raise
+    return True
+
+
 class LostRace(Exception):
     """An attempt read a state that changed before its conditional write: read again."""
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import sys
 
 from bench.support import (
-    Case, Row, app_output_held_back, counted_app, expect, measure_case, print_rows, requester, run_fresh,
+    Case, Row, counted_app, expect, measure_and_report, measure_case, print_rows, requester, run_fresh,
 )
 
 SEEDED_RECORDS = 30
@@ -134,11 +134,5 @@ def report(rows: list[Row]) -> bool:
     return passed
 
 
-def main() -> int:
-    with app_output_held_back():
-        rows = measure()
-    return 0 if report(rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measure_and_report(measure, report))

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from bench.support import LOOPBACK, app_output_held_back, expect_http, percentile, run_fresh, served_app
+from bench.support import LOOPBACK, expect_http, measure_and_report, percentile, run_fresh, served_app
 from chalicelib.domain.hearts import SHARDS
 
 MEMBERS = 300  # 400 took 48-52 s of the 60 s on 2 cores: too close to the bound to be a verdict
@@ -357,11 +357,5 @@ def report(result: Result) -> bool:
     return result.passed
 
 
-def main() -> int:
-    with app_output_held_back():
-        result = measure()
-    return 0 if report(result) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measure_and_report(measure, report))

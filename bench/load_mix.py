@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bench.support import app_output_held_back, expect_http, percentile, run_fresh, served_app
+from bench.support import expect_http, measure_and_report, percentile, run_fresh, served_app
 
 DEFAULT_SECONDS = 60
 MAX_EXTRA_SECONDS = 60
@@ -148,9 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=DEFAULT_MEMBERS)
     parser.add_argument("--seed", type=int, default=9)
     args = parser.parse_args(argv)
-    with app_output_held_back():
-        result = measure(args.seconds, args.threads, args.members, args.seed)
-    return 0 if report(result) else 1
+    return measure_and_report(lambda: measure(args.seconds, args.threads, args.members, args.seed), report)
 
 
 def measure(seconds: float, threads: int, members: int, seed: int) -> Result:

@@ -13,21 +13,19 @@ then the PNG, each taking the peak RSS after it. Both records must end `ready` w
 """
 from __future__ import annotations
 
-import argparse
 import io
-import json
 import os
 import sys
 import time
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
-from bench.upload_memory import _Api, _put
-from local.aws import PROJECT_DIR
+from bench.support import (
+    aws_with_measured_function, expect, measured_function_main, receive_job, run_fresh,
+)
+from bench.upload_memory import uploading_member
 
 SIZE = 20 * 10**6
 MAX_EXTRA_MB = 64
 HANDLE = "benchpix"
-RESULT_PREFIX = "preview-memory-result "
 
 
 def run(runs: int = 9) -> bool:
@@ -74,10 +72,7 @@ def small_png() -> bytes:
 def serve() -> dict:
     import resource
 
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    job = json.loads(sys.stdin.readline())
-    os.environ.update(job["env"])
-
+    start, job = receive_job()
     import app  # noqa: F401  (what the deployed function imports first)
     from chalicelib.logic.uploads import process_object
 
@@ -93,54 +88,20 @@ def serve() -> dict:
 # --- the parent ----------------------------------------------------------------------------------
 
 def measure() -> dict:
-    import subprocess
-
-    from local.aws import EmbeddedAws, use_endpoint
-
-    forget_endpoints()
-    child = subprocess.Popen([sys.executable, "-m", "bench.preview_memory", "--serve"], cwd=PROJECT_DIR,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
-    try:
-        import boto3
-        from chalice.test import Client
-
-        from app import app
-        from chalicelib.config import get_settings
-        from chalicelib.storage.bootstrap import create_all
-        from local.tokens import mint
-
-        settings = get_settings()
-        create_all(settings)
-        s3 = boto3.client("s3", region_name=settings.region)
-        with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
-            api = _Api(client)
-            member = mint(f"sub-{HANDLE}")
-            api.call("POST", "/members", 201, member, {"handle": HANDLE, "display_name": "Bench"})
-            ids = []
-            for name, content_type, data in (("warm-up", "image/png", small_png()),
-                                             ("jpeg", "image/jpeg", big_jpeg()), ("png", "image/png", big_png())):
-                created = api.call("POST", "/records", 201, member, {
-                    "kind": "image", "title": name,
-                    "file": {"filename": f"{name}.img", "content_type": content_type, "size": len(data)}})
-                ids.append(created["record"]["id"])
-                _put(s3, settings.media_bucket, ids[-1], data)
-                del data
-            stdout, stderr = child.communicate(json.dumps({"env": dict(os.environ), "ids": ids}) + "\n", timeout=600)
-            lines = [line for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-            if child.returncode != 0 or not lines:
-                raise RuntimeError(f"the upload function's process failed ({child.returncode}):\n"
-                                   f"{stdout[-5000:]}\n{stderr[-5000:]}")
-            result = json.loads(lines[-1][len(RESULT_PREFIX):])
-            result["thumbnails"] = [bool((api.call("GET", f"/records/{i}", 200)["previews"] or {}).get("thumbnail_url"))
-                                    for i in ids]
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        aws.reset()
-        aws.stop()
+    with (aws_with_measured_function("bench.preview_memory") as upload_function,
+          uploading_member(HANDLE) as (request, member, put)):
+        ids = []
+        for name, content_type, data in (("warm-up", "image/png", small_png()),
+                                         ("jpeg", "image/jpeg", big_jpeg()), ("png", "image/png", big_png())):
+            created = expect(request("POST", "/records", member, {
+                "kind": "image", "title": name,
+                "file": {"filename": f"{name}.img", "content_type": content_type, "size": len(data)}}), 201)
+            ids.append(created["record"]["id"])
+            put(ids[-1], data)
+            del data
+        result = upload_function({"ids": ids}, 600)
+        result["thumbnails"] = [bool((expect(request("GET", f"/records/{i}"), 200)["previews"] or {})
+                                     .get("thumbnail_url")) for i in ids]
     return result
 
 
@@ -160,18 +121,5 @@ def report(result: dict) -> bool:
     return passed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.preview_memory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--serve", action="store_true", help="be the measured upload function (started by the benchmark)")
-    args = parser.parse_args()
-    if args.serve:
-        print(RESULT_PREFIX + json.dumps(serve()), flush=True)
-        return 0
-    with app_output_held_back():
-        result = measure()
-    return 0 if report(result) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measured_function_main("bench.preview_memory", __doc__, serve, measure, report))

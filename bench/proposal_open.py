@@ -32,7 +32,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import app_output_held_back, counted_app, describe_operations, run_fresh
+from bench.support import counted_app, describe_operations, measure_and_report, run_fresh
 
 GRAPH_NODES = 170_000
 CONTRIBUTIONS = 10_000
@@ -213,9 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                         "--nodes 3000 --contributions 300)")
     parser.add_argument("--contributions", type=int, default=CONTRIBUTIONS)
     args = parser.parse_args(argv)
-    with app_output_held_back():
-        result = measure(args.nodes, args.contributions)
-    return 0 if report(result) else 1
+    return measure_and_report(lambda: measure(args.nodes, args.contributions), report)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bench.support import app_output_held_back, close_royalty_run, forget_endpoints, run_fresh
+from bench.support import close_royalty_run, forget_endpoints, measure_and_report, run_fresh
 
 PRODUCTIONS = 2_000
 RECORDS = 4_000
@@ -113,11 +113,5 @@ def report(result: Result) -> bool:
     return result.passed
 
 
-def main() -> int:
-    with app_output_held_back():
-        result = measure()
-    return 0 if report(result) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measure_and_report(measure, report))

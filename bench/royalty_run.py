@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import app_output_held_back, close_royalty_run, counted_app, describe_operations, run_fresh
+from bench.support import close_royalty_run, counted_app, describe_operations, measure_and_report, run_fresh
 
 FEW_SALES, MANY_SALES = 1_000, 100_000
 OWNERS = 1_000
@@ -256,11 +256,5 @@ def report(result: Result) -> bool:
     return result.passed
 
 
-def main() -> int:
-    with app_output_held_back():
-        result = measure()
-    return 0 if report(result) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measure_and_report(measure, report))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import os
 import subprocess
@@ -60,6 +61,14 @@ def app_output_held_back() -> Iterator[None]:
         raise
 
 
+def measure_and_report(measure: Callable[[], object], report: Callable[[object], bool]) -> int:
+    """A benchmark's exit status: 0 when `report` passes the result of `measure`, which runs with
+    the app's output held back."""
+    with app_output_held_back():
+        result = measure()
+    return 0 if report(result) else 1
+
+
 @contextlib.contextmanager
 def counted_app():
     """The embedded AWS with the DynamoDB counter in front (started before any botocore client
@@ -85,6 +94,86 @@ def counted_app():
                 yield app, client, counter
     finally:
         aws.stop()
+
+
+@contextlib.contextmanager
+def aws_with_measured_function(module: str) -> Iterator[Callable[[dict, float], dict]]:
+    """A function measured in a process of its own, `python -m module --serve`, then the embedded
+    AWS with the stage's resources. Yields `send(job, timeout)`, which hands the waiting process
+    its job (with the endpoint, credentials and stage that use_endpoint set here) and returns the
+    result it printed (`print_result`).
+
+    moto keeps S3 objects in the memory of the process that runs it, and ru_maxrss is a high-water
+    mark: the measured process is started before this one holds anything big, because on Linux a
+    child's ru_maxrss starts at the peak of the address space it was spawned from."""
+    from local.aws import EmbeddedAws, use_endpoint
+
+    forget_endpoints()
+    function = subprocess.Popen([sys.executable, "-m", module, "--serve"], cwd=PROJECT_DIR, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    aws = EmbeddedAws()
+    use_endpoint(aws.start())
+
+    def send(job: dict, timeout: float) -> dict:
+        stdout, stderr = function.communicate(json.dumps({"env": dict(os.environ), **job}) + "\n", timeout=timeout)
+        result = read_result(stdout)
+        if function.returncode != 0 or result is None:
+            raise RuntimeError(f"the measured function's process failed ({function.returncode}):\n"
+                               f"{stdout[-5000:]}\n{stderr[-5000:]}")
+        return result
+
+    try:
+        from chalicelib.config import get_settings
+        from chalicelib.storage.bootstrap import create_all
+
+        create_all(get_settings())
+        yield send
+    finally:
+        if function.poll() is None:
+            function.kill()
+            function.wait()
+        aws.reset()  # moto holds the objects in this process; let them go before it exits
+        aws.stop()
+
+
+def receive_job() -> tuple[int, dict]:
+    """The measured process's side of `aws_with_measured_function`: the ru_maxrss it started with
+    (KiB on Linux), then its job, read from stdin, whose environment it now runs in."""
+    import resource
+
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    job = json.loads(sys.stdin.readline())
+    os.environ.update(job["env"])
+    return start, job
+
+
+def measured_function_main(module: str, doc: str, serve: Callable[[], dict], measure: Callable[[], object],
+                           report: Callable[[object], bool]) -> int:
+    """`python -m module` of a benchmark that measures a function in a process of its own: with
+    `--serve`, be that process (`aws_with_measured_function` starts it); else measure and report."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--serve", action="store_true", help="be the measured function (the benchmark starts it)")
+    if parser.parse_args().serve:
+        print_result(serve())
+        return 0
+    return measure_and_report(measure, report)
+
+
+RESULT_PREFIX = "bench-result "
+
+
+def print_result(result: dict) -> None:
+    """A benchmark process's result: one line on stdout, among the app's log lines."""
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def read_result(stdout: str) -> dict | None:
+    """The result that `print_result` wrote in `stdout`, or None."""
+    lines = [line for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    return json.loads(lines[-1][len(RESULT_PREFIX):]) if lines else None
 
 
 LOOPBACK = "127.0.0.1"
@@ -181,8 +270,6 @@ def _quiet(base: type) -> type:
 
 def requester(client):
     """`request(method, path, token=None, body=None)` through the test client, JSON in."""
-    import json
-
     def request(method: str, path: str, token: str | None = None, body: dict | None = None):
         headers = {"content-type": "application/json"}
         if token:
@@ -194,8 +281,6 @@ def requester(client):
 
 def expect(response, status: int):
     """The JSON body of `response`, which must have `status` (else the benchmark stops)."""
-    import json
-
     if response.status_code != status:
         raise RuntimeError(f"expected {status}, got {response.status_code}: {response.body[:500]!r}")
     return json.loads(response.body) if response.body else None
@@ -264,8 +349,6 @@ def print_rows(rows: list[Row], first_column: str = "endpoint") -> bool:
 
 def measure_case(counter, case: Case, repeats: int) -> Row:
     """Sends `case` once to warm up, then `repeats` times counted; checks every reply."""
-    import json
-
     runs = []
     for _ in range(1 + repeats):  # the first is the warm-up, not held against the budget
         with counter.measure() as calls:

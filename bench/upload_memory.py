@@ -26,24 +26,22 @@ the file was generated.
 """
 from __future__ import annotations
 
-import argparse
+import contextlib
 import hashlib
-import json
-import os
 import struct
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from bench.support import (
+    aws_with_measured_function, expect, measured_function_main, receive_job, requester, run_fresh,
+)
 from local.aws import PROJECT_DIR
 
 BIG_BYTES = 200 * 10**6  # "200 MB", decimal as in API.md: the audio limit, to the byte
 SMALL_BYTES = 64 * 1024
 MAX_EXTRA_MB = 64
 HANDLE = "bench"
-RESULT_PREFIX = "upload-memory-result "
 
 # 16-bit stereo PCM at 44.1 kHz: 200 MB is about 19 minutes of silence.
 RATE, CHANNELS, SAMPLE_BYTES = 44100, 2, 2
@@ -90,11 +88,7 @@ def wav(size: int) -> bytes:
 def serve() -> dict:
     """The upload function's side, in its own process: waits for one job on stdin (the
     environment to use and the two record ids, as JSON on one line), then measures."""
-    import resource
-
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    job = json.loads(sys.stdin.readline())
-    os.environ.update(job["env"])
+    start, job = receive_job()
     return {"start_kib": start, **process(job["small_id"], job["big_id"])}
 
 
@@ -117,89 +111,67 @@ def process(small_id: str, big_id: str) -> dict:
 
 
 def measure() -> Result:
-    from local.aws import EmbeddedAws, use_endpoint
-
-    forget_endpoints()
-    upload_function = _start_upload_function()  # first: see the module's doc
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
     timings: dict[str, float] = {}
-    try:
-        import boto3
-        from chalice.test import Client
+    with (aws_with_measured_function("bench.upload_memory") as upload_function,
+          uploading_member(HANDLE) as (request, member, put)):
+        small_id = _awaiting_upload(request, member, SMALL_BYTES)
+        put(small_id, wav(SMALL_BYTES))
 
-        from app import app
-        from chalicelib.config import get_settings
-        from chalicelib.storage.bootstrap import create_all
-        from local.tokens import mint
+        big_id = _awaiting_upload(request, member, BIG_BYTES)
+        started = time.perf_counter()
+        data = wav(BIG_BYTES)
+        expected_sha256 = hashlib.sha256(data).hexdigest()
+        timings["generate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        put(big_id, data)
+        timings["put"] = time.perf_counter() - started
+        del data
 
-        settings = get_settings()
-        create_all(settings)
-        s3 = boto3.client("s3", region_name=settings.region)
-        with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
-            api = _Api(client)
-            member = mint(f"sub-{HANDLE}")
-            api.call("POST", "/members", 201, member, {"handle": HANDLE, "display_name": "Bench"})
+        started = time.perf_counter()
+        child = upload_function({"small_id": small_id, "big_id": big_id}, 300)
+        timings["child"] = time.perf_counter() - started
 
-            small_id = _awaiting_upload(api, member, SMALL_BYTES)
-            _put(s3, settings.media_bucket, small_id, wav(SMALL_BYTES))
-
-            big_id = _awaiting_upload(api, member, BIG_BYTES)
-            started = time.perf_counter()
-            data = wav(BIG_BYTES)
-            expected_sha256 = hashlib.sha256(data).hexdigest()
-            timings["generate"] = time.perf_counter() - started
-            started = time.perf_counter()
-            _put(s3, settings.media_bucket, big_id, data)
-            timings["put"] = time.perf_counter() - started
-            del data
-
-            started = time.perf_counter()
-            child = _finish(upload_function, small_id, big_id)
-            timings["child"] = time.perf_counter() - started
-
-            if child["warm_up"] != "ready":
-                raise RuntimeError(f"the warm-up upload ended {child['warm_up']!r}, not 'ready'")
-            if child["outcome"] == "ready":
-                media = api.call("GET", f"/records/{big_id}", 200)["media"]
-                if (media["sha256"], media["size"]) != (expected_sha256, BIG_BYTES):
-                    raise RuntimeError(f"ready with the wrong facts: {media}; expected sha256 {expected_sha256}")
-            if child["before_kib"] <= child["start_kib"]:
-                raise RuntimeError(
-                    f"the measured process's baseline ({child['before_kib']} KiB) is no higher than the "
-                    f"ru_maxrss it started with ({child['start_kib']} KiB): it would hide the growth")
-    finally:
-        if upload_function.poll() is None:
-            upload_function.kill()
-            upload_function.wait()
-        aws.reset()  # moto holds the objects in this process; let them go before it exits
-        aws.stop()
+        if child["warm_up"] != "ready":
+            raise RuntimeError(f"the warm-up upload ended {child['warm_up']!r}, not 'ready'")
+        if child["outcome"] == "ready":
+            media = expect(request("GET", f"/records/{big_id}"), 200)["media"]
+            if (media["sha256"], media["size"]) != (expected_sha256, BIG_BYTES):
+                raise RuntimeError(f"ready with the wrong facts: {media}; expected sha256 {expected_sha256}")
+        if child["before_kib"] <= child["start_kib"]:
+            raise RuntimeError(
+                f"the measured process's baseline ({child['before_kib']} KiB) is no higher than the "
+                f"ru_maxrss it started with ({child['start_kib']} KiB): it would hide the growth")
     return Result(size=BIG_BYTES, start_kib=child["start_kib"], before_kib=child["before_kib"],
                   after_kib=child["after_kib"], outcome=child["outcome"], seconds=child["seconds"],
                   timings=timings)
 
 
-class _Api:
-    def __init__(self, client) -> None:
-        self._client = client
+@contextlib.contextmanager
+def uploading_member(handle: str):
+    """The app behind `chalice.test.Client` with a member `handle` registered: yields `request`
+    (`support.requester`), the member's token, and `put(record_id, data)`, which stores an upload
+    at `uploads/<id>` as the presigned POST would."""
+    import boto3
+    from chalice.test import Client
 
-    def call(self, method: str, path: str, status: int, token: str | None = None, body: dict | None = None):
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        response = self._client.http.request(method, path, headers=headers,
-                                             body=json.dumps(body).encode() if body else b"")
-        if response.status_code != status:
-            raise RuntimeError(f"{method} {path}: expected {status}, got {response.status_code}: "
-                               f"{response.body[:500]!r}")
-        return json.loads(response.body) if response.body else None
+    from app import app
+    from chalicelib.config import get_settings
+    from local.tokens import mint
+
+    settings = get_settings()
+    s3 = boto3.client("s3", region_name=settings.region)
+    with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
+        request = requester(client)
+        member = mint(f"sub-{handle}")
+        expect(request("POST", "/members", member, {"handle": handle, "display_name": "Bench"}), 201)
+        yield request, member, lambda record_id, data: _put(s3, settings.media_bucket, record_id, data)
 
 
-def _awaiting_upload(api: _Api, member: str, size: int) -> str:
-    created = api.call("POST", "/records", 201, member, {
+def _awaiting_upload(request, member: str, size: int) -> str:
+    created = expect(request("POST", "/records", member, {
         "kind": "audio", "title": f"Silence, {size} bytes",
         "file": {"filename": "silence.wav", "content_type": "audio/wav", "size": size},
-    })
+    }), 201)
     return created["record"]["id"]
 
 
@@ -210,23 +182,6 @@ def _put(s3, bucket: str, record_id: str, data: bytes) -> None:
     md5 = hashlib.md5(data).hexdigest()
     if etag.strip('"') != md5:
         raise RuntimeError(f"{key}: ETag {etag} is not the MD5 of the bytes ({md5})")
-
-
-def _start_upload_function() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bench.upload_memory", "--serve"], cwd=PROJECT_DIR,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _finish(upload_function: subprocess.Popen, small_id: str, big_id: str) -> dict:
-    """Hands the job to the waiting process (with the endpoint, credentials and stage that
-    use_endpoint set here) and collects its result line; the app's logs are the other lines."""
-    job = {"env": dict(os.environ), "small_id": small_id, "big_id": big_id}
-    stdout, stderr = upload_function.communicate(json.dumps(job) + "\n", timeout=300)
-    results = [line for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if upload_function.returncode != 0 or not results:
-        raise RuntimeError(f"the upload function's process failed ({upload_function.returncode}):\n"
-                           f"{stdout[-5000:]}\n{stderr[-5000:]}")
-    return json.loads(results[-1][len(RESULT_PREFIX):])
 
 
 def report(result: Result) -> bool:
@@ -245,19 +200,5 @@ def report(result: Result) -> bool:
     return result.passed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.upload_memory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--serve", action="store_true",
-                        help="be the measured upload function (started by the benchmark itself)")
-    args = parser.parse_args()
-    if args.serve:
-        print(RESULT_PREFIX + json.dumps(serve()), flush=True)
-        return 0
-    with app_output_held_back():
-        result = measure()
-    return 0 if report(result) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measured_function_main("bench.upload_memory", __doc__, serve, measure, report))

@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 
-from bench.support import app_output_held_back, forget_endpoints, run_fresh
+from bench.support import (
+    app_output_held_back, aws_with_measured_function, print_result, read_result, receive_job, run_fresh,
+)
 from local.aws import PROJECT_DIR
 
 RECORDS, MEDIA_BYTES = 500, 10**9
 MAX_EXTRA_MB = 128
 DELETE_RECORDS, DELETE_HEARTS, DELETE_FOLLOWS = 1000, 5000, 2000
-RESULT_PREFIX = "your-data-result "
 
 
 def run(runs: int = 9) -> bool:
@@ -43,9 +43,7 @@ def run(runs: int = 9) -> bool:
 def serve() -> dict:
     import resource
 
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    job = json.loads(sys.stdin.readline())
-    os.environ.update(job["env"])
+    start, job = receive_job()
     import app  # noqa: F401  (what the deployed function imports first)
     from chalicelib.logic.your_data import build_export
 
@@ -73,7 +71,6 @@ def _seed_export(settings) -> tuple[str, str, dict]:
     from chalicelib import services
     from chalicelib.domain.clock import utcnow
     from chalicelib.domain.ids import new_id_with_time
-    from chalicelib.domain.members import Identity
     from chalicelib.domain.records import READY, Media, Record, media_key
     from chalicelib.logic import members
     from chalicelib.storage.models import MediaAttribute
@@ -105,32 +102,12 @@ def _seed_export(settings) -> tuple[str, str, dict]:
 
 
 def measure_export() -> dict:
-    from local.aws import EmbeddedAws, use_endpoint
-
-    forget_endpoints()
-    function = subprocess.Popen([sys.executable, "-m", "bench.your_data", "--serve"], cwd=PROJECT_DIR,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    aws = EmbeddedAws()
-    use_endpoint(aws.start())
-    try:
+    with aws_with_measured_function("bench.your_data") as export_function:
         from chalicelib.config import get_settings
-        from chalicelib.storage.bootstrap import create_all
 
-        settings = get_settings()
-        create_all(settings)
         with app_output_held_back():
-            small, big, timings = _seed_export(settings)
-        env = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "REMIXERY_"))}
-        out, err = function.communicate(json.dumps({"env": env, "small": small, "big": big}) + "\n", timeout=3600)
-        line = next((ln for ln in out.splitlines() if ln.startswith(RESULT_PREFIX)), None)
-        if line is None:
-            raise RuntimeError(f"the export function reported nothing: {err[-3000:]}")
-        return {**json.loads(line[len(RESULT_PREFIX):]), "timings": timings}
-    finally:
-        if function.poll() is None:
-            function.kill()
-        aws.reset()
-        aws.stop()
+            small, big, timings = _seed_export(get_settings())
+        return {**export_function({"small": small, "big": big}, 3600), "timings": timings}
 
 
 # --- deletion round trips ---------------------------------------------------------------------
@@ -194,10 +171,10 @@ def measure_deletion() -> dict:
 def _in_fresh_process(flag: str) -> dict:
     done = subprocess.run([sys.executable, "-m", "bench.your_data", flag], cwd=PROJECT_DIR, capture_output=True,
                           text=True, timeout=3600)
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_PREFIX)), None)
-    if line is None:
+    result = read_result(done.stdout)
+    if result is None:
         raise RuntimeError(f"{flag} reported nothing: {done.stderr[-3000:]}")
-    return json.loads(line[len(RESULT_PREFIX):])
+    return result
 
 
 def deletion_budget() -> int:
@@ -233,6 +210,6 @@ if __name__ == "__main__":
     parser.add_argument("--deletion", action="store_true", help="measure the deletion only (in this process)")
     args = parser.parse_args()
     if args.serve or args.deletion:
-        print(RESULT_PREFIX + json.dumps(serve() if args.serve else measure_deletion()), flush=True)
+        print_result(serve() if args.serve else measure_deletion())
         sys.exit(0)
     sys.exit(main())

@@ -137,6 +137,18 @@ def admin(token):
 
 
 @pytest.fixture
+def subscribed(monkeypatch):
+    """The events delivered from now on, in order: `tests.support.remember` is the event stream's
+    one subscriber in place of the app's."""
+    from chalicelib.logic import events
+    from tests import support
+
+    support.DELIVERED.clear()
+    monkeypatch.setattr(events, "SUBSCRIBERS", ("tests.support:remember",))
+    return support.DELIVERED
+
+
+@pytest.fixture
 def deliver(aws):
     """Delivers every pending queue message (upload events...), as Lambda's SQS source would."""
     import boto3

@@ -66,6 +66,24 @@ def all_pages(client, path: str, limit: int = 100, token: str | None = None) -> 
             return pages
 
 
+def text_record(client, token: str, title: str, sources=(), **fields) -> str:
+    """A text record ("Once.") remixing `sources`, with any other `fields` (a licence...); its id."""
+    reply = client.post("/records", token=token, json_body={
+        "kind": "text", "title": title, "body": "Once.", "sources": [{"record_id": s} for s in sources], **fields})
+    assert reply.status == 201, reply
+    return reply.json["record"]["id"]
+
+
+# --- the event stream ------------------------------------------------------------------------
+
+DELIVERED: list = []
+
+
+def remember(event) -> None:
+    """The event stream's one subscriber under the `subscribed` fixture (named, as the app's are)."""
+    DELIVERED.append(event)
+
+
 # --- payment proposals -----------------------------------------------------------------------
 
 def after_window(seconds: float | None = None):
@@ -111,6 +129,24 @@ def release_through_proposal(client, token: str, production_id: str):
     open_proposal(client, token, production_id)
     with after_window():
         return client.post(f"/productions/{production_id}/release", token=token)
+
+
+def tiny_stories(client, member) -> dict:
+    """The community of the proposal and royalty tests: alice wrote A, carol wrote C, bob's B
+    remixes C; pat's draft production P, "Tiny Stories" (USD, 50% to contributors, 20% upstream),
+    contributes A and B with weight 1 each. The tokens by name ("producer": pat's), the ids by
+    letter, and the members' ids under "ids", by the same names."""
+    tokens = {"alice": member("alice"), "bob": member("bob"), "carol": member("carol"),
+              "producer": member("pat", groups=["producer"])}
+    a, c = text_record(client, tokens["alice"], "A"), text_record(client, tokens["carol"], "C")
+    b = text_record(client, tokens["bob"], "B", [c])
+    production = client.post("/productions", token=tokens["producer"], json_body={
+        "title": "Tiny Stories", "format": "book", "currency": "USD"}).json["id"]
+    reply = client.request("PUT", f"/productions/{production}/contributions", token=tokens["producer"],
+                           json_body={"contributions": [{"record_id": a, "weight": 1}, {"record_id": b, "weight": 1}]})
+    assert reply.status == 200, reply
+    ids = {name: client.get("/me", token=token).json["id"] for name, token in tokens.items()}
+    return {**tokens, "P": production, "A": a, "B": b, "C": c, "ids": ids}
 
 
 def unsigned(record: dict) -> dict:

@@ -18,7 +18,9 @@ from chalicelib.config import Settings
 from chalicelib.domain.comments import PREVIEW_REPLIES, RECORD, REMOVED, VISIBLE, Comment, Thread
 from chalicelib.domain.moderation import MODERATOR_REMOVED, Moderation
 from chalicelib.domain.records import READY
-from chalicelib.storage.connection import LostRace, bind_models, condition_failed, write_or_lose, write_transaction
+from chalicelib.storage.connection import (
+    LostRace, applied, bind_models, condition_failed, write_or_lose, write_transaction,
+)
 from chalicelib.storage.models import CollaborationItem, CommentItem, RecordItem
 
 
@@ -149,15 +151,9 @@ class CommentRepository:
     def drop_kept(self, comment_id: str, action_id: str) -> bool:
         """A moderator's removal that stands: the body it kept goes; False if the comment is no
         longer removed by `action_id`."""
-        try:
-            CommentItem(*CommentItem.key(comment_id)).update(
-                actions=[CommentItem.body.remove()],
-                condition=(CommentItem.status == REMOVED) & (CommentItem.moderation_action_id == action_id))
-        except UpdateError as e:
-            if condition_failed(e):
-                return False
-            raise
-        return True
+        return applied(lambda: CommentItem(*CommentItem.key(comment_id)).update(
+            actions=[CommentItem.body.remove()],
+            condition=(CommentItem.status == REMOVED) & (CommentItem.moderation_action_id == action_id)))
 
     @staticmethod
     def _count(tx, comment: Comment, delta: int) -> None:

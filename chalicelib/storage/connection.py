@@ -14,17 +14,22 @@ from chalicelib.config import Settings
 CONDITION_FAILED = "ConditionalCheckFailed"  # a transaction item's cancellation code
 T = TypeVar("T")
 
-_bound: Settings | None = None
+_bound: dict[tuple[type, ...], Settings] = {}  # the settings each group of models is bound to
 
 
 def bind_models(settings: Settings) -> None:
-    global _bound
-    if _bound == settings:
-        return
     from chalicelib.storage.models import ALL_MODELS, MainTableModel
 
+    bind_to_table(settings, (MainTableModel, *ALL_MODELS))
+
+
+def bind_to_table(settings: Settings, models: tuple[type, ...]) -> None:
+    """Binds `models` to the stage's table, once per settings object: the main table's models
+    (`bind_models`), or a group kept outside models.py, bound by its own module."""
+    if _bound.get(models) == settings:
+        return
     shared = _connection_for(settings.region).client
-    for model in (MainTableModel, *ALL_MODELS):
+    for model in models:
         model.Meta.table_name = settings.table_name
         model.Meta.region = settings.region
         model._connection = None
@@ -32,7 +37,7 @@ def bind_models(settings: Settings) -> None:
         # client: a cold container built one per model it touched (three for a signed-in feed
         # page, the DynamoDB service model loaded each time). All share the transactions' one.
         model._get_connection().connection._client = shared
-    _bound = settings
+    _bound[models] = settings
 
 
 def transaction_connection(settings: Settings):
@@ -118,6 +123,20 @@ def condition_failed(error: Exception, *items: int) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def applied(write: Callable[[], object]) -> bool:
+    """Runs `write()`, one conditional put, update or delete: True, or False (nothing written)
+    when its condition failed."""
+    from pynamodb.exceptions import DeleteError, PutError, UpdateError
+
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError) as e:
+        if condition_failed(e):
+            return False
+        raise
+    return True
+
+
 class LostRace(Exception):
     """An attempt read a state that changed before its conditional write: read again."""
 
@@ -133,6 +152,21 @@ def write_or_lose(settings: Settings, fill, *items: int) -> None:
         if condition_failed(e, *items):
             raise LostRace() from e
         raise
+
+
+def write_unless(settings: Settings, fill, attempts: int = 4) -> bool:
+    """`write_transaction(settings, fill)`; False, and nothing written, when the condition of its
+    first write failed (what it would do is done already, or no longer applies). Any other failure
+    raises, for the caller to translate."""
+    from pynamodb.exceptions import TransactWriteError
+
+    try:
+        write_transaction(settings, fill, attempts)
+    except TransactWriteError as e:
+        if condition_failed(e, 0):
+            return False
+        raise
+    return True
 
 
 def retry(attempt: Callable[[], T], attempts: int, exhausted: Callable[[], T]) -> T:

@@ -6,14 +6,14 @@ until restored or sued over: the daily schedule's Query), `STRIKES#<member id>`/
 """
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.config import Settings
 from chalicelib.domain.copyright import (
     COUNTERED, LAWSUIT, RESTORED, Complainant, CounterNotice, NamedRecord, Notice,
 )
 from chalicelib.errors import Conflict
-from chalicelib.storage.connection import bind_models, condition_failed, write_transaction
+from chalicelib.storage.connection import applied, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import ComplainantAttribute, CounterNoticeItem, NoticeItem, StrikeItem
 
 PENDING = "COUNTERS#PENDING"
@@ -127,16 +127,10 @@ class NoticeRepository:
 
     def mark_restored(self, counter: CounterNotice, at: str) -> bool:
         """False if it was restored already or a lawsuit was recorded meanwhile."""
-        try:
-            CounterNoticeItem(*CounterNoticeItem.key(counter.notice_id, counter.member_id)).update(
-                actions=[CounterNoticeItem.restored_at.set(at), CounterNoticeItem.gsi1pk.remove(),
-                         CounterNoticeItem.gsi1sk.remove()],
-                condition=CounterNoticeItem.gsi1pk == PENDING)
-        except UpdateError as e:
-            if condition_failed(e):
-                return False
-            raise
-        return True
+        return applied(lambda: CounterNoticeItem(*CounterNoticeItem.key(counter.notice_id, counter.member_id)).update(
+            actions=[CounterNoticeItem.restored_at.set(at), CounterNoticeItem.gsi1pk.remove(),
+                     CounterNoticeItem.gsi1sk.remove()],
+            condition=CounterNoticeItem.gsi1pk == PENDING))
 
 
 def _sk(notice: Notice) -> str:

@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.config import Settings
 from chalicelib.domain.follows import FeedEntry, Follow
 from chalicelib.domain.members import MemberProfile
-from chalicelib.storage.connection import batch_get_raw, bind_models, condition_failed, newest_first_page, write_transaction
+from chalicelib.storage.connection import batch_get_raw, bind_models, newest_first_page, write_unless
 from chalicelib.storage.models import FeedEntryItem, FollowItem, MemberItem
 
 
@@ -46,14 +46,11 @@ class FollowRepository:
                 charge.add_to(tx)  # the last update (storage.rate_limits)
 
         try:
-            write_transaction(self._settings, fill, attempts=8)
+            return write_unless(self._settings, fill, attempts=8)
         except TransactWriteError as e:
-            if condition_failed(e, 0):
-                return False
             if charge is not None:
                 charge.raise_if_over(e)
             raise
-        return True
 
     def unfollow(self, follower_id: str, follower_handle: str, followee_id: str, followee_handle: str) -> bool:
         """Deletes the follow; False if there was none."""
@@ -63,13 +60,7 @@ class FollowRepository:
             tx.update(MemberItem(*MemberItem.key(followee_handle)), actions=[MemberItem.follower_count.add(-1)])
             tx.update(MemberItem(*MemberItem.key(follower_handle)), actions=[MemberItem.following_count.add(-1)])
 
-        try:
-            write_transaction(self._settings, fill, attempts=8)
-        except TransactWriteError as e:
-            if condition_failed(e, 0):
-                return False
-            raise
-        return True
+        return write_unless(self._settings, fill, attempts=8)
 
     def follower_count(self, handle: str) -> int:
         """The exact count now (a consistent read of the profile)."""

@@ -10,7 +10,7 @@ from chalicelib.domain.clock import to_rfc3339
 from chalicelib.domain.hearts import SHARDS, WINDOW_HOURS, hour_of, score, shard_of, stale_hours, trend_sort_key
 from chalicelib.domain.records import READY
 from chalicelib.storage.connection import (
-    bind_models, condition_failed, newest_first_page, retry, write_or_lose, write_transaction,
+    bind_models, condition_failed, newest_first_page, retry, write_or_lose, write_transaction, write_unless,
 )
 from chalicelib.storage.models import HeartItem, HeartShardItem, MemberItem, RecordItem, TrendItem
 
@@ -42,14 +42,11 @@ class HeartRepository:
                       condition=(HeartShardItem.status == READY) & (HeartShardItem.owner_sub != sub))
 
         try:
-            write_transaction(self._settings, fill)
+            return write_unless(self._settings, fill)
         except TransactWriteError as e:
-            if condition_failed(e, 0):
-                return False
             if condition_failed(e, 1):
                 raise NotHeartable(record_id) from e
             raise
-        return True
 
     def unheart(self, record_id: str, sub: str, attempts: int = 3) -> bool:
         """Takes the heart and its count back out (of the hour it was counted in). False if none."""

@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.config import Settings
 from chalicelib.domain.notifications import HEART_MARKER_DAYS, Actor, Notification
 from chalicelib.storage.connection import (
-    LostRace, bind_models, condition_failed, retry, write_or_lose, write_transaction,
+    LostRace, bind_models, condition_failed, retry, write_or_lose, write_unless,
 )
 from chalicelib.storage.models import HeartMarkerItem, NotificationItem, UnreadCountItem
 
@@ -38,13 +38,7 @@ class Inbox:
             tx.save(item, condition=NotificationItem.pk.does_not_exist())
             tx.update(UnreadCountItem(*UnreadCountItem.key(note.member_id)), actions=[UnreadCountItem.unread.add(1)])
 
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if condition_failed(e, 0):
-                return False
-            raise
-        return True
+        return write_unless(self._settings, fill)
 
     def heart(self, note: Notification) -> bool:
         """Counts the heart of `note.actor` in the owner's `hearted` notification of that record
@@ -79,14 +73,11 @@ class Inbox:
                     tx.update(counter, actions=[UnreadCountItem.unread.add(1)])
 
             try:
-                write_transaction(self._settings, fill)
+                return write_unless(self._settings, fill)
             except TransactWriteError as e:
-                if condition_failed(e, 0):
-                    return False
                 if condition_failed(e):
                     raise LostRace() from e
                 raise
-            return True
 
         return retry(attempt, ATTEMPTS, _busy)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.config import Settings
+from chalicelib.storage.connection import bind_models, bind_to_table
 from chalicelib.storage.models import MainTableModel, _index
 
 
@@ -99,19 +100,9 @@ class LocalBankTransferItem(MainTableModel):
 
 
 PAYOUT_MODELS = (PayoutItem, PayoutAccountItem, LocalBankAccountItem, LocalBankTransferItem)
-_bound: Settings | None = None
 
 
 def bind(settings: Settings) -> None:
-    """Binds these models to the stage's table, once per settings object."""
-    global _bound
-    from chalicelib.storage.connection import bind_models
-
+    """Binds these models, and the main table's, to the stage's table."""
     bind_models(settings)
-    if _bound == settings:
-        return
-    for model in PAYOUT_MODELS:
-        model.Meta.table_name = settings.table_name
-        model.Meta.region = settings.region
-        model._connection = None
-    _bound = settings
+    bind_to_table(settings, PAYOUT_MODELS)

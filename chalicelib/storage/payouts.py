@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.payouts import Payout, PayoutAccount, Transfer
 from chalicelib.storage.connection import (
-    CONDITION_FAILED, LostRace, cancellation_codes, condition_failed, newest_first_page, write_transaction,
+    CONDITION_FAILED, LostRace, applied, cancellation_codes, condition_failed, newest_first_page, write_transaction,
 )
 from chalicelib.storage.models import DeliveryItem
 from chalicelib.storage.payout_models import PayoutAccountItem, PayoutItem, bind
@@ -125,27 +125,15 @@ class PayoutBook:
 
     def update_account(self, member_id: str, account_id: str, status: str, payouts_enabled: bool) -> bool:
         """Sets what Stripe reports of the account; False when the member's account is another one."""
-        try:
-            PayoutAccountItem(*PayoutAccountItem.key(member_id)).update(
-                actions=[PayoutAccountItem.status.set(status), PayoutAccountItem.payouts_enabled.set(payouts_enabled),
-                         PayoutAccountItem.updated_at.set(now_rfc3339())],
-                condition=PayoutAccountItem.account_id == account_id)
-        except UpdateError as e:
-            if condition_failed(e):
-                return False
-            raise
-        return True
+        return applied(lambda: PayoutAccountItem(*PayoutAccountItem.key(member_id)).update(
+            actions=[PayoutAccountItem.status.set(status), PayoutAccountItem.payouts_enabled.set(payouts_enabled),
+                     PayoutAccountItem.updated_at.set(now_rfc3339())],
+            condition=PayoutAccountItem.account_id == account_id))
 
     def take_delivery(self, provider: str, delivery_id: str, event_type: str) -> bool:
         """Marks a webhook delivery taken; False when it was taken before (a redelivery)."""
-        try:
-            DeliveryItem(*DeliveryItem.key(provider, delivery_id), event_type=event_type,
-                         received_at=now_rfc3339()).save(condition=DeliveryItem.pk.does_not_exist())
-        except PutError as e:
-            if condition_failed(e):
-                return False
-            raise
-        return True
+        return applied(lambda: DeliveryItem(*DeliveryItem.key(provider, delivery_id), event_type=event_type,
+                                            received_at=now_rfc3339()).save(condition=DeliveryItem.pk.does_not_exist()))
 
     def delivery_taken(self, provider: str, delivery_id: str) -> bool:
         try:

@@ -37,7 +37,8 @@ from chalicelib.domain.records import (
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.connection import (
-    LostRace, batch_get_raw, bind_models, condition_failed, retry, write_or_lose, write_transaction,
+    LostRace, applied, batch_get_raw, bind_models, condition_failed, retry, write_or_lose, write_transaction,
+    write_unless,
 )
 from chalicelib.storage.models import (
     CollaborationItem, DeclaredFileAttribute, FeedMonthsItem, HeartShardItem, HiddenRecordItem, LineageVersionItem,
@@ -247,34 +248,20 @@ class RecordRepository:
 
     def mark_rejected(self, record_id: str, reason: str) -> bool:
         item = RecordItem(*RecordItem.key(record_id))
-        try:
-            item.update(
-                actions=[RecordItem.status.set(REJECTED), RecordItem.rejection_reason.set(reason),
-                         RecordItem.updated_at.set(now_rfc3339())],
-                condition=RecordItem.status == AWAITING_UPLOAD,
-            )
-        except UpdateError as e:
-            if condition_failed(e):
-                return False
-            raise
-        return True
+        return applied(lambda: item.update(
+            actions=[RecordItem.status.set(REJECTED), RecordItem.rejection_reason.set(reason),
+                     RecordItem.updated_at.set(now_rfc3339())],
+            condition=RecordItem.status == AWAITING_UPLOAD))
 
     def set_previews(self, record_id: str, previews: Previews) -> bool:
         """Stores what the upload function made; False (nothing stored) unless the record is still
         ready (a takedown meanwhile: the caller deletes what it stored)."""
         waveform = ",".join(map(str, previews.waveform)) if previews.waveform is not None else None
         item = RecordItem(*RecordItem.key(record_id))
-        try:
-            item.update(
-                actions=[RecordItem.previews.set(PreviewsAttribute(
-                    thumbnail=previews.thumbnail, poster=previews.poster, waveform=waveform))],
-                condition=RecordItem.status == READY,
-            )
-        except UpdateError as e:
-            if condition_failed(e):
-                return False
-            raise
-        return True
+        return applied(lambda: item.update(
+            actions=[RecordItem.previews.set(PreviewsAttribute(
+                thumbnail=previews.thumbnail, poster=previews.poster, waveform=waveform))],
+            condition=RecordItem.status == READY))
 
     def remove(self, record: Record, moderation: Moderation | None = None) -> None:
         """Takedown: a tombstone that keeps title and lineage, drops body, media and listings.
@@ -337,13 +324,7 @@ class RecordRepository:
                 for n in range(_pieces(kept)):
                     tx.delete(RecordBodyItem(*RecordBodyItem.key(record_id, n)))
 
-        try:
-            write_transaction(self._settings, fill)
-        except TransactWriteError as e:
-            if condition_failed(e, 0):
-                return False
-            raise
-        return True
+        return write_unless(self._settings, fill)
 
     def update_details(self, record: Record, changes: dict) -> Record:
         """Sets `changes` on a record whose licence is still the one they were checked against.

@@ -40,11 +40,10 @@ class RoundTrips:
     batch_gets: int = 0
     batch_writes: int = 0
     transactions: int = 0
-    other: int = 0
 
     @property
     def total(self) -> int:
-        return self.queries + self.batch_gets + self.batch_writes + self.transactions + self.other
+        return self.queries + self.batch_gets + self.batch_writes + self.transactions
 
 
 class ExportRepository:
@@ -222,21 +221,7 @@ class AccountRepository:
             chunk = [r for r in records[start:start + TRANSACTION_ITEMS] if r.owner_handle != ORPHAN_HANDLE]
             if not chunk:
                 continue
-            try:
-                write_transaction(self._settings, lambda tx: [_orphan(tx, r) for r in chunk])
-                if trips:
-                    trips.transactions += 1
-            except TransactWriteError as e:
-                if not condition_failed(e):
-                    raise
-                for record in chunk:  # one by one: the ones still there
-                    try:
-                        _orphan_one(record)
-                    except UpdateError as error:
-                        if not condition_failed(error):
-                            raise
-                    if trips:
-                        trips.other += 1
+            self._write_each(chunk, _orphan, trips)
             done += len(chunk)
         return done
 
@@ -287,23 +272,27 @@ class AccountRepository:
         followers = [f for f in follows if f.follower_handle != member_handle]
         for side in (following, followers):
             for start in range(0, len(side), FOLLOWS_PER_TRANSACTION):
-                chunk = side[start:start + FOLLOWS_PER_TRANSACTION]
-                try:
-                    write_transaction(self._settings, lambda tx: [undo(tx, f) for f in chunk])
-                    if trips:
-                        trips.transactions += 1
-                except TransactWriteError as e:
-                    if not condition_failed(e):
-                        raise
-                    for follow in chunk:
-                        try:
-                            write_transaction(self._settings, lambda tx, f=follow: undo(tx, f))
-                        except TransactWriteError as error:
-                            if not condition_failed(error):
-                                raise
-                        if trips:
-                            trips.transactions += 1
+                self._write_each(side[start:start + FOLLOWS_PER_TRANSACTION], undo, trips)
         return len(follows)
+
+    def _write_each(self, chunk: list, write, trips: RoundTrips | None) -> None:
+        """`write(tx, x)` for each x of `chunk`, in one transaction. If a condition fails (an item
+        went meanwhile: a race), each x again in a transaction of its own, those that fail skipped."""
+        try:
+            write_transaction(self._settings, lambda tx: [write(tx, x) for x in chunk])
+            if trips:
+                trips.transactions += 1
+        except TransactWriteError as e:
+            if not condition_failed(e):
+                raise
+            for x in chunk:
+                try:
+                    write_transaction(self._settings, lambda tx, x=x: write(tx, x))
+                except TransactWriteError as error:
+                    if not condition_failed(error):
+                        raise
+                if trips:
+                    trips.transactions += 1
 
     def close_profile(self, identity: Identity, trips: RoundTrips | None = None) -> None:
         """One transaction: the identity is no longer registered (it may register again), the
@@ -349,10 +338,6 @@ def _orphan_actions():
 
 def _orphan(tx, record: Record) -> None:
     tx.update(RecordItem(*RecordItem.key(record.id)), actions=_orphan_actions(), condition=RecordItem.pk.exists())
-
-
-def _orphan_one(record: Record) -> None:
-    RecordItem(*RecordItem.key(record.id)).update(actions=_orphan_actions(), condition=RecordItem.pk.exists())
 
 
 class ExportQueue:

@@ -7,24 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from chalicelib.domain.events import Event
-from chalicelib.logic import events
 from tests import media_samples as samples
 from tests.functional.test_records import create_media, upload
 from tests.support import all_pages, assert_problem
-
-PUBLISHED: list[Event] = []
-
-
-def remember(event: Event) -> None:
-    PUBLISHED.append(event)
-
-
-@pytest.fixture
-def published(monkeypatch):
-    PUBLISHED.clear()
-    monkeypatch.setattr(events, "SUBSCRIBERS", (f"{__name__}:remember",))
-    return PUBLISHED
 
 
 @pytest.fixture
@@ -208,6 +193,8 @@ def test_at_seconds_refuses_nan_and_infinity(client, bob, song):
 
 @pytest.mark.parametrize("body", ["", "   ", "\n\t", "x" * 5001, "bell\u0007", "nul\u0000", "esc\u001b[31m",
                                   "c1\u0085inside"])
+
+
 def test_bad_bodies_are_400_naming_the_body_and_store_nothing(client, bob, story, body):
     assert_problem(comment(client, bob, story, body), 400, field="body")
     assert client.get(f"/records/{story}/comments").json["items"] == []
@@ -270,7 +257,7 @@ def test_the_records_owner_may_remove_comments_on_it_and_nobody_else_but_the_aut
 # --- events --------------------------------------------------------------------------------
 
 def test_a_comment_tells_the_subjects_owner_and_a_reply_tells_both_authors_but_never_the_actor(
-        client, alice, bob, carol, story, deliver, published):
+        client, alice, bob, carol, story, deliver, subscribed):
     ids = {h: client.get(f"/members/{h}").json["id"] for h in ("alice", "bob", "carol")}
     top = posted(client, bob, story, "Top")
     reply = posted(client, carol, story, "Reply", parent_id=top["id"])
@@ -278,7 +265,7 @@ def test_a_comment_tells_the_subjects_owner_and_a_reply_tells_both_authors_but_n
     posted(client, alice, story, "Own comment")  # the owner is not told of their own comment
     deliver()
 
-    by_key = {e.key: e for e in published if e.type in ("commented", "replied")}
+    by_key = {e.key: e for e in subscribed if e.type in ("commented", "replied")}
     assert set(by_key) == {f"commented:{top['id']}", f"replied:{reply['id']}", f"replied:{answer['id']}"}
     assert by_key[f"commented:{top['id']}"].recipients == (ids["alice"],)
     assert by_key[f"commented:{top['id']}"].actor_id == ids["bob"]

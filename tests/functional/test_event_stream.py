@@ -7,20 +7,6 @@ import pytest
 from chalicelib.domain.events import MAX_RECIPIENTS, Event, EventError, Subject
 from chalicelib.logic import events
 
-SEEN: list[Event] = []
-
-
-def remember(event: Event) -> None:
-    """A subscriber for these tests (referenced by name, as real subscribers are)."""
-    SEEN.append(event)
-
-
-@pytest.fixture
-def subscribed(monkeypatch):
-    SEEN.clear()
-    monkeypatch.setattr(events, "SUBSCRIBERS", (f"{__name__}:remember",))
-    return SEEN
-
 
 def followed(n: int = 1, recipients: tuple[str, ...] = ("m2",)) -> Event:
     return Event("followed", f"followed:m1:m{n}", "2026-12-01T10:00:00.000Z", Subject("member", "m1", "ada"),

@@ -164,27 +164,15 @@ def test_a_running_export_has_no_url_and_a_ready_one_a_fresh_url_each_get(client
     assert "/exports/" in first["url"]
 
 
-def test_export_ready_is_published_to_the_member(client, member, deliver, monkeypatch):
-    from chalicelib.logic import events
-
-    told = []
-    monkeypatch.setattr(events, "SUBSCRIBERS", ("tests.functional.test_exports:_remember",))
-    _TOLD.clear()
+def test_export_ready_is_published_to_the_member(client, member, deliver, subscribed):
     alice = member("alice")
     started = client.post("/me/exports", token=alice).json
     deliver()
 
-    told = [e for e in _TOLD if e.type == "export_ready"]
+    told = [e for e in subscribed if e.type == "export_ready"]
     assert len(told) == 1 and told[0].subject.id == started["id"]
     me = client.get("/me", token=alice).json
     assert told[0].recipients == (me["id"],)
-
-
-_TOLD: list = []
-
-
-def _remember(event) -> None:
-    _TOLD.append(event)
 
 
 def test_the_archive_is_written_under_the_exports_prefix_with_a_seven_day_lifecycle(client, member, deliver):

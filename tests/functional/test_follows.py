@@ -6,15 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from chalicelib.domain.events import Event
-from chalicelib.logic import events
 from tests.support import all_pages, assert_problem
-
-PUBLISHED: list[Event] = []
-
-
-def remember(event: Event) -> None:
-    PUBLISHED.append(event)
 
 
 def follow(client, token, handle):
@@ -100,16 +92,14 @@ def test_followers_and_following_are_listed_most_recent_first_and_paginated(clie
     assert_problem(client.get("/members/alice/following?limit=101"), 400, field="limit")
 
 
-def test_a_follow_tells_the_followee_once_with_a_stable_key(client, alice, bob, deliver, monkeypatch):
-    PUBLISHED.clear()
-    monkeypatch.setattr(events, "SUBSCRIBERS", (f"{__name__}:remember",))
+def test_a_follow_tells_the_followee_once_with_a_stable_key(client, alice, bob, deliver, subscribed):
     ids = {h: client.get(f"/members/{h}").json["id"] for h in ("alice", "bob")}
 
     follow(client, bob, "alice")
     follow(client, bob, "alice")  # a repeat publishes nothing
     deliver()
 
-    followed = [e for e in PUBLISHED if e.type == "followed"]
+    followed = [e for e in subscribed if e.type == "followed"]
     assert [e.key for e in followed] == [f"followed:{ids['bob']}:{ids['alice']}"]
     assert followed[0].recipients == (ids["alice"],) and followed[0].actor_id == ids["bob"]
     assert (followed[0].subject.type, followed[0].subject.id, followed[0].subject.title) == ("member", ids["bob"], "bob")

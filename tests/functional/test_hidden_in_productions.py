@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hardening.world import notice_body
+from tests.support import text_record
 
 
 @pytest.fixture
@@ -17,15 +18,8 @@ def mod(member):
 def world(client, member, producer):
     alice, bob = member("alice"), member("bob")
 
-    def text(token, title, sources=()):
-        reply = client.post("/records", token=token, json_body={
-            "kind": "text", "title": title, "body": "Once.", "licence": "cc-by",
-            "sources": [{"record_id": s} for s in sources]})
-        assert reply.status == 201, reply
-        return reply.json["record"]["id"]
-
-    source = text(bob, "Offensive title")
-    remix = text(alice, "Harbour", [source])
+    source = text_record(client, bob, "Offensive title", licence="cc-by")
+    remix = text_record(client, alice, "Harbour", [source], licence="cc-by")
     production = client.post("/productions", token=producer, json_body={
         "title": "Coast", "format": "album", "currency": "USD"}).json["id"]
     assert client.request("PUT", f"/productions/{production}/contributions", token=producer, json_body={

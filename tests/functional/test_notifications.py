@@ -34,6 +34,15 @@ def member_id(client, token) -> str:
     return client.get("/me", token=token).json["id"]
 
 
+def followed_by_fans(followee_id: str, fans: int, deliver) -> None:
+    """`fans` members (fan0, fan1... a second apart, never registered) follow `followee_id`, and
+    the events are delivered."""
+    for n in range(fans):
+        events.publish(Event("followed", f"followed:F{n}:{followee_id}", f"2026-12-01T10:00:0{n}.000Z",
+                             Subject("member", f"F{n}", f"fan{n}"), actor_id=f"F{n}", recipients=(followee_id,)))
+    deliver()
+
+
 @pytest.fixture
 def people(member):
     return {name: member(name) for name in ("alice", "bob", "carol")}
@@ -146,11 +155,7 @@ def test_concurrent_hearts_count_each_member_once_and_the_unread_count_stays_exa
 
 
 def test_mark_read_by_ids_and_all_keeps_the_count_exact(client, people, deliver):
-    bob_id = member_id(client, people["bob"])
-    for n in range(5):
-        events.publish(Event("followed", f"followed:x{n}:bob", f"2026-12-01T10:00:0{n}.000Z",
-                             Subject("member", f"X{n}", f"fan{n}"), actor_id=f"X{n}", recipients=(bob_id,)))
-    deliver()
+    followed_by_fans(member_id(client, people["bob"]), 5, deliver)
     notes = inbox(client, people["bob"])
     assert [n["actor"]["handle"] for n in notes] == [f"fan{n}" for n in reversed(range(5))]  # newest first
     assert unread(client, people["bob"]) == 5
@@ -169,11 +174,7 @@ def test_mark_read_by_ids_and_all_keeps_the_count_exact(client, people, deliver)
 
 
 def test_the_inbox_pages_newest_first_with_cursors(client, people, deliver):
-    bob_id = member_id(client, people["bob"])
-    for n in range(7):
-        events.publish(Event("followed", f"followed:p{n}:bob", f"2026-12-01T10:00:0{n}.000Z",
-                             Subject("member", f"P{n}", f"p{n}"), actor_id=f"P{n}", recipients=(bob_id,)))
-    deliver()
+    followed_by_fans(member_id(client, people["bob"]), 7, deliver)
 
     pages = all_pages(client, "/me/notifications", limit=3, token=people["bob"])
     assert [len(p) for p in pages] == [3, 3, 1]

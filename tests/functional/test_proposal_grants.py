@@ -8,22 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.events import Event
-from chalicelib.logic import events
-from tests.support import after_window, all_pages, assert_problem, open_proposal
-
-SEEN: list[Event] = []
-
-
-def remember(event: Event) -> None:
-    SEEN.append(event)
-
-
-@pytest.fixture
-def subscribed(monkeypatch):
-    SEEN.clear()
-    monkeypatch.setattr(events, "SUBSCRIBERS", (f"{__name__}:remember",))
-    return SEEN
+from tests.support import after_window, all_pages, assert_problem, open_proposal, text_record
 
 
 @pytest.fixture
@@ -31,23 +16,16 @@ def world(client, member):
     people = {name: member(name) for name in ("alice", "bob", "carol", "dan")}
     producer = member("pat", groups=["producer"])
 
-    def text(owner, title, licence, sources=()):
-        reply = client.post("/records", token=people[owner], json_body={
-            "kind": "text", "title": title, "body": "Once.", "licence": licence,
-            "sources": [{"record_id": s} for s in sources]})
-        assert reply.status == 201, reply
-        return reply.json["record"]["id"]
-
-    c = text("carol", "Sea", "cc-by-nc")
-    b = text("bob", "Shore", "cc-by-nc", [c])
-    a = text("alice", "Harbour", "cc-by-nc", [b])
-    d = text("dan", "Gull", "cc-by")
+    c = text_record(client, people["carol"], "Sea", licence="cc-by-nc")
+    b = text_record(client, people["bob"], "Shore", [c], licence="cc-by-nc")
+    a = text_record(client, people["alice"], "Harbour", [b], licence="cc-by-nc")
+    d = text_record(client, people["dan"], "Gull", licence="cc-by")
     production = client.post("/productions", token=producer, json_body={
         "title": "Coast", "format": "album", "currency": "USD"}).json["id"]
     reply = client.request("PUT", f"/productions/{production}/contributions", token=producer, json_body={
         "contributions": [{"record_id": a, "weight": 2}, {"record_id": d, "weight": 1}]})
     assert reply.status == 200, reply
-    return {**people, "producer": producer, "P": production, "A": a, "B": b, "C": c, "D": d, "text": text}
+    return {**people, "producer": producer, "P": production, "A": a, "B": b, "C": c, "D": d}
 
 
 def grant_path(world, record):
@@ -78,7 +56,7 @@ def test_non_commercial_records_of_the_frozen_lineage_need_their_owners_grants(c
 
 def test_grants_are_the_owners_and_only_for_records_of_the_frozen_lineage(client, world):
     open_proposal(client, world["producer"], world["P"])
-    outside = world["text"]("carol", "Elsewhere", "cc-by-nc")
+    outside = text_record(client, world["carol"], "Elsewhere", licence="cc-by-nc")
 
     assert_problem(client.request("PUT", grant_path(world, "C"), token=world["bob"]), 403)
     assert_problem(client.request("PUT", grant_path(world, "C"), token=world["producer"]), 403)

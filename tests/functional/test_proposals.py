@@ -12,49 +12,18 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.events import Event
-from chalicelib.logic import events
 from tests.store_payloads import checkout_session, post_stripe, stripe_event
 from tests.support import (
-    after_window, all_pages, assert_problem, freeze_proposals, open_proposal, release_through_proposal,
+    after_window, all_pages, assert_problem, freeze_proposals, open_proposal, release_through_proposal, text_record,
+    tiny_stories,
 )
 
 DAY = 86_400
-SEEN: list[Event] = []
-
-
-def remember(event: Event) -> None:
-    SEEN.append(event)
-
-
-@pytest.fixture
-def subscribed(monkeypatch):
-    SEEN.clear()
-    monkeypatch.setattr(events, "SUBSCRIBERS", (f"{__name__}:remember",))
-    return SEEN
 
 
 @pytest.fixture
 def world(client, member):
-    alice, bob, carol = member("alice"), member("bob"), member("carol")
-    producer = member("pat", groups=["producer"])
-
-    def text(token, title, sources=()):
-        reply = client.post("/records", token=token, json_body={
-            "kind": "text", "title": title, "body": "Once.", "sources": [{"record_id": s} for s in sources]})
-        assert reply.status == 201, reply
-        return reply.json["record"]["id"]
-
-    a, c = text(alice, "A"), text(carol, "C")
-    b = text(bob, "B", [c])
-    production = client.post("/productions", token=producer, json_body={
-        "title": "Tiny Stories", "format": "book", "currency": "USD"}).json["id"]
-    reply = contribute(client, producer, production, [(a, 1), (b, 1)])
-    assert reply.status == 200, reply
-    ids = {name: client.get("/me", token=token).json["id"] for name, token in
-           (("alice", alice), ("bob", bob), ("carol", carol), ("pat", producer))}
-    return {"alice": alice, "bob": bob, "carol": carol, "producer": producer, "P": production, "A": a, "B": b,
-            "C": c, "ids": ids, "text": text}
+    return tiny_stories(client, member)
 
 
 def contribute(client, token, production, pairs):
@@ -221,6 +190,8 @@ def test_objections_are_taken_while_the_window_is_open_and_answered_once(client,
     ({"kind": "praise"}, 400), ({"body": ""}, 400), ({"body": "x" * 5001}, 400), ({"extra": 1}, 400),
     ({"body": "bell\x07"}, 400), ({"record_id": "01J00000000000000000000000"}, 422),
 ])
+
+
 def test_bad_objections_are_refused_and_store_nothing(client, world, fields, status):
     open_proposal(client, world["producer"], world["P"])
 
@@ -268,7 +239,7 @@ def test_release_lists_what_is_missing_until_the_window_closes_and_every_objecti
 
 def test_a_revision_refreezes_logs_its_changes_and_restarts_the_window(client, world):
     opened = open_proposal(client, world["producer"], world["P"])
-    d = world["text"](world["carol"], "D")
+    d = text_record(client, world["carol"], "D")
 
     with after_window(10 * DAY):
         revised = contribute(client, world["producer"], world["P"], [(world["A"], 2), (world["B"], 1), (d, 1)])
@@ -317,7 +288,7 @@ def test_opening_notifies_the_lineage_and_each_revision_the_contributors(client,
     assert set(by_key["contributed:" + world["P"] + ":2"].recipients) == {ids["alice"], ids["bob"]}
     assert "proposal_opened:" + world["P"] + ":2" not in by_key
     mine = [e for e in subscribed if e.type in ("proposal_opened", "contributed", "grant_requested")]
-    assert len(mine) == 3 and all(e.subject.id == world["P"] and e.actor_id == ids["pat"] for e in mine)
+    assert len(mine) == 3 and all(e.subject.id == world["P"] and e.actor_id == ids["producer"] for e in mine)
 
 
 def test_the_proposal_split_is_what_the_first_royalty_run_pays(client, world, admin, deliver):

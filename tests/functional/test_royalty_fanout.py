@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from tests.store_payloads import checkout_session, post_stripe, stripe_event
-from tests.support import release_through_proposal
+from tests.support import release_through_proposal, text_record
 
 SEPTEMBER = "2026-09"
 SOLD_ON = int(datetime(2026, 9, 10, tzinfo=timezone.utc).timestamp())
@@ -42,14 +42,8 @@ def world(client, member, one_production_per_batch):
     tokens = {handle: member(handle) for handle in ("alice", "bob", "carol")}
     producer = member("pat", groups=["producer"])
 
-    def text(handle, title, sources=()):
-        reply = client.post("/records", token=tokens[handle], json_body={
-            "kind": "text", "title": title, "body": "Once.", "sources": [{"record_id": s} for s in sources]})
-        assert reply.status == 201, reply
-        return reply.json["record"]["id"]
-
-    records = {"A": text("alice", "A"), "C": text("carol", "C")}
-    records["B"] = text("bob", "B", [records["C"]])
+    records = {"A": text_record(client, tokens["alice"], "A"), "C": text_record(client, tokens["carol"], "C")}
+    records["B"] = text_record(client, tokens["bob"], "B", [records["C"]])
 
     def production(title, contributions, release=True):
         production_id = client.post("/productions", token=producer, json_body={

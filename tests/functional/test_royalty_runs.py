@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.store_payloads import charge, checkout_session, post_stripe, stripe_event
-from tests.support import assert_problem, release_through_proposal
+from tests.support import assert_problem, release_through_proposal, tiny_stories
 
 SEPTEMBER = int(datetime(2026, 9, 10, tzinfo=timezone.utc).timestamp())
 OCTOBER = int(datetime(2026, 10, 5, tzinfo=timezone.utc).timestamp())
@@ -26,23 +26,9 @@ OCTOBER = int(datetime(2026, 10, 5, tzinfo=timezone.utc).timestamp())
 
 @pytest.fixture
 def world(client, member):
-    alice, bob, carol = member("alice"), member("bob"), member("carol")
-    producer = member("pat", groups=["producer"])
-
-    def text(token, title, sources=()):
-        reply = client.post("/records", token=token, json_body={
-            "kind": "text", "title": title, "body": "Once.", "sources": [{"record_id": s} for s in sources]})
-        assert reply.status == 201, reply
-        return reply.json["record"]["id"]
-
-    a, c = text(alice, "A"), text(carol, "C")
-    b = text(bob, "B", [c])
-    production = client.post("/productions", token=producer, json_body={
-        "title": "Tiny Stories", "format": "book", "currency": "USD"}).json["id"]
-    client.request("PUT", f"/productions/{production}/contributions", token=producer,
-                   json_body={"contributions": [{"record_id": a, "weight": 1}, {"record_id": b, "weight": 1}]})
-    assert release_through_proposal(client, producer, production).status == 200
-    return {"alice": alice, "bob": bob, "carol": carol, "producer": producer, "P": production, "A": a, "B": b, "C": c}
+    world = tiny_stories(client, member)
+    assert release_through_proposal(client, world["producer"], world["P"]).status == 200
+    return world
 
 
 def sell(client, world):

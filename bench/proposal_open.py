@@ -152,9 +152,14 @@ def measure(graph_nodes: int = GRAPH_NODES, contributions: int = CONTRIBUTIONS) 
     from chalicelib.domain.lineage import freeze_ancestors
     from chalicelib.domain.royalties import MAX_DEPTH
     from local.tokens import mint
+    from chalicelib.logic.proposals import INLINE_FREEZE_RECORDS
 
     graph = generate(nodes=graph_nodes, contributions=contributions)
     lineage = freeze_ancestors(graph.contributions, _records(graph.sources), MAX_DEPTH)
+    if len(lineage) <= INLINE_FREEZE_RECORDS:
+        raise SystemExit(f"the lineage holds {len(lineage):,} records: a proposal of up to {INLINE_FREEZE_RECORDS:,} "
+                         "is frozen inside the request (201), so there is no queued freeze to measure; "
+                         "generate more --nodes")
     missing_seconds, missing = missing_grants_seconds(lineage)
     with counted_app() as (_app, client, counter):
         production_id = _seed(lineage, graph.contributions)
@@ -210,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench.proposal_open", description=__doc__.split("\n")[0])
     parser.add_argument("--nodes", type=int, default=GRAPH_NODES, help="records in the generated graph (a quick look: "
-                                                                        "--nodes 3000 --contributions 300)")
+                                                                        "--nodes 20000 --contributions 2000)")
     parser.add_argument("--contributions", type=int, default=CONTRIBUTIONS)
     args = parser.parse_args(argv)
     return measure_and_report(lambda: measure(args.nodes, args.contributions), report)

@@ -119,6 +119,13 @@ def archives():
 
 
 @lru_cache(maxsize=1)
+def hidden():
+    from chalicelib.storage.hidden import HiddenRepository
+
+    return HiddenRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
 def accounts():
     from chalicelib.storage.your_data import AccountRepository
 

@@ -424,7 +424,6 @@ def credits_page(principal: Principal | None, production_id: str, limit: int, af
     import bisect
 
     from chalicelib.domain.proposals import credit_position, credit_shown, credits
-    from chalicelib.logic.your_data import orphaned_handles
 
     production = visible(principal, production_id)
     if production.is_draft:
@@ -436,7 +435,6 @@ def credits_page(principal: Principal | None, production_id: str, limit: int, af
     start = bisect.bisect_right(positions, after) if after else 0
     page = listed[start:start + limit]
     # the frozen lineage keeps titles and handles as they were; what shows is today's
-    hidden = services.records().hidden_among(c.record_id for c in page)
-    gone = orphaned_handles({c.owner_handle for c in page})
+    hidden, gone = services.hidden().among([c.record_id for c in page], {c.owner_handle for c in page})
     page = [credit_shown(c, site_url, c.record_id in hidden, c.owner_handle in gone) for c in page]
     return page, (positions[start + limit - 1] if start + limit < len(listed) else None)

@@ -56,8 +56,9 @@ def shown(records: list, members: list) -> tuple[list, list]:
     """A split's shares (these or `domain.proposals`' frozen ones) as they are read today: the
     owners that were deleted read `orphan` and the records hidden now (moderation, a suspension,
     a copyright notice) have no title. Ids and amounts never change."""
-    records, members = orphan_shares(records, members)
-    hidden = services.records().hidden_among(r.record_id for r in records)
+    hidden, gone = services.hidden().among([r.record_id for r in records],
+                                           {r.owner_handle for r in records} | {m.handle for m in members})
+    records, members = orphan_shares(records, members, gone)
     return [r._replace(title=None) if r.record_id in hidden else r for r in records], members
 
 

@@ -381,17 +381,10 @@ def statements_of(sub: str, period: str) -> list[tuple[str, object]]:
             for row in services.royalties().statements_of(member_id, period)]
 
 
-def orphaned_handles(handles) -> set[str]:
-    """Which of these handles belong to deleted members (for owners read from frozen lineage
-    snapshots, which keep the handle they were frozen with)."""
-    return services.accounts().deleted_handles(handles)
-
-
-def orphan_shares(records: list, members: list) -> tuple[list, list]:
+def orphan_shares(records: list, members: list, gone: set[str]) -> tuple[list, list]:
     """A split's record and member shares (`logic.splits`' named tuples) with the owners that
-    were deleted reading `orphan`: a frozen lineage keeps the handles it was frozen with, and the
-    amounts stay theirs (royalties keep crediting the member id)."""
-    gone = orphaned_handles({r.owner_handle for r in records} | {m.handle for m in members})
+    were deleted (their handles `gone`) reading `orphan`: a frozen lineage keeps the handles it
+    was frozen with, and the amounts stay theirs (royalties keep crediting the member id)."""
     if not gone:
         return records, members
     return ([r._replace(owner_handle=ORPHAN_HANDLE) if r.owner_handle in gone else r for r in records],

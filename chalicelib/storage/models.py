@@ -642,16 +642,26 @@ class UnreadCountItem(MainTableModel):
         return f"INBOX#{member_id}", "UNREAD"
 
 
-class HiddenRecordItem(MainTableModel):
-    """`HIDDEN` / `RECORD#<id>`: the record is hidden or copyright-disabled now. Splits, credits
-    and proposals read the whole (small) partition in one Query to null the titles of the hidden
-    records of a lineage of any size."""
+HIDDEN_PARTITION = "HIDDEN"
 
-    PARTITION = "HIDDEN"
+
+class HiddenRecordItem(MainTableModel):
+    """`HIDDEN` / `RECORD#<id>`: the record is hidden or copyright-disabled now. The partition
+    holds what a frozen lineage shows differently today (this, and `DeletedHandleItem`): splits,
+    credits and proposals read all of it in one Query, whatever the lineage's size."""
 
     @staticmethod
     def key(record_id: str) -> tuple[str, str]:
-        return HiddenRecordItem.PARTITION, f"RECORD#{record_id}"
+        return HIDDEN_PARTITION, f"RECORD#{record_id}"
+
+
+class DeletedHandleItem(MainTableModel):
+    """`HIDDEN` / `HANDLE#<handle>`: the member with this handle deleted the profile, so frozen
+    lineages show their owner as `orphan` (see `HiddenRecordItem`)."""
+
+    @staticmethod
+    def key(handle: str) -> tuple[str, str]:
+        return HIDDEN_PARTITION, f"HANDLE#{handle}"
 
 
 class HeartMarkerItem(MainTableModel):
@@ -746,7 +756,7 @@ class TagItem(MainTableModel):
         return f"TAG#{tag}", "COUNT"
 
 
-ALL_MODELS += (NotificationItem, UnreadCountItem, HeartMarkerItem, HiddenRecordItem, SearchDocItem, TermItem,
+ALL_MODELS += (NotificationItem, UnreadCountItem, HeartMarkerItem, HiddenRecordItem, DeletedHandleItem, SearchDocItem, TermItem,
                TaggedItem, TagItem)
 
 

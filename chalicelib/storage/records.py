@@ -106,17 +106,6 @@ class RecordRepository:
                            lambda batch: {node.id: node for node in map(_frozen_node, batch_get_raw(
                                settings, batch, attributes=FROZEN_ATTRIBUTES).values())})
 
-    def hidden_among(self, record_ids) -> set[str]:
-        """Which of these records are hidden now (by moderation, a suspension or a copyright
-        notice): one Query of the HIDDEN partition, whatever the number of records asked about
-        (few records are hidden at any time; a page holds ~25,000 of them)."""
-        wanted = set(record_ids)
-        if not wanted:
-            return set()
-        items = HiddenRecordItem.query(HiddenRecordItem.PARTITION, consistent_read=True)
-        hidden = {item.sk.split("#", 1)[1] for item in items}
-        return wanted & hidden
-
     def with_bodies(self, records: list[Record]) -> list[Record]:
         """`records` with their bodies: those stored beside their items are read in one
         BatchGetItem, consistently, as they were written with the record. A record whose body is

@@ -22,7 +22,7 @@ from chalicelib.domain.your_data import (
 from chalicelib.errors import Conflict
 from chalicelib.storage.connection import aws_client, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
-    ExportItem, ExportLockItem, HeartItem, IdentityItem, MemberItem, OwnsItem, PastProfileItem, RecordItem,
+    DeletedHandleItem, ExportItem, ExportLockItem, HeartItem, IdentityItem, MemberItem, OwnsItem, PastProfileItem, RecordItem,
 )
 
 PART_BYTES = 8 * 1024 * 1024  # S3 multipart parts (5 MiB minimum but the last)
@@ -297,7 +297,8 @@ class AccountRepository:
     def close_profile(self, identity: Identity, trips: RoundTrips | None = None) -> None:
         """One transaction: the identity is no longer registered (it may register again), the
         profile keeps only its handle (reserved forever) and the identity remembers the profile
-        it had. Conflict: it was deleted already (two deletions racing)."""
+        it had, and the handle is marked deleted for frozen lineages (storage.hidden). Conflict: it
+        was deleted already (two deletions racing)."""
         now = now_rfc3339()
 
         def fill(tx) -> None:
@@ -308,6 +309,7 @@ class AccountRepository:
                       condition=(MemberItem.member_id == identity.member_id) & MemberItem.deleted_at.does_not_exist())
             tx.save(PastProfileItem(*PastProfileItem.key(identity.sub, identity.member_id), member_id=identity.member_id,
                                     handle=identity.handle, deleted_at=now))
+            tx.save(DeletedHandleItem(*DeletedHandleItem.key(identity.handle)))  # frozen lineages read `orphan`
 
         try:
             write_transaction(self._settings, fill)
@@ -322,14 +324,6 @@ class AccountRepository:
         """The profiles this identity deleted, oldest first."""
         query = PastProfileItem.query(f"IDENTITY#{sub}", PastProfileItem.sk.startswith("PAST#"))
         return [PastProfile(i.member_id, i.handle, i.deleted_at) for i in query]
-
-    def deleted_handles(self, handles) -> set[str]:
-        """Which of `handles` belong to deleted profiles (one BatchGetItem per 100)."""
-        wanted = [MemberItem.key(h) for h in dict.fromkeys(handles) if h != ORPHAN_HANDLE]
-        if not wanted:
-            return set()
-        return {item.handle for item in MemberItem.batch_get(wanted, attributes_to_get=["handle", "deleted_at"])
-                if item.deleted_at}
 
 
 def _orphan_actions():

@@ -16,7 +16,8 @@ import hashlib
 import itertools
 import json
 from collections import defaultdict
-from operator import itemgetter
+from collections.abc import Collection
+from functools import partial
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -26,7 +27,7 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.production_names import CLOSED, CONTRIBUTION, LINEAGE, RUNNING
 from chalicelib.domain.royalties import (
-    CreditedLine, Key, Line, MemberStatement, ProductionFigures, Run, StatementRow,
+    CreditedLine, Key, Line, MemberStatement, ProductionFigures, ProductionLines, Run, StatementRow,
 )
 from chalicelib.errors import Conflict
 from chalicelib.storage import columns
@@ -42,6 +43,7 @@ SPLIT_CHUNK = 8_000  # amounts per item: ~40 bytes each
 _VIA = {CONTRIBUTION: "c", LINEAGE: "l"}
 _VIA_NAME = {v: k for k, v in _VIA.items()}
 _LINE_COLUMNS = 6  # owner id, owner handle, record id, record title, via, amount
+_credited_line = partial(tuple.__new__, CreditedLine)  # CreditedLine._make without its Python frame
 
 
 class RoyaltyBook:
@@ -221,14 +223,14 @@ class RoyaltyBook:
     def save_figures(self, period: str, production_id: str, title: str, currency: str, net: int, pool: int,
                      credited: int, amounts: dict[Key, int], lines: list[CreditedLine]) -> None:
         """A production's close, keyed by period and production (a second write is the same):
-        its split, its figures, and the statement lines it credits."""
+        its split, its figures, and the statement lines it credits (read back in this order)."""
         packed = [f"{record_id}:{_VIA[via]}={amount}" for (record_id, via), amount in sorted(amounts.items())]
         with SplitItem.batch_write() as batch:
             for number, start in enumerate(range(0, max(len(packed), 1), SPLIT_CHUNK)):
                 batch.save(SplitItem(*SplitItem.key(production_id, period, number),
                                      amounts=",".join(packed[start:start + SPLIT_CHUNK])))
         rows = [(owner_id, handle, record_id, title, _VIA[via], amount)
-                for owner_id, handle, record_id, title, via, amount in sorted(lines, key=itemgetter(2, 4))]
+                for owner_id, handle, record_id, title, via, amount in lines]
         with RunLinesItem.batch_write() as batch:
             for number, chunk in enumerate(columns.pack(rows, _LINE_COLUMNS)):
                 batch.save(RunLinesItem(*RunLinesItem.key(period, production_id, number), currency=currency,
@@ -238,21 +240,22 @@ class RoyaltyBook:
         ProductionItem(*ProductionItem.key(production_id)).update(
             actions=[ProductionItem.allocated.set(pool), ProductionItem.allocated_through.set(period)])
 
-    def run_lines(self, period: str) -> tuple[dict[tuple[str, str], list[Line]], dict[str, str]]:
-        """Every statement line the run's productions credited, by (member id, currency), and the
-        members' handles (for the payouts)."""
-        lines: dict[tuple[str, str], list[Line]] = defaultdict(list)
-        handles: dict[str, str] = {}
+    def run_lines(self, period: str, skip: Collection[str] = ()) -> list[ProductionLines]:
+        """The statement lines every production of the run credited, but those of `skip`'s
+        productions (their items are not decoded)."""
+        closes: list[ProductionLines] = []
         prefix = RunLinesItem.PREFIX
         for item in RunLinesItem.query(RunItem.key(period)[0], RunLinesItem.sk.startswith(prefix),
                                        consistent_read=True):
-            production_id, title = item.sk[len(prefix):].rpartition("#")[0], item.production_title
-            owners, owner_handles, record_ids, record_titles, vias, amounts = columns.unpack(item.packed)
-            handles.update(zip(owners, owner_handles))
-            for owner, record_id, record_title, via, amount in zip(owners, record_ids, record_titles, vias, amounts):
-                lines[(owner, item.currency)].append(Line(production_id, title, record_id, record_title,
-                                                          _VIA_NAME[via], amount))
-        return lines, handles
+            production_id = item.sk[len(prefix):].rpartition("#")[0]
+            if production_id in skip:
+                continue
+            if not closes or closes[-1].production_id != production_id:  # a production's chunks come in a row
+                closes.append(ProductionLines(production_id, item.production_title, item.currency, []))
+            owners, handles, record_ids, titles, vias, amounts = columns.unpack(item.packed)
+            closes[-1].lines.extend(map(_credited_line, zip(owners, handles, record_ids, titles,
+                                                            map(_VIA_NAME.__getitem__, vias), amounts)))
+        return closes
 
     # Statements and balances.
 

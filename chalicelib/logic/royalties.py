@@ -185,17 +185,16 @@ def _run_production(book, productions, production, period: str) -> ProductionLin
     # Read after closing: whatever was booked up to `period` is in, and nothing more can be.
     totals = sum((t for p, t in productions.period_totals(production.id).items() if p <= period), Totals())
     pool = contributor_pool(totals.net, production.contributor_share_bps)
-    lineage = productions.frozen_lineage(production)
+    lineage = productions.frozen_columns(production)
     weights = {c.record_id: c.weight for c in productions.contributions(production)}
-    amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
-                    production.upstream_share_bps)
+    amounts = split(pool, weights, lineage.sources_by_id(), production.upstream_share_bps)
     previous = book.previous_split(production.id, period)
     credited = credits(amounts, previous)
+    index, owners, handles, titles = lineage.index(), lineage.owner_ids, lineage.owner_handles, lineage.titles
     lines = []
     for record_id, via in sorted(credited):
-        node = lineage[record_id]
-        lines.append(CreditedLine(node.owner_id, node.owner_handle, record_id, node.title, via,
-                                  credited[(record_id, via)]))
+        at = index[record_id]
+        lines.append(CreditedLine(owners[at], handles[at], record_id, titles[at], via, credited[(record_id, via)]))
     book.save_figures(period, production.id, production.title, production.currency, totals.net, pool,
                       pool - sum(previous.values()), amounts, lines)
     return ProductionLines(production.id, production.title, production.currency, lines)

@@ -201,30 +201,27 @@ class RoyaltyBook:
     # A production's split at each close.
 
     def previous_split(self, production_id: str, period: str) -> dict[Key, int]:
-        """The cumulative amounts at the latest close before `period` that included it."""
+        """The cumulative amounts at the latest close before `period` that included it: its last
+        chunk comes first (a reverse Query of one item), then the chunks before it."""
         partition = ProductionItem.key(production_id)[0]
-        latest = next(iter(SplitItem.query(partition, SplitItem.sk.between("SPLIT#", SplitItem.prefix(period)),
-                                           scan_index_forward=False, limit=1, consistent_read=True)), None)
-        if latest is None or latest.sk >= SplitItem.prefix(period):
+        last = next(iter(SplitItem.query(partition, SplitItem.sk.between("SPLIT#", SplitItem.prefix(period)),
+                                         scan_index_forward=False, limit=1, consistent_read=True)), None)
+        if last is None or last.sk >= SplitItem.prefix(period):
             return {}
-        previous_period = latest.sk.split("#")[1]
-        return self.split_at(production_id, previous_period)
-
-    def split_at(self, production_id: str, period: str) -> dict[Key, int]:
         amounts: dict[Key, int] = {}
-        for item in SplitItem.query(ProductionItem.key(production_id)[0], SplitItem.sk.startswith(
-                SplitItem.prefix(period)), consistent_read=True):
-            for packed in filter(None, item.amounts.split(",")):  # an empty pool leaves an empty chunk
-                key, _, amount = packed.partition("=")
-                record_id, _, via = key.rpartition(":")
-                amounts[(record_id, _VIA_NAME[via])] = int(amount)
+        prefix, _, chunk = last.sk.rpartition("#")
+        if int(chunk):
+            before = SplitItem.sk.between(f"{prefix}#", f"{prefix}#{int(chunk) - 1:04d}")
+            for item in SplitItem.query(partition, before, consistent_read=True):
+                _add_amounts(item, amounts)
+        _add_amounts(last, amounts)
         return amounts
 
     def save_figures(self, period: str, production_id: str, title: str, currency: str, net: int, pool: int,
                      credited: int, amounts: dict[Key, int], lines: list[CreditedLine]) -> None:
         """A production's close, keyed by period and production (a second write is the same):
         its split, its figures, and the statement lines it credits (read back in this order)."""
-        packed = [f"{record_id}:{_VIA[via]}={amount}" for (record_id, via), amount in sorted(amounts.items())]
+        packed = sorted([f"{record_id}:{_VIA[via]}={amount}" for (record_id, via), amount in amounts.items()])
         with SplitItem.batch_write() as batch:
             for number, start in enumerate(range(0, max(len(packed), 1), SPLIT_CHUNK)):
                 batch.save(SplitItem(*SplitItem.key(production_id, period, number),
@@ -345,6 +342,13 @@ class RoyaltyBook:
                         listed.append(row)
         page = listed[:limit]
         return page, (f"{page[-1].period}#{page[-1].currency}" if len(listed) > limit else None)
+
+
+def _add_amounts(item: SplitItem, into: dict[Key, int]) -> None:
+    for packed in filter(None, item.amounts.split(",")):  # an empty pool leaves an empty chunk
+        key, _, amount = packed.partition("=")
+        record_id, _, via = key.rpartition(":")
+        into[(record_id, _VIA_NAME[via])] = int(amount)
 
 
 def bucket_of(member_id: str, buckets: int) -> int:

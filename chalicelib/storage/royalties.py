@@ -257,18 +257,20 @@ class RoyaltyBook:
     # Statements and balances.
 
     def carried_before(self, period: str) -> dict[tuple[str, str], int]:
-        """The balances carried forward by the latest run before `period`: (member, currency) → amount."""
-        latest = next(iter(CarriedBalancesItem.query(CarriedBalancesItem.PARTITION, CarriedBalancesItem.sk < period,
-                                                     scan_index_forward=False, limit=1, consistent_read=True)), None)
-        if latest is None:
+        """The balances carried forward by the latest run before `period`: (member, currency) → amount.
+        Its last chunk comes first (a reverse Query of one item), then the chunks before it."""
+        partition = CarriedBalancesItem.PARTITION
+        last = next(iter(CarriedBalancesItem.query(partition, CarriedBalancesItem.sk < period,
+                                                   scan_index_forward=False, limit=1, consistent_read=True)), None)
+        if last is None:
             return {}
-        carried = {}
-        for item in CarriedBalancesItem.query(CarriedBalancesItem.PARTITION, CarriedBalancesItem.sk.startswith(
-                latest.sk.split("#")[0] + "#"), consistent_read=True):
-            for packed in filter(None, item.balances.split(",")):
-                key, _, amount = packed.rpartition("=")
-                member_id, _, currency = key.rpartition(":")
-                carried[(member_id, currency)] = int(amount)
+        carried: dict[tuple[str, str], int] = {}
+        prefix, _, chunk = last.sk.rpartition("#")
+        if int(chunk):
+            before = CarriedBalancesItem.sk.between(f"{prefix}#", f"{prefix}#{int(chunk) - 1:04d}")
+            for item in CarriedBalancesItem.query(partition, before, consistent_read=True):
+                _add_balances(item, carried)
+        _add_balances(last, carried)
         return carried
 
     def save_statements(self, period: str, statements: list[MemberStatement],
@@ -349,6 +351,13 @@ def _add_amounts(item: SplitItem, into: dict[Key, int]) -> None:
         key, _, amount = packed.partition("=")
         record_id, _, via = key.rpartition(":")
         into[(record_id, _VIA_NAME[via])] = int(amount)
+
+
+def _add_balances(item: CarriedBalancesItem, into: dict[tuple[str, str], int]) -> None:
+    for packed in filter(None, item.balances.split(",")):
+        key, _, amount = packed.rpartition("=")
+        member_id, _, currency = key.rpartition(":")
+        into[(member_id, currency)] = int(amount)
 
 
 def bucket_of(member_id: str, buckets: int) -> int:

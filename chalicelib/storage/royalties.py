@@ -33,8 +33,8 @@ from chalicelib.errors import Conflict
 from chalicelib.storage import columns
 from chalicelib.storage.connection import batch_get_raw, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
-    CarriedBalancesItem, PeriodsItem, ProductionItem, RunBatchItem, RunItem, RunLinesItem, RunProductionItem,
-    SplitItem, StatementBucketItem,
+    CarriedBalancesItem, MainTableModel, PeriodsItem, ProductionItem, RunBatchItem, RunItem, RunLinesItem,
+    RunProductionItem, SplitItem, StatementBucketItem,
 )
 
 BALANCES_CHUNK = 5_000  # carried balances per item: ~45 bytes each
@@ -222,18 +222,17 @@ class RoyaltyBook:
         """A production's close, keyed by period and production (a second write is the same):
         its split, its figures, and the statement lines it credits (read back in this order)."""
         packed = sorted([f"{record_id}:{_VIA[via]}={amount}" for (record_id, via), amount in amounts.items()])
-        with SplitItem.batch_write() as batch:
+        rows = [(owner_id, handle, record_id, title, _VIA[via], amount)
+                for owner_id, handle, record_id, title, via, amount in lines]
+        with MainTableModel.batch_write() as batch:  # items of several kinds, one table: one BatchWriteItem
             for number, start in enumerate(range(0, max(len(packed), 1), SPLIT_CHUNK)):
                 batch.save(SplitItem(*SplitItem.key(production_id, period, number),
                                      amounts=",".join(packed[start:start + SPLIT_CHUNK])))
-        rows = [(owner_id, handle, record_id, title, _VIA[via], amount)
-                for owner_id, handle, record_id, title, via, amount in lines]
-        with RunLinesItem.batch_write() as batch:
             for number, chunk in enumerate(columns.pack(rows, _LINE_COLUMNS)):
                 batch.save(RunLinesItem(*RunLinesItem.key(period, production_id, number), currency=currency,
                                         production_title=title, packed=chunk))
-        RunProductionItem(*RunProductionItem.key(period, production_id), production_id=production_id,
-                          currency=currency, net=net, pool=pool, credited=credited).save()
+            batch.save(RunProductionItem(*RunProductionItem.key(period, production_id), production_id=production_id,
+                                         currency=currency, net=net, pool=pool, credited=credited))
         ProductionItem(*ProductionItem.key(production_id)).update(
             actions=[ProductionItem.allocated.set(pool), ProductionItem.allocated_through.set(period)])
 
@@ -281,7 +280,7 @@ class RoyaltyBook:
         for s in statements:
             st = s.statement
             rows[s.member_id].append([s.currency, st.opening, st.credits, st.closing, st.payable, st.payout,
-                                      [list(line) for line in s.lines]])
+                                      s.lines])  # a tuple of named tuples: JSON arrays
         # Each member's rows are encoded once, and a bucket's JSON object is put together from them.
         encoded = {member_id: f"{json.dumps(member_id)}:{json.dumps(member_rows, separators=(',', ':'))}"
                    for member_id, member_rows in rows.items()}

@@ -8,9 +8,11 @@ and Σ credits is exactly pool(T) − pool(previous).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from chalicelib.domain.production_names import CONTRIBUTION, LINEAGE
@@ -225,6 +227,28 @@ class CreditedLine(NamedTuple):
     record_title: str
     via: str
     amount: int
+
+
+class ProductionLines(NamedTuple):
+    """The lines one production's close credits, in (record id, via) order."""
+
+    production_id: str
+    title: str
+    currency: str
+    lines: list[CreditedLine]
+
+
+def member_lines(closes: Iterable[ProductionLines]) -> tuple[dict[tuple[str, str], list[Line]], dict[str, str]]:
+    """The closes' statement lines by (member id, currency), and each member's handle (as the
+    last of the productions, in id order, gives it)."""
+    lines: dict[tuple[str, str], list[Line]] = defaultdict(list)
+    handles: dict[str, str] = {}
+    for close in sorted(closes, key=attrgetter("production_id")):
+        production_id, title, currency = close.production_id, close.title, close.currency
+        handles.update((line.owner_id, line.owner_handle) for line in close.lines)
+        for owner_id, _, record_id, record_title, via, amount in close.lines:
+            lines[(owner_id, currency)].append(Line(production_id, title, record_id, record_title, via, amount))
+    return lines, handles
 
 
 @dataclass(frozen=True)

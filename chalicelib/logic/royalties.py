@@ -19,8 +19,8 @@ from chalicelib.logic import payouts
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.production_names import RUNNING
 from chalicelib.domain.royalties import (
-    CreditedLine, MemberStatement, ProductionFigures, Run, StatementRow, Totals, contributor_pool, credits,
-    previous_month, settle, split,
+    CreditedLine, MemberStatement, ProductionFigures, ProductionLines, Run, StatementRow, Totals, contributor_pool,
+    credits, member_lines, previous_month, settle, split,
 )
 from chalicelib.errors import Conflict, NotFound, RuleViolation, ServiceUnavailable
 from chalicelib.observability import get_logger
@@ -117,16 +117,21 @@ def close_batch(period: str, batch: int) -> None:
     run = _holding(book, period)
     if run is None:
         return
+    closed = None  # the lines of the batch's productions, once closed here
     if batch not in run.counted:
         production_ids = book.batch(period, run.plan, batch)
+        closed = []
         with gc_paused():
             for production in productions.get_many(production_ids):
                 book.close_production(production.id, period)
                 if production.is_released:  # a proposal pays nothing until it is released
-                    _run_production(book, productions, production, period)
+                    closed.append(_run_production(book, productions, production, period))
         run = book.count_batch(period, batch, len(production_ids)) or book.get_run(period)
     if run.status == RUNNING and run.last_counted and run.last_batch == batch:
-        _finish(book, period)
+        closes = closed or []
+        if closed is None or run.batches > 1:  # the lines it holds are not read back (a run of one batch: none)
+            closes += book.run_lines(period, {c.production_id for c in closes})
+        _finish(book, period, closes)
 
 
 def _holding(book, period: str) -> Run | None:
@@ -147,11 +152,11 @@ def _holding(book, period: str) -> Run | None:
     return run
 
 
-def _finish(book, period: str) -> None:
+def _finish(book, period: str, closes: list[ProductionLines]) -> None:
     """The statements from every production's lines, their payouts, then the close. Safe to
     repeat: every write is determined by what was read, and the period is marked closed last."""
     with gc_paused():
-        lines, handles = book.run_lines(period)
+        lines, handles = member_lines(closes)
         statements = _statements(book, period, lines)
         book.save_statements(period, statements, handles)  # and their payouts, once
         payouts.start_sending(period, statements)  # before the close: a crash here runs it again
@@ -176,21 +181,23 @@ def gc_paused():
             gc.enable()
 
 
-def _run_production(book, productions, production, period: str) -> None:
+def _run_production(book, productions, production, period: str) -> ProductionLines:
     # Read after closing: whatever was booked up to `period` is in, and nothing more can be.
     totals = sum((t for p, t in productions.period_totals(production.id).items() if p <= period), Totals())
     pool = contributor_pool(totals.net, production.contributor_share_bps)
-    lineage = productions.frozen_lineage(production)
+    lineage = productions.frozen_columns(production)
     weights = {c.record_id: c.weight for c in productions.contributions(production)}
-    amounts = split(pool, weights, {record_id: node.sources for record_id, node in lineage.items()},
-                    production.upstream_share_bps)
+    amounts = split(pool, weights, lineage.sources_by_id(), production.upstream_share_bps)
     previous = book.previous_split(production.id, period)
+    credited = credits(amounts, previous)
+    index, owners, handles, titles = lineage.index(), lineage.owner_ids, lineage.owner_handles, lineage.titles
     lines = []
-    for (record_id, via), amount in credits(amounts, previous).items():
-        node = lineage[record_id]
-        lines.append(CreditedLine(node.owner_id, node.owner_handle, record_id, node.title, via, amount))
+    for record_id, via in sorted(credited):
+        at = index[record_id]
+        lines.append(CreditedLine(owners[at], handles[at], record_id, titles[at], via, credited[(record_id, via)]))
     book.save_figures(period, production.id, production.title, production.currency, totals.net, pool,
                       pool - sum(previous.values()), amounts, lines)
+    return ProductionLines(production.id, production.title, production.currency, lines)
 
 
 def _statements(book, period: str, lines) -> list:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from chalicelib.domain.licences import DEFAULT_LICENCE
-from chalicelib.domain.lineage import FrozenNode
+from chalicelib.domain.lineage import FrozenColumns, FrozenNode
 from chalicelib.storage import columns
 from chalicelib.storage.columns import CHUNK_BYTES, COMPRESSION_LEVEL  # noqa: F401  (the snapshot's, as before)
 
@@ -47,3 +47,19 @@ def unpack(packed: bytes | None, rows: str | None, into: dict[str, FrozenNode]) 
     for row in json.loads(rows or "[]"):
         licence = (row[5] if len(row) > 5 else DEFAULT_LICENCE,) if _LICENCED else ()
         into[row[0]] = _node((row[0], row[1], row[2], row[3], tuple(row[4])) + licence)
+
+
+def unpack_columns(packed: bytes | None, rows: str | None, into: FrozenColumns) -> None:
+    """Adds one item's records to the columns of `into` (licences are not kept)."""
+    if packed is not None:
+        ids, owners, handles, titles, sources, _ = columns.unpack(packed)
+    else:
+        ids, owners, handles, titles, sources = [], [], [], [], []
+        for row in json.loads(rows or "[]"):
+            for column, value in zip((ids, owners, handles, titles, sources), row):
+                column.append(value)
+    into.ids.extend(ids)
+    into.owner_ids.extend(owners)
+    into.owner_handles.extend(handles)
+    into.titles.extend(titles)
+    into.sources.extend(sources)

@@ -15,7 +15,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.ledger import COST, SIGN, Entry
-from chalicelib.domain.lineage import FrozenNode
+from chalicelib.domain.lineage import FrozenColumns, FrozenNode
 from chalicelib.domain.production_names import DRAFT, PROPOSED, RELEASED
 from chalicelib.domain.productions import BookedCost, Contribution, LedgerEntry, Product, Production
 from chalicelib.domain.royalties import Totals
@@ -164,6 +164,15 @@ class ProductionRepository:
                 LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version))):
             lineage_snapshots.unpack(item.packed, item.nodes, nodes)
         return nodes
+
+    def frozen_columns(self, production: Production) -> FrozenColumns:
+        """`frozen_lineage` as stored, without a node per record (what a royalty run reads)."""
+        lineage = FrozenColumns([], [], [], [], [])
+        for item in LineageSnapshotItem.query(
+                ProductionItem.key(production.id)[0],
+                LineageSnapshotItem.sk.startswith(LineageSnapshotItem.prefix(production.contributions_version))):
+            lineage_snapshots.unpack_columns(item.packed, item.nodes, lineage)
+        return lineage
 
     def get_many(self, production_ids: list[str]) -> list[Production]:
         """The productions of these ids that exist, in their order (BatchGetItem, consistent)."""

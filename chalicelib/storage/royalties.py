@@ -16,7 +16,8 @@ import hashlib
 import itertools
 import json
 from collections import defaultdict
-from operator import itemgetter
+from collections.abc import Collection
+from functools import partial
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -26,14 +27,14 @@ from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.production_names import CLOSED, CONTRIBUTION, LINEAGE, RUNNING
 from chalicelib.domain.royalties import (
-    CreditedLine, Key, Line, MemberStatement, ProductionFigures, Run, StatementRow,
+    CreditedLine, Key, Line, MemberStatement, ProductionFigures, ProductionLines, Run, StatementRow,
 )
 from chalicelib.errors import Conflict
 from chalicelib.storage import columns
 from chalicelib.storage.connection import batch_get_raw, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
-    CarriedBalancesItem, PeriodsItem, ProductionItem, RunBatchItem, RunItem, RunLinesItem, RunProductionItem,
-    SplitItem, StatementBucketItem,
+    CarriedBalancesItem, MainTableModel, PeriodsItem, ProductionItem, RunBatchItem, RunItem, RunLinesItem,
+    RunProductionItem, SplitItem, StatementBucketItem,
 )
 
 BALANCES_CHUNK = 5_000  # carried balances per item: ~45 bytes each
@@ -42,6 +43,7 @@ SPLIT_CHUNK = 8_000  # amounts per item: ~40 bytes each
 _VIA = {CONTRIBUTION: "c", LINEAGE: "l"}
 _VIA_NAME = {v: k for k, v in _VIA.items()}
 _LINE_COLUMNS = 6  # owner id, owner handle, record id, record title, via, amount
+_credited_line = partial(tuple.__new__, CreditedLine)  # CreditedLine._make without its Python frame
 
 
 class RoyaltyBook:
@@ -199,76 +201,75 @@ class RoyaltyBook:
     # A production's split at each close.
 
     def previous_split(self, production_id: str, period: str) -> dict[Key, int]:
-        """The cumulative amounts at the latest close before `period` that included it."""
+        """The cumulative amounts at the latest close before `period` that included it: its last
+        chunk comes first (a reverse Query of one item), then the chunks before it."""
         partition = ProductionItem.key(production_id)[0]
-        latest = next(iter(SplitItem.query(partition, SplitItem.sk.between("SPLIT#", SplitItem.prefix(period)),
-                                           scan_index_forward=False, limit=1, consistent_read=True)), None)
-        if latest is None or latest.sk >= SplitItem.prefix(period):
+        last = next(iter(SplitItem.query(partition, SplitItem.sk.between("SPLIT#", SplitItem.prefix(period)),
+                                         scan_index_forward=False, limit=1, consistent_read=True)), None)
+        if last is None or last.sk >= SplitItem.prefix(period):
             return {}
-        previous_period = latest.sk.split("#")[1]
-        return self.split_at(production_id, previous_period)
-
-    def split_at(self, production_id: str, period: str) -> dict[Key, int]:
         amounts: dict[Key, int] = {}
-        for item in SplitItem.query(ProductionItem.key(production_id)[0], SplitItem.sk.startswith(
-                SplitItem.prefix(period)), consistent_read=True):
-            for packed in filter(None, item.amounts.split(",")):  # an empty pool leaves an empty chunk
-                key, _, amount = packed.partition("=")
-                record_id, _, via = key.rpartition(":")
-                amounts[(record_id, _VIA_NAME[via])] = int(amount)
+        prefix, _, chunk = last.sk.rpartition("#")
+        if int(chunk):
+            before = SplitItem.sk.between(f"{prefix}#", f"{prefix}#{int(chunk) - 1:04d}")
+            for item in SplitItem.query(partition, before, consistent_read=True):
+                _add_amounts(item, amounts)
+        _add_amounts(last, amounts)
         return amounts
 
     def save_figures(self, period: str, production_id: str, title: str, currency: str, net: int, pool: int,
                      credited: int, amounts: dict[Key, int], lines: list[CreditedLine]) -> None:
         """A production's close, keyed by period and production (a second write is the same):
-        its split, its figures, and the statement lines it credits."""
-        packed = [f"{record_id}:{_VIA[via]}={amount}" for (record_id, via), amount in sorted(amounts.items())]
-        with SplitItem.batch_write() as batch:
+        its split, its figures, and the statement lines it credits (read back in this order)."""
+        packed = sorted([f"{record_id}:{_VIA[via]}={amount}" for (record_id, via), amount in amounts.items()])
+        rows = [(owner_id, handle, record_id, title, _VIA[via], amount)
+                for owner_id, handle, record_id, title, via, amount in lines]
+        with MainTableModel.batch_write() as batch:  # items of several kinds, one table: one BatchWriteItem
             for number, start in enumerate(range(0, max(len(packed), 1), SPLIT_CHUNK)):
                 batch.save(SplitItem(*SplitItem.key(production_id, period, number),
                                      amounts=",".join(packed[start:start + SPLIT_CHUNK])))
-        rows = [(owner_id, handle, record_id, title, _VIA[via], amount)
-                for owner_id, handle, record_id, title, via, amount in sorted(lines, key=itemgetter(2, 4))]
-        with RunLinesItem.batch_write() as batch:
             for number, chunk in enumerate(columns.pack(rows, _LINE_COLUMNS)):
                 batch.save(RunLinesItem(*RunLinesItem.key(period, production_id, number), currency=currency,
                                         production_title=title, packed=chunk))
-        RunProductionItem(*RunProductionItem.key(period, production_id), production_id=production_id,
-                          currency=currency, net=net, pool=pool, credited=credited).save()
+            batch.save(RunProductionItem(*RunProductionItem.key(period, production_id), production_id=production_id,
+                                         currency=currency, net=net, pool=pool, credited=credited))
         ProductionItem(*ProductionItem.key(production_id)).update(
             actions=[ProductionItem.allocated.set(pool), ProductionItem.allocated_through.set(period)])
 
-    def run_lines(self, period: str) -> tuple[dict[tuple[str, str], list[Line]], dict[str, str]]:
-        """Every statement line the run's productions credited, by (member id, currency), and the
-        members' handles (for the payouts)."""
-        lines: dict[tuple[str, str], list[Line]] = defaultdict(list)
-        handles: dict[str, str] = {}
+    def run_lines(self, period: str, skip: Collection[str] = ()) -> list[ProductionLines]:
+        """The statement lines every production of the run credited, but those of `skip`'s
+        productions (their items are not decoded)."""
+        closes: list[ProductionLines] = []
         prefix = RunLinesItem.PREFIX
         for item in RunLinesItem.query(RunItem.key(period)[0], RunLinesItem.sk.startswith(prefix),
                                        consistent_read=True):
-            production_id, title = item.sk[len(prefix):].rpartition("#")[0], item.production_title
-            owners, owner_handles, record_ids, record_titles, vias, amounts = columns.unpack(item.packed)
-            handles.update(zip(owners, owner_handles))
-            for owner, record_id, record_title, via, amount in zip(owners, record_ids, record_titles, vias, amounts):
-                lines[(owner, item.currency)].append(Line(production_id, title, record_id, record_title,
-                                                          _VIA_NAME[via], amount))
-        return lines, handles
+            production_id = item.sk[len(prefix):].rpartition("#")[0]
+            if production_id in skip:
+                continue
+            if not closes or closes[-1].production_id != production_id:  # a production's chunks come in a row
+                closes.append(ProductionLines(production_id, item.production_title, item.currency, []))
+            owners, handles, record_ids, titles, vias, amounts = columns.unpack(item.packed)
+            closes[-1].lines.extend(map(_credited_line, zip(owners, handles, record_ids, titles,
+                                                            map(_VIA_NAME.__getitem__, vias), amounts)))
+        return closes
 
     # Statements and balances.
 
     def carried_before(self, period: str) -> dict[tuple[str, str], int]:
-        """The balances carried forward by the latest run before `period`: (member, currency) → amount."""
-        latest = next(iter(CarriedBalancesItem.query(CarriedBalancesItem.PARTITION, CarriedBalancesItem.sk < period,
-                                                     scan_index_forward=False, limit=1, consistent_read=True)), None)
-        if latest is None:
+        """The balances carried forward by the latest run before `period`: (member, currency) → amount.
+        Its last chunk comes first (a reverse Query of one item), then the chunks before it."""
+        partition = CarriedBalancesItem.PARTITION
+        last = next(iter(CarriedBalancesItem.query(partition, CarriedBalancesItem.sk < period,
+                                                   scan_index_forward=False, limit=1, consistent_read=True)), None)
+        if last is None:
             return {}
-        carried = {}
-        for item in CarriedBalancesItem.query(CarriedBalancesItem.PARTITION, CarriedBalancesItem.sk.startswith(
-                latest.sk.split("#")[0] + "#"), consistent_read=True):
-            for packed in filter(None, item.balances.split(",")):
-                key, _, amount = packed.rpartition("=")
-                member_id, _, currency = key.rpartition(":")
-                carried[(member_id, currency)] = int(amount)
+        carried: dict[tuple[str, str], int] = {}
+        prefix, _, chunk = last.sk.rpartition("#")
+        if int(chunk):
+            before = CarriedBalancesItem.sk.between(f"{prefix}#", f"{prefix}#{int(chunk) - 1:04d}")
+            for item in CarriedBalancesItem.query(partition, before, consistent_read=True):
+                _add_balances(item, carried)
+        _add_balances(last, carried)
         return carried
 
     def save_statements(self, period: str, statements: list[MemberStatement],
@@ -279,7 +280,7 @@ class RoyaltyBook:
         for s in statements:
             st = s.statement
             rows[s.member_id].append([s.currency, st.opening, st.credits, st.closing, st.payable, st.payout,
-                                      [list(line) for line in s.lines]])
+                                      s.lines])  # a tuple of named tuples: JSON arrays
         # Each member's rows are encoded once, and a bucket's JSON object is put together from them.
         encoded = {member_id: f"{json.dumps(member_id)}:{json.dumps(member_rows, separators=(',', ':'))}"
                    for member_id, member_rows in rows.items()}
@@ -342,6 +343,20 @@ class RoyaltyBook:
                         listed.append(row)
         page = listed[:limit]
         return page, (f"{page[-1].period}#{page[-1].currency}" if len(listed) > limit else None)
+
+
+def _add_amounts(item: SplitItem, into: dict[Key, int]) -> None:
+    for packed in filter(None, item.amounts.split(",")):  # an empty pool leaves an empty chunk
+        key, _, amount = packed.partition("=")
+        record_id, _, via = key.rpartition(":")
+        into[(record_id, _VIA_NAME[via])] = int(amount)
+
+
+def _add_balances(item: CarriedBalancesItem, into: dict[tuple[str, str], int]) -> None:
+    for packed in filter(None, item.balances.split(",")):
+        key, _, amount = packed.rpartition("=")
+        member_id, _, currency = key.rpartition(":")
+        into[(member_id, currency)] = int(amount)
 
 
 def bucket_of(member_id: str, buckets: int) -> int:

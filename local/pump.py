@@ -91,12 +91,20 @@ class EventPump:
         except Exception:
             traceback.print_exc()
             failed = {m["MessageId"] for m in received}
-        for message in received:
-            if message["MessageId"] in failed:
-                self._sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=RETRY_AFTER_SECONDS)
-            else:
-                self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        # One request each for the handled and the failed, as Lambda's event source deletes (a batch
+        # is at most 10 messages, SQS's limit per request); one that fails comes back after its
+        # visibility timeout and is delivered again, as deployed.
+        handled = [m for m in received if m["MessageId"] not in failed]
+        retried = [m for m in received if m["MessageId"] in failed]
+        if handled:
+            answer = self._sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(handled)])
+            for failure in answer.get("Failed", []):
+                print(f"{source.queue}: a handled message was not deleted: {failure}")
+        if retried:
+            self._sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": RETRY_AFTER_SECONDS}
+                for n, m in enumerate(retried)])
 
     def drain(self, max_rounds: int = 50) -> int:
         """Delivers until every queue is empty right now (for tests and scripts)."""

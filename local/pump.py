@@ -13,7 +13,8 @@ up to the queue's concurrency (CONCURRENCY; 1 unless named): a batch whose handl
 holds back neither its own queue's next batch (while an instance is free) nor any other queue,
 and a message is received as soon as it is sent (the emulator answers a waiting long poll at
 once). Once every instance is busy the receiver waits for one before it receives again, so
-what cannot be handled yet stays on the queue, visible to nobody, as deployed.
+what cannot be handled yet stays on the queue (not received, its receive count unchanged), as
+deployed.
 """
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ def main() -> None:
     _no_xml_request_id_in_dynamodb_answers()
     _item_size_checked_once()
     _conditions_parsed_once()
+    _backends_found_once()
     _clear_endpoint()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -125,6 +126,31 @@ def _conditions_parsed_once() -> None:
 
     for module in (comparisons, responses, dynamodb_models):
         module.create_condition_expression_parser = create
+
+
+def _backends_found_once() -> None:
+    """moto's server finds the service of every request anew, under one lock that every request
+    of every service takes in turn: it lists moto's package directory with a stat of each of its
+    ~170 entries, then tries the URL patterns of every service one after the other. That was
+    ~5 ms per request (load average 12), paid by each of the ~20 requests an event costs (its
+    SQS messages, the subscribers' reads and writes), one request at a time. Here the service
+    found for a host name is kept (the directory and the patterns do not change while the
+    server runs), so the lock is held for a dictionary lookup; a host that names no service is
+    looked up again, as before."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    find = DomainDispatcherApplication.get_backend_for_host
+    found: dict[str, object] = {}
+
+    def get_backend_for_host(self, host):
+        backend = found.get(host)
+        if backend is None:
+            backend = find(self, host)
+            if backend is not None and host is not None:
+                found[host] = backend
+        return backend
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
 
 
 CLEAR_PATH = "/moto-api/remixery/clear"

@@ -6,6 +6,15 @@ the handler reports as failed (Powertools' `batchItemFailures`), or all of them 
 become visible again shortly, so they are retried until the queue's redrive policy moves them
 to the dead-letter queue. Scheduled handlers (`@app.schedule`) run only when fired, on demand
 or on the opt-in demo clock, and never catch up missed periods.
+
+As Lambda's SQS event source does, each queue has one receiver that keeps long-polling while
+the batches it received are being handled, each batch on a thread of its own (an "instance"),
+up to the queue's concurrency (CONCURRENCY; 1 unless named): a batch whose handler is slow
+holds back neither its own queue's next batch (while an instance is free) nor any other queue,
+and a message is received as soon as it is sent (the emulator answers a waiting long poll at
+once). Once every instance is busy the receiver waits for one before it receives again, so
+what cannot be handled yet stays on the queue (not received, its receive count unchanged), as
+deployed.
 """
 from __future__ import annotations
 
@@ -16,11 +25,13 @@ import uuid
 from datetime import datetime, timezone
 
 RETRY_AFTER_SECONDS = 2
-# Lambda runs several batches of one queue at once; the event function's deliveries are
-# independent (subscribers are idempotent), so the local stack polls its queue with this many
-# pollers, and a batch's search and feed work does not hold the next batch's notifications back.
-# A royalty run's batches of productions are closed by several workers at once, as deployed.
-POLLERS = {"deliver_events": 3, "close_royalty_batch": 4}
+LONG_POLL_SECONDS = 1  # how long an idle receive waits (a message ends the wait at once); stop() waits as long
+# Batches of one queue handled at once, as Lambda runs several instances of a function. The event
+# function's deliveries are independent (subscribers are idempotent): a batch's search and feed
+# work, which runs after its notifications, must not hold the next batch's notifications back
+# (the budget: 3 s, p99). A royalty run's batches of productions are closed by several workers
+# at once, as deployed (up to 50 there; 4 on a laptop's cores).
+CONCURRENCY = {"deliver_events": 10, "close_royalty_batch": 4}
 
 
 class LambdaContext:
@@ -41,29 +52,39 @@ class LambdaContext:
 
 
 class EventPump:
-    def __init__(self, app, sqs_client, region: str = "us-east-1") -> None:
+    def __init__(self, app, sqs_client, region: str = "us-east-1", concurrency: dict[str, int] | None = None) -> None:
         from chalice.app import ScheduledEventConfig, SQSEventConfig
 
         self._app = app
+        self._concurrency = CONCURRENCY if concurrency is None else concurrency
         self._sqs = sqs_client
         self._region = region
         self.queues = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
         self.schedules = {s.name: s for s in app.event_sources if isinstance(s, ScheduledEventConfig)}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._instances: set[threading.Thread] = set()  # batches being handled
+        self._instances_lock = threading.Lock()
         self._queue_urls: dict[str, str] = {}
 
     # --- SQS -------------------------------------------------------------------------------
 
-    def poll_once(self, source, wait_seconds: int = 1) -> int:
+    def poll_once(self, source, wait_seconds: int = LONG_POLL_SECONDS) -> int:
         """Receives one batch for `source` and delivers it; returns how many messages came."""
-        url = self._queue_url(source.queue)
-        received = self._sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=min(source.batch_size, 10),
+        received = self._receive(source, wait_seconds)
+        if received:
+            self._deliver(source, received)
+        return len(received)
+
+    def _receive(self, source, wait_seconds: int) -> list[dict]:
+        return self._sqs.receive_message(
+            QueueUrl=self._queue_url(source.queue), MaxNumberOfMessages=min(source.batch_size, 10),
             WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageAttributeNames=["All"],
         ).get("Messages", [])
-        if not received:
-            return 0
+
+    def _deliver(self, source, received: list[dict]) -> None:
+        """Invokes the handler with the batch; deletes what it handled, retries the rest."""
+        url = self._queue_url(source.queue)
         event = {"Records": [self._record(m, source.queue) for m in received]}
         try:
             result = self._app.handler_map[source.name](event, LambdaContext(source.name))
@@ -71,13 +92,20 @@ class EventPump:
         except Exception:
             traceback.print_exc()
             failed = {m["MessageId"] for m in received}
-        for message in received:
-            if message["MessageId"] in failed:
-                self._sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=RETRY_AFTER_SECONDS)
-            else:
-                self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return len(received)
+        # One request each for the handled and the failed, as Lambda's event source deletes (a batch
+        # is at most 10 messages, SQS's limit per request); one that fails comes back after its
+        # visibility timeout and is delivered again, as deployed.
+        handled = [m for m in received if m["MessageId"] not in failed]
+        retried = [m for m in received if m["MessageId"] in failed]
+        if handled:
+            answer = self._sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(handled)])
+            for failure in answer.get("Failed", []):
+                print(f"{source.queue}: a handled message was not deleted: {failure}")
+        if retried:
+            self._sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": RETRY_AFTER_SECONDS}
+                for n, m in enumerate(retried)])
 
     def drain(self, max_rounds: int = 50) -> int:
         """Delivers until every queue is empty right now (for tests and scripts)."""
@@ -127,14 +155,18 @@ class EventPump:
 
     def start(self, demo_clock_seconds: float | None = None) -> None:
         for source in self.queues:
-            for _ in range(POLLERS.get(source.name, 1)):
-                self._spawn(self._poll_forever, source)
+            self._spawn(self._poll_forever, source)
         if demo_clock_seconds:
             self._spawn(self._tick_forever, demo_clock_seconds)
 
     def stop(self) -> None:
+        """Stops receiving, then waits (up to 5 s each) for the receivers and the batches in hand."""
         self._stop.set()
         for thread in self._threads:
+            thread.join(timeout=5)
+        with self._instances_lock:
+            instances = list(self._instances)
+        for thread in instances:
             thread.join(timeout=5)
 
     def _spawn(self, target, arg) -> None:
@@ -143,12 +175,36 @@ class EventPump:
         self._threads.append(thread)
 
     def _poll_forever(self, source) -> None:
+        """The queue's receiver: long-polls while an instance is free and hands each batch to one."""
+        free = threading.BoundedSemaphore(self._concurrency.get(source.name, 1))
         while not self._stop.is_set():
+            if not free.acquire(timeout=LONG_POLL_SECONDS):
+                continue  # every instance is busy: the messages wait on the queue
             try:
-                self.poll_once(source, wait_seconds=1)
+                received = self._receive(source, LONG_POLL_SECONDS)
             except Exception:
+                free.release()
                 traceback.print_exc()
                 self._stop.wait(1)
+                continue
+            if not received:
+                free.release()
+                continue
+            instance = threading.Thread(target=self._invoke, args=(source, received, free), daemon=True,
+                                        name=f"{source.name}-instance")
+            with self._instances_lock:
+                self._instances.add(instance)
+            instance.start()
+
+    def _invoke(self, source, received: list[dict], free: threading.BoundedSemaphore) -> None:
+        try:
+            self._deliver(source, received)
+        except Exception:  # deleting or retrying failed: the messages come back after their visibility timeout
+            traceback.print_exc()
+        finally:
+            with self._instances_lock:
+                self._instances.discard(threading.current_thread())
+            free.release()
 
     def _tick_forever(self, seconds: float) -> None:
         while not self._stop.wait(seconds):

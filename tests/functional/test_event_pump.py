@@ -95,3 +95,90 @@ def test_a_schedule_runs_only_when_fired(sqs, events_app):
 def test_firing_an_unknown_schedule_names_the_known_ones(sqs, events_app):
     with pytest.raises(KeyError, match="monthly"):
         EventPump(events_app, sqs).fire("weekly")
+
+
+@pytest.fixture
+def slow_app():
+    """A queue whose first batch waits until the test lets it go, and a quick queue beside it."""
+    import threading
+
+    app = Chalice(app_name="pump-test-slow")
+    app.seen, app.release, app.first_started = [], threading.Event(), threading.Event()
+
+    @app.on_sqs_message(queue="pump-test-slow", batch_size=1)
+    def slow(event):
+        for record in event:
+            n = json.loads(record.body)["n"]
+            if n == 0:
+                app.first_started.set()
+                assert app.release.wait(30)
+            app.seen.append(("slow", n))
+
+    @app.on_sqs_message(queue="pump-test-quick", batch_size=1)
+    def quick(event):
+        app.seen.extend(("quick", json.loads(record.body)["n"]) for record in event)
+
+    return app
+
+
+def wait_until(condition, seconds: float = 20) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def started(sqs, app, concurrency: dict[str, int]) -> tuple[EventPump, str, str]:
+    slow_url = sqs.create_queue(QueueName="pump-test-slow")["QueueUrl"]
+    quick_url = sqs.create_queue(QueueName="pump-test-quick")["QueueUrl"]
+    pump = EventPump(app, sqs, concurrency=concurrency)
+    pump.start()
+    sqs.send_message(QueueUrl=slow_url, MessageBody=json.dumps({"n": 0}))
+    assert app.first_started.wait(20)
+    return pump, slow_url, quick_url
+
+
+def test_a_slow_batch_does_not_hold_back_the_next_batch_of_its_queue(sqs, slow_app):
+    pump, slow_url, _ = started(sqs, slow_app, {"slow": 2})
+    try:
+        sqs.send_message(QueueUrl=slow_url, MessageBody=json.dumps({"n": 1}))
+
+        assert wait_until(lambda: ("slow", 1) in slow_app.seen)
+        assert ("slow", 0) not in slow_app.seen
+    finally:
+        slow_app.release.set()
+        pump.stop()
+    assert sorted(slow_app.seen) == [("slow", 0), ("slow", 1)]
+
+
+def test_a_slow_queue_does_not_hold_back_another_queue(sqs, slow_app):
+    pump, _, quick_url = started(sqs, slow_app, {})
+    try:
+        sqs.send_message(QueueUrl=quick_url, MessageBody=json.dumps({"n": 7}))
+
+        assert wait_until(lambda: ("quick", 7) in slow_app.seen)
+    finally:
+        slow_app.release.set()
+        pump.stop()
+
+
+def test_a_queue_handles_no_more_batches_at_once_than_its_concurrency(sqs, slow_app):
+    import time
+
+    pump, slow_url, _ = started(sqs, slow_app, {"slow": 1})
+    try:
+        sqs.send_message(QueueUrl=slow_url, MessageBody=json.dumps({"n": 1}))
+        time.sleep(1.5)  # longer than a long poll: the receiver would have taken it by now
+        attributes = sqs.get_queue_attributes(QueueUrl=slow_url, AttributeNames=["All"])["Attributes"]
+
+        assert slow_app.seen == []
+        assert attributes["ApproximateNumberOfMessages"] == "1"  # still on the queue, not held by the pump
+    finally:
+        slow_app.release.set()
+    assert wait_until(lambda: len(slow_app.seen) == 2)
+    pump.stop()
+    assert slow_app.seen == [("slow", 0), ("slow", 1)]

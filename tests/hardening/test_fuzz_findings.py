@@ -347,3 +347,26 @@ def test_a_product_giving_its_id_twice_is_a_400_naming_it_that_maps_nothing(shar
     assert reply.status_code == 400 and [e["field"] for e in reply.json()["errors"]] == ["products.0.product_id"]
     assert world.expect(200, "GET", f"/productions/{mine}", "producer") == before
     assert _sellers_of(world, mapped, [mine]) == []
+
+
+# --- a collaboration id in a production's body had no bound: 5,000 characters or a NUL were looked
+# up and echoed back in a 404 that named no field ---
+
+@pytest.mark.parametrize("collaboration_id", ["x" * 5000, "a\u0000b", "01ARZ3NDEKTSV4RRFFQ69G5FAV\n", ""])
+def test_a_collaboration_id_that_is_no_id_is_a_400_naming_it_on_create_and_on_patch(shared_world, collaboration_id):
+    world = shared_world
+    draft = world.fresh_draft()
+    before = world.expect(200, "GET", f"/productions/{draft}", "producer")
+
+    replies = [world.request("POST", "/productions", "producer", json={
+                   "title": "Joined", "format": "book", "currency": "USD", "collaboration_id": collaboration_id}),
+               world.request("PATCH", f"/productions/{draft}", "producer", json={"collaboration_id": collaboration_id})]
+
+    for reply in replies:
+        assert reply.status_code == 400 and reply.headers["Content-Type"] == "application/problem+json", reply.text
+        assert [e["field"] for e in reply.json()["errors"]] == ["collaboration_id"]
+        assert len(reply.content) < 2000
+    assert world.expect(200, "GET", f"/productions/{draft}", "producer") == before
+    for model in ("CreateProduction", "UpdateProduction"):
+        documented = next(s for s in SCHEMAS[model]["properties"]["collaboration_id"]["anyOf"] if s["type"] == "string")
+        assert documented["maxLength"] == 64 and not ecma_matches(documented["pattern"], "a\u0000b")

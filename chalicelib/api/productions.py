@@ -29,6 +29,9 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"),
                      Field(description="ISO 4217; compared case-insensitively, returned uppercase.")]
 
 
+CollaborationId = Annotated[str, StringConstraints(min_length=1, max_length=64), no_control_characters()]
+
+
 class ProductIn(RequestBody):
     provider: Literal[PROVIDERS]
     product_id: Annotated[str, StringConstraints(min_length=1, max_length=255), no_control_characters()]
@@ -49,7 +52,7 @@ class CreateProduction(RequestBody):
     title: Title
     format: Format
     currency: Currency
-    collaboration_id: str | None = None
+    collaboration_id: CollaborationId | None = None
     contributor_share_bps: Bps = DEFAULT_CONTRIBUTOR_SHARE_BPS
     upstream_share_bps: Bps = DEFAULT_UPSTREAM_SHARE_BPS
     products: Products = []
@@ -65,7 +68,7 @@ class UpdateProduction(RequestBody):
     title: Title = omittable()
     format: Format = omittable()
     currency: Currency = omittable("Only while nothing is booked (409).")
-    collaboration_id: str | None = Field(default=None, description="null detaches it.")
+    collaboration_id: CollaborationId | None = Field(default=None, description="null detaches it.")
     contributor_share_bps: Bps = omittable()
     upstream_share_bps: Bps = omittable()
     products: Products = omittable()

@@ -188,9 +188,55 @@ def parse_model(model: type[BaseModel], raw: bytes, location: str | None):
     from pydantic import ValidationError
 
     try:
-        return model.model_validate_json(raw)
+        parsed = model.model_validate_json(raw)
     except ValidationError as e:
         raise _validation_problem(e, location) from e
+    repeated = _repeated_keys(raw)
+    if repeated:
+        raise ValidationFailed(f"The body gives {len(repeated)} field(s) more than once.",
+                               errors=[FieldError(path, "given more than once") for path in repeated])
+    return parsed
+
+
+class _Repeats(dict):
+    """A body's object that gave `repeated` keys more than once (the last value is kept)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _repeated_keys(raw: bytes) -> list[str]:
+    """The paths (as validation errors name fields) of keys an object gives twice. pydantic keeps
+    the last value, while a proxy, a log or a client library may have read the first: `{"amount":
+    5, "amount": 7}` would book 7 where 5 was seen."""
+    found = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        nonlocal found
+        obj = _Repeats(items)
+        if len(obj) < len(items):
+            found, seen, repeated = True, set(), {}
+            for key, _ in items:
+                if key in seen:
+                    repeated[key] = None
+                seen.add(key)
+            obj.repeated = tuple(repeated)
+        return obj
+
+    try:
+        tree = json.loads(raw, object_pairs_hook=pairs)
+    except (ValueError, RecursionError) as e:  # what pydantic's reader took and Python's does not
+        raise BadRequest("The body is not valid JSON.") from e
+    return list(_repeated_paths(tree, ())) if found else []
+
+
+def _repeated_paths(value: Any, path: tuple[str, ...]):
+    if isinstance(value, dict):
+        yield from (".".join((*path, key)) for key in getattr(value, "repeated", ()))
+        for key, item in value.items():
+            yield from _repeated_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _repeated_paths(item, (*path, str(n)))
 
 
 def parse_query(model: type[BaseModel] | None, params) -> Any:

@@ -100,8 +100,10 @@ def _parse(payload) -> Delivery | None:
     if kind == "transfer.reversed":
         return _reversal(event_id, obj)
     if kind == "charge.refunded":
-        return Delivery(STRIPE, event_id, kind, _reference(obj),
-                        RefundTotal(_field(_amount, obj, "amount_refunded"), _currency(obj), when))
+        refunded = _field(_amount, obj, "amount_refunded")
+        if refunded > _field(_amount, obj, "amount"):
+            raise ValueError("amount_refunded is more than the charge's amount")
+        return Delivery(STRIPE, event_id, kind, _reference(obj), RefundTotal(refunded, _currency(obj), when))
     if kind == "charge.dispute.created" or (kind == "charge.dispute.closed" and obj.get("status") == "won"):
         return Delivery(STRIPE, event_id, kind, _reference(obj), Dispute(
             text(obj["id"]), kind == "charge.dispute.closed", _field(_amount, obj, "amount"), _currency(obj), when))

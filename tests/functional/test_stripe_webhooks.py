@@ -394,6 +394,10 @@ def _checkout(amount_total):
     pytest.param(_refund(True), "amount_refunded: true", id="refund-bool"),
     pytest.param(_refund(-1), "amount_refunded: -1 is negative", id="refund-negative"),
     pytest.param(_refund(1.5), "amount_refunded: 1.5", id="refund-float"),
+    pytest.param(_refund(2001), "amount_refunded is more than the charge's amount", id="refund-over-charge"),
+    pytest.param(_refund(10**12), "amount_refunded is more than the charge's amount", id="refund-10^12-of-2000"),
+    pytest.param(stripe_event("charge.refunded", {k: v for k, v in charge("pi_1", 2000, 500).items() if k != "amount"}),
+                 "lacks the field 'amount'", id="refund-without-charge-amount"),
     pytest.param(_dispute(10**15), "amount: 1000000000000000 is beyond", id="dispute-over-bound"),
     pytest.param(_dispute(False), "amount: false", id="dispute-bool"),
 ])

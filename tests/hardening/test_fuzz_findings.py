@@ -307,3 +307,66 @@ def test_racing_patches_of_one_production_leave_its_products_and_their_mappings_
         listed = {p["product_id"] for p in world.expect(200, "GET", f"/productions/{mine}", "producer")["products"]}
         for product in [*own, *added]:
             assert _sellers_of(world, product, [mine]) == ([mine] if product in listed else []), product
+
+
+# --- a field given twice: pydantic kept the last value, which a proxy or a log may not have read ---
+
+REPEATED_COSTS = {
+    "amount.amount": b'{"amount": {"amount": 5, "amount": 700000, "currency": "USD"}, "description": "Printing", '
+                     b'"incurred_on": "2026-10-01"}',
+    "amount.currency": b'{"amount": {"amount": 5, "currency": "EUR", "currency": "USD"}, "description": "Printing", '
+                       b'"incurred_on": "2026-10-01"}',
+    "incurred_on": b'{"amount": {"amount": 5, "currency": "USD"}, "description": "Printing", '
+                   b'"incurred_on": "2026-10-01", "incurred_on": "2026-11-01"}',
+}
+
+
+@pytest.mark.parametrize("field", REPEATED_COSTS)
+def test_a_cost_giving_a_field_twice_is_a_400_naming_it_that_books_nothing(shared_world, field):
+    world = shared_world
+    draft = world.fresh_draft()
+
+    reply = world.request("POST", f"/productions/{draft}/costs", "producer", data=REPEATED_COSTS[field],
+                          headers={"Content-Type": "application/json"})
+
+    assert reply.status_code == 400 and reply.headers["Content-Type"] == "application/problem+json", reply.text
+    assert [e["field"] for e in reply.json()["errors"]] == [field]
+    assert world.expect(200, "GET", f"/productions/{draft}/ledger", "producer")["items"] == []
+
+
+def test_a_product_giving_its_id_twice_is_a_400_naming_it_that_maps_nothing(shared_world):
+    world = shared_world
+    mine = world.fresh_draft()
+    before = world.expect(200, "GET", f"/productions/{mine}", "producer")
+    mapped = unique("prod_first_")
+
+    reply = world.request("PATCH", f"/productions/{mine}", "producer", headers={"Content-Type": "application/json"},
+                          data=json.dumps({"products": [{"provider": "stripe", "product_id": mapped}]})
+                          .replace('"product_id"', '"product_id": "prod_matrix", "product_id"').encode())
+
+    assert reply.status_code == 400 and [e["field"] for e in reply.json()["errors"]] == ["products.0.product_id"]
+    assert world.expect(200, "GET", f"/productions/{mine}", "producer") == before
+    assert _sellers_of(world, mapped, [mine]) == []
+
+
+# --- a collaboration id in a production's body had no bound: 5,000 characters or a NUL were looked
+# up and echoed back in a 404 that named no field ---
+
+@pytest.mark.parametrize("collaboration_id", ["x" * 5000, "a\u0000b", "01ARZ3NDEKTSV4RRFFQ69G5FAV\n", ""])
+def test_a_collaboration_id_that_is_no_id_is_a_400_naming_it_on_create_and_on_patch(shared_world, collaboration_id):
+    world = shared_world
+    draft = world.fresh_draft()
+    before = world.expect(200, "GET", f"/productions/{draft}", "producer")
+
+    replies = [world.request("POST", "/productions", "producer", json={
+                   "title": "Joined", "format": "book", "currency": "USD", "collaboration_id": collaboration_id}),
+               world.request("PATCH", f"/productions/{draft}", "producer", json={"collaboration_id": collaboration_id})]
+
+    for reply in replies:
+        assert reply.status_code == 400 and reply.headers["Content-Type"] == "application/problem+json", reply.text
+        assert [e["field"] for e in reply.json()["errors"]] == ["collaboration_id"]
+        assert len(reply.content) < 2000
+    assert world.expect(200, "GET", f"/productions/{draft}", "producer") == before
+    for model in ("CreateProduction", "UpdateProduction"):
+        documented = next(s for s in SCHEMAS[model]["properties"]["collaboration_id"]["anyOf"] if s["type"] == "string")
+        assert documented["maxLength"] == 64 and not ecma_matches(documented["pattern"], "a\u0000b")

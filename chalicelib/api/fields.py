@@ -5,7 +5,7 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 # Unicode's control characters (general category Cc): C0, DEL and C1.
 CONTROL_CHARACTERS = [*range(32), *range(127, 160)]
@@ -123,3 +123,5 @@ Day = Annotated[str, AfterValidator(parse_day), WithJsonSchema({
     "type": "string", "format": "date", "pattern": DAY_PATTERN, "description": "YYYY-MM-DD, 1970-01-01 to 9999-12-31"})]
 Period = Annotated[str, AfterValidator(parse_period), WithJsonSchema({
     "type": "string", "pattern": PERIOD_PATTERN, "description": "YYYY-MM (a UTC month), 1970-01 to 9999-12"})]
+# An id the app made (ULIDs); bounded so that a made-up one is refused before it reaches a key.
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64), no_control_characters()]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.api.fields import MULTILINE, Day, UniqueItems, no_control_characters, omittable
+from chalicelib.api.fields import MULTILINE, Day, Id, UniqueItems, no_control_characters, omittable
 from chalicelib.api.models import Money, Owner, Page, Pagination, paginate
 from chalicelib.api.routing import Access, RequestBody, ResponseModel, Router
 from chalicelib.domain.money import MAX_AMOUNT
@@ -27,9 +27,6 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
                   no_control_characters()]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"),
                      Field(description="ISO 4217; compared case-insensitively, returned uppercase.")]
-
-
-CollaborationId = Annotated[str, StringConstraints(min_length=1, max_length=64), no_control_characters()]
 
 
 class ProductIn(RequestBody):
@@ -52,7 +49,7 @@ class CreateProduction(RequestBody):
     title: Title
     format: Format
     currency: Currency
-    collaboration_id: CollaborationId | None = None
+    collaboration_id: Id | None = None
     contributor_share_bps: Bps = DEFAULT_CONTRIBUTOR_SHARE_BPS
     upstream_share_bps: Bps = DEFAULT_UPSTREAM_SHARE_BPS
     products: Products = []
@@ -68,7 +65,7 @@ class UpdateProduction(RequestBody):
     title: Title = omittable()
     format: Format = omittable()
     currency: Currency = omittable("Only while nothing is booked (409).")
-    collaboration_id: CollaborationId | None = Field(default=None, description="null detaches it.")
+    collaboration_id: Id | None = Field(default=None, description="null detaches it.")
     contributor_share_bps: Bps = omittable()
     upstream_share_bps: Bps = omittable()
     products: Products = omittable()

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.api.fields import MULTILINE, no_control_characters, omittable
+from chalicelib.api.fields import MULTILINE, Id, no_control_characters, omittable
 from chalicelib.api.models import (
     PAGE_LIMIT, Kind, LicenceId, RecordOut, RecordPage, RecordPagination, Status, paginate, record_out, record_outs, viewer,
 )
@@ -55,7 +55,7 @@ class CreateRecord(RequestBody):
     remixable: bool = Field(default=True, description="Default true, but false under a no-derivatives licence "
                                                       "(where true is a 422).")
     sources: Sources = []
-    collaboration_id: str | None = None
+    collaboration_id: Id | None = None
     body: TextBody | None = Field(default=None, description="Text records only.")
     file: FileDeclaration | None = Field(default=None, description="Media records only.")
 
@@ -105,7 +105,7 @@ class CreatedRecord(ResponseModel):
 
 class ListRecords(QueryParams):
     kind: Kind | None = None
-    collaboration_id: str | None = None
+    collaboration_id: Id | None = None
     unremixed: bool | None = Field(default=None, description="true: only records nobody has remixed yet.")
     limit: int = Field(default=20, ge=1, le=100, description=PAGE_LIMIT)
     cursor: str | None = None

@@ -6,7 +6,7 @@ import json
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -370,3 +370,19 @@ def test_a_collaboration_id_that_is_no_id_is_a_400_naming_it_on_create_and_on_pa
     for model in ("CreateProduction", "UpdateProduction"):
         documented = next(s for s in SCHEMAS[model]["properties"]["collaboration_id"]["anyOf"] if s["type"] == "string")
         assert documented["maxLength"] == 64 and not ecma_matches(documented["pattern"], "a\u0000b")
+
+
+@pytest.mark.parametrize("collaboration_id", ["x" * 5000, "a\u0000b"])
+def test_a_collaboration_id_that_is_no_id_is_a_400_naming_it_on_a_record_and_in_the_feed(shared_world,
+                                                                                          collaboration_id):
+    world = shared_world
+    feed = world.expect(200, "GET", "/records")
+
+    created = world.request("POST", "/records", "producer", json={
+        "kind": "text", "title": "Joined", "body": "Once.", "collaboration_id": collaboration_id})
+    listed = world.request("GET", "/records?" + urlencode({"collaboration_id": collaboration_id}))
+
+    for reply in (created, listed):
+        assert reply.status_code == 400 and reply.headers["Content-Type"] == "application/problem+json", reply.text
+        assert [e["field"] for e in reply.json()["errors"]] == ["collaboration_id"]
+    assert world.expect(200, "GET", "/records") == feed

@@ -63,12 +63,12 @@ demo: $(STAMP)
 
 # Test files run on TEST_WORKERS parallel workers, each file whole and in order on one (much of a
 # test's time is spent waiting on the local stack); TEST_WORKERS=0 runs them in this one process.
-# The browser tests run after them in one process: they share one local stack and one Chromium.
-TEST_WORKERS ?= 3
+# The browser tests (one local stack, one Chromium) are one worker's, and so are the infra tests
+# (one synthesis): both start first, beside the other files (SHARED_UNITS in tests/conftest.py).
+TEST_WORKERS ?= 4
 ## every test (installs the toolchain, Chromium and the CDK CLI on first use)
 test: $(STAMP) $(INFRA_STAMP) $(CDK) $(CHROMIUM) $(AXE)
-	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --ignore=tests/browser
-	$(PY) -m pytest tests/browser
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 ## print a local bearer token: make token SUB=alice GROUPS=producer (minted offline)
 token: $(STAMP)

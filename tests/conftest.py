@@ -20,6 +20,34 @@ settings.load_profile("remixery")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Units of `make test`'s parallel run (`--dist loadfile`) bigger than one file, handed out first:
+# each is one worker's, whole and in order, and the longest work there is, so it starts first
+# rather than last. The browser tests share one local stack and one Chromium; the infra tests
+# share one synthesis of both stages (the CDK CLI, minutes), which every worker holding one of
+# their files would otherwise run again.
+SHARED_UNITS = ("tests/browser/", "tests/infra/")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: `-p no:xdist` runs without it
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with each of SHARED_UNITS one unit, given out before the files."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedUnitsFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((unit for unit in SHARED_UNITS if nodeid.startswith(unit)), None) or super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            for unit in reversed(SHARED_UNITS):
+                if unit in self.workqueue:
+                    self.workqueue.move_to_end(unit, last=False)
+            super()._assign_work_unit(node)
+
+    return SharedUnitsFirst(config, log)
+
+
 @pytest.fixture(scope="session")
 def local_aws():
     from local.aws import EmbeddedAws, use_endpoint

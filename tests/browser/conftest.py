@@ -80,7 +80,11 @@ def stop_stack(process: subprocess.Popen) -> None:
             process.kill()
 
 
-@pytest.fixture(scope="session")
+# The browser fixtures are the package's, not the session's: the same one stack, demo stack and
+# Chromium for every browser test (they run together, on one worker under `make test`: see
+# SHARED_UNITS in tests/conftest.py), stopped when the last browser test is done rather than idling
+# while that worker goes on to other files.
+@pytest.fixture(scope="package")
 def stack():
     """An empty stack, as a newcomer's `make dev` starts."""
     started = start_stack("empty", environment=SHORT_WINDOW)
@@ -88,7 +92,7 @@ def stack():
     stop_stack(started.process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_stack():
     """A stack seeded by `--demo` (`make demo`), once it says the demo is ready."""
     started = start_stack("demo", "--demo", ready="Demo ready")
@@ -96,7 +100,7 @@ def demo_stack():
     stop_stack(started.process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")

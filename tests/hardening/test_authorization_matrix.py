@@ -279,11 +279,11 @@ MATRIX.update({
     "POST /copyright/notices": Row(public(201), body=lambda w: notice_body([w.stranger_record()])),
     "GET /copyright/notices": Row(moderators(200)),
     "GET /copyright/notices/{notice_id}": Row(only(200, "member", "admin", moderator=200),
-                                              path={"notice_id": lambda w: w.fresh_notice("member")}),
-    "POST /copyright/notices/{notice_id}/counter": Row(
-        only(201, "member"), path={"notice_id": lambda w: w.fresh_notice("member")}, body=COUNTER_BODY),
+                                              path={"notice_id": lambda w: w.notice("uncountered")}),
+    "POST /copyright/notices/{notice_id}/counter": Row(  # only its owner may, once: the others' 403s change nothing
+        only(201, "member"), path={"notice_id": lambda w: w.notice("countered")}, body=COUNTER_BODY),
     "POST /copyright/notices/{notice_id}/lawsuit": Row(  # before any counter-notice: 409
-        moderators(409), path={"notice_id": lambda w: w.fresh_notice("member")}, body={}),
+        moderators(409), path={"notice_id": lambda w: w.notice("uncountered")}, body={}),
 })
 
 

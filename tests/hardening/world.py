@@ -56,6 +56,7 @@ class World:
     released: str = ""  # paula's released production (USD, sells stripe product `prod_matrix`)
     proposed: str = ""  # paula's production under an open payment proposal (alice's record contributes)
     unmatched: str = ""  # an unmatched Stripe sale
+    _notices: dict[str, str] = field(default_factory=dict)  # see `notice`
 
     # --- requests -------------------------------------------------------------------------
 
@@ -131,6 +132,15 @@ class World:
             "subject": {"type": "member", "id": member_id}, "action": "reinstate_member", "reason": "Matrix."})
         assert reply.status_code in (201, 409), reply.text
         return notice
+
+    def notice(self, purpose: str) -> str:
+        """One notice naming a record of `member`'s per purpose, made on first use. A route whose
+        callers do not change the notice (reads; a counter-notice or a lawsuit only its owner or
+        a moderator may file) shares one across callers: every notice past the second suspends
+        `member` and every record of theirs until reinstated, which grows with the world."""
+        if purpose not in self._notices:
+            self._notices[purpose] = self.fresh_notice("member")
+        return self._notices[purpose]
 
     def stranger_record(self) -> str:
         """A record of a member registered for it alone (notices naming it suspend nobody else)."""

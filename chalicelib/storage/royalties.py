@@ -209,12 +209,8 @@ class RoyaltyBook:
         if last is None or last.sk >= SplitItem.prefix(period):
             return {}
         amounts: dict[Key, int] = {}
-        prefix, _, chunk = last.sk.rpartition("#")
-        if int(chunk):
-            before = SplitItem.sk.between(f"{prefix}#", f"{prefix}#{int(chunk) - 1:04d}")
-            for item in SplitItem.query(partition, before, consistent_read=True):
-                _add_amounts(item, amounts)
-        _add_amounts(last, amounts)
+        for item in _with_earlier_chunks(SplitItem, partition, last):
+            _add_amounts(item, amounts)
         return amounts
 
     def save_figures(self, period: str, production_id: str, title: str, currency: str, net: int, pool: int,
@@ -264,12 +260,8 @@ class RoyaltyBook:
         if last is None:
             return {}
         carried: dict[tuple[str, str], int] = {}
-        prefix, _, chunk = last.sk.rpartition("#")
-        if int(chunk):
-            before = CarriedBalancesItem.sk.between(f"{prefix}#", f"{prefix}#{int(chunk) - 1:04d}")
-            for item in CarriedBalancesItem.query(partition, before, consistent_read=True):
-                _add_balances(item, carried)
-        _add_balances(last, carried)
+        for item in _with_earlier_chunks(CarriedBalancesItem, partition, last):
+            _add_balances(item, carried)
         return carried
 
     def save_statements(self, period: str, statements: list[MemberStatement],
@@ -343,6 +335,16 @@ class RoyaltyBook:
                         listed.append(row)
         page = listed[:limit]
         return page, (f"{page[-1].period}#{page[-1].currency}" if len(listed) > limit else None)
+
+
+def _with_earlier_chunks(model, partition: str, last):
+    """The chunks `<prefix>#0000` ... before `last` (read in one Query), then `last`, which was
+    read first to find the prefix."""
+    prefix, _, chunk = last.sk.rpartition("#")
+    if int(chunk):
+        yield from model.query(partition, model.sk.between(f"{prefix}#", f"{prefix}#{int(chunk) - 1:04d}"),
+                               consistent_read=True)
+    yield last
 
 
 def _add_amounts(item: SplitItem, into: dict[Key, int]) -> None:

@@ -32,7 +32,7 @@ def _reconnect() -> None:
     from chalicelib.services import FACTORIES
     from chalicelib.storage import connection
 
-    connection._bound = None
+    connection._bound.clear()
     connection._connection_for.cache_clear()
     for factory in FACTORIES:
         factory.cache_clear()

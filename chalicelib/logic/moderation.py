@@ -10,6 +10,7 @@ reporter. Moderation never touches money: a hidden or removed record keeps its r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from chalicelib import services
 from chalicelib.auth import Principal
@@ -25,6 +26,7 @@ from chalicelib.errors import (
     Conflict, FieldError, Forbidden, NotFound, NotRegistered, RuleViolation, UnavailableForLegalReasons,
     ValidationFailed,
 )
+from chalicelib.logic.paging import every_item
 from chalicelib.storage.connection import retry
 
 ATTEMPTS = 5
@@ -319,16 +321,6 @@ def _comment_kept_changing():
     raise Conflict("The comment kept changing while it was moderated; try again.")
 
 
-def _comments_of(author_id: str):
-    """Every comment of an author (pages of a hundred, newest first)."""
-    after = None
-    while True:
-        page, after = services.comments().by_author(author_id, 100, after)
-        yield from page
-        if after is None:
-            return
-
-
 def _suspend(member: Concerned, action: Action) -> None:
     """Suspends the member and hides every listed record of theirs under this action."""
     services.members().suspend(member.sub, action.id)
@@ -336,7 +328,7 @@ def _suspend(member: Concerned, action: Action) -> None:
     for record in services.records().listed_of(member.member_id):
         if _moderate(record.id, hidden, only_listed=True):
             _changed(record, visible=False)
-    for comment in _comments_of(member.member_id):
+    for comment in every_item(partial(services.comments().by_author, member.member_id)):
         if comment.is_counted:
             _moderate_comment(comment.id, hidden, only_listed=True)
 
@@ -349,7 +341,7 @@ def _reinstate(member: Concerned) -> None:
         for record in services.records().moderated_of(member.member_id, suspended_by):
             if _unmoderate(record.id, suspended_by):
                 _changed(record, visible=True)
-        for comment in _comments_of(member.member_id):
+        for comment in every_item(partial(services.comments().by_author, member.member_id)):
             if comment.moderation is not None and comment.moderation.action_id == suspended_by:
                 _unmoderate_comment(comment.id, suspended_by)
 

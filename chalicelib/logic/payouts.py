@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from chalicelib import services
 from chalicelib.domain import payouts as rules
@@ -21,6 +22,7 @@ from chalicelib.domain.payouts import (
     TransferUncertain,
 )
 from chalicelib.errors import NotFound, ServiceUnavailable
+from chalicelib.logic.paging import every_item
 from chalicelib.observability import count, get_logger
 from chalicelib.storage.connection import LostRace
 
@@ -88,7 +90,7 @@ def refresh_account(account_id: str) -> str:
                                                                account.payouts_enabled):
         return "ignored"
     if account.status == ACTIVE:
-        _queue(p.id for p in _member_payouts(member_id) if p.status in (HELD, FAILED, PENDING) and p.owed > 0)
+        _queue(p.id for p in every_item(partial(services.payouts().of_member, member_id)) if p.status in (HELD, FAILED, PENDING) and p.owed > 0)
     return "taken"
 
 
@@ -110,15 +112,6 @@ def activate_local_account(account_id: str, expires: int, signature: str) -> Non
     if not services.connect().activate(account_id, expires, signature):
         raise NotFound("This onboarding link is not one of the local bank's, or it has expired.")
     refresh_account(account_id)
-
-
-def _member_payouts(member_id: str):
-    after = None
-    while True:
-        page, after = services.payouts().of_member(member_id, 100, after)
-        yield from page
-        if after is None:
-            return
 
 
 # --- lists ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import json
 import zipfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from chalicelib import services
 from chalicelib.domain.clock import now_rfc3339, to_rfc3339, utcnow
@@ -19,6 +20,7 @@ from chalicelib.domain.your_data import (
     EXPORT_URL_SECONDS, FAILED, ORPHAN_HANDLE, READY, RUNNING, Erasure, Export, kept_until, media_extension,
 )
 from chalicelib.errors import Conflict, FieldError, NotFound, NotRegistered, ValidationFailed
+from chalicelib.logic.paging import every_item
 from chalicelib.observability import count, get_logger
 
 STATEMENT_CSV_FIELDS = ("production_id", "production_title", "record_id", "record_title", "via", "amount")
@@ -202,21 +204,12 @@ def _comment_json(comment) -> dict:
 
 
 def _hearts_given(sub: str) -> list[dict]:
-    hearts, after = [], None
-    while True:
-        page, after = services.hearts().hearts_by(sub, 100, after)
-        hearts += [{"record_id": record_id, "hearted_at": position.split("#", 1)[0]} for record_id, position in page]
-        if after is None:
-            return hearts
+    return [{"record_id": record_id, "hearted_at": position.split("#", 1)[0]}
+            for record_id, position in every_item(partial(services.hearts().hearts_by, sub))]
 
 
 def _statements_by_period(member_id: str):
-    periods, after = [], None
-    while True:
-        rows, after = services.royalties().statements(member_id, 100, after)
-        periods += [r.period for r in rows if r.period not in periods]
-        if after is None:
-            break
+    periods = dict.fromkeys(r.period for r in every_item(partial(services.royalties().statements, member_id)))
     for period in periods:
         yield period, services.royalties().statements_of(member_id, period)
 

@@ -105,6 +105,41 @@ def add_new(tx, items: list) -> None:
         tx.save(item, condition=type(item).pk.does_not_exist())
 
 
+def add_new_raw(tx, model: type, items: list[dict]) -> None:
+    """`add_new` for items already serialized by `raw_item` (PynamoDB's TransactWrite keeps
+    its puts as these request entries)."""
+    for item in items:
+        tx._put_items.append({"TableName": model.Meta.table_name, "Item": item,
+                              "ConditionExpression": "attribute_not_exists (#0)",
+                              "ExpressionAttributeNames": {"#0": model.pk.attr_name}})
+
+
+def raw_item(model: type, values: dict) -> dict:
+    """What `model(**values).serialize()` gives, without building the model: a fifth of the
+    cost, for the hundreds of payouts a royalty run puts at once. Defaults apply; None leaves
+    an attribute out (an attribute that cannot be null is a ValueError)."""
+    item = {}
+    for name, attr_name, attr_type, serialize, null, default in _serialization_of(model):
+        value = values.get(name, _ABSENT)
+        if value is _ABSENT:
+            value = default() if callable(default) else default
+        if value is None:
+            if not null:
+                raise ValueError(f"{model.__name__}.{name} cannot be null")
+            continue
+        item[attr_name] = {attr_type: serialize(value)}
+    return item
+
+
+_ABSENT = object()
+
+
+@lru_cache(maxsize=None)
+def _serialization_of(model: type) -> tuple:
+    return tuple((name, a.attr_name, a.attr_type, a.serialize, a.null, a.default)
+                 for name, a in model.get_attributes().items())
+
+
 def cancellation_codes(error) -> list[str | None]:
     """One code per transaction item, in order (`ConditionalCheckFailed`, `None`, ...)."""
     return [r.code if r else None for r in (error.cancellation_reasons or [])]

@@ -18,7 +18,8 @@ from chalicelib.config import Settings
 from chalicelib.domain.clock import now_rfc3339
 from chalicelib.domain.payouts import Payout, PayoutAccount, Transfer
 from chalicelib.storage.connection import (
-    CONDITION_FAILED, LostRace, applied, cancellation_codes, condition_failed, newest_first_page, write_transaction,
+    CONDITION_FAILED, LostRace, add_new_raw, applied, cancellation_codes, condition_failed, newest_first_page, raw_item,
+    write_transaction,
 )
 from chalicelib.storage.models import DeliveryItem
 from chalicelib.storage.payout_models import PayoutAccountItem, PayoutItem, bind
@@ -51,15 +52,10 @@ class PayoutBook:
     def _create_batch(self, batch: list[Payout]) -> int:
         trips = 0
         while batch:
-            items = [_item(p) for p in batch]
-
-            def fill(tx, items=items) -> None:
-                for item in items:
-                    tx.save(item, condition=PayoutItem.pk.does_not_exist())
-
+            items = [raw_item(PayoutItem, _values(p)) for p in batch]
             trips += 1
             try:
-                write_transaction(self._settings, fill)
+                write_transaction(self._settings, lambda tx, items=items: add_new_raw(tx, PayoutItem, items))
                 return trips
             except TransactWriteError as e:
                 codes = cancellation_codes(e)
@@ -154,9 +150,15 @@ def _index_for(period: str | None, status: str | None):
 
 
 def _item(p: Payout) -> PayoutItem:
+    return PayoutItem(**_values(p))
+
+
+def _values(p: Payout) -> dict:
+    """The payout's attributes, by PayoutItem's names."""
     position = f"{p.created_at}#{p.id}"
-    return PayoutItem(
-        *PayoutItem.key(p.id), payout_id=p.id, member_id=p.member_id, handle=p.handle, period=p.period,
+    pk, sk = PayoutItem.key(p.id)
+    return dict(
+        pk=pk, sk=sk, payout_id=p.id, member_id=p.member_id, handle=p.handle, period=p.period,
         currency=p.currency, amount=p.amount, status=p.status, attempt=p.attempt, uncertain=p.uncertain,
         transfers=json.dumps([[t.id, t.amount, t.amount_reversed, t.attempt] for t in p.transfers],
                              separators=(",", ":")),

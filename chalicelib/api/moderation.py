@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib.api.fields import MULTILINE, no_control_characters
+from chalicelib.api.fields import MULTILINE, UniqueItems, no_control_characters
 from chalicelib.api.models import Owner, Page, paginate
 from chalicelib.api.routing import Access, QueryParams, RequestBody, ResponseModel, Router
 from chalicelib.domain.moderation import ACTIONS, DECISIONS, REASONS, SUBJECT_TYPES
@@ -82,7 +82,8 @@ class CreateAction(RequestBody):
         "its author and moderators; a removed one keeps its body, never served, for an appeal); suspend_member / "
         "reinstate_member on members (hiding their records and comments); dismiss on anything (it only closes "
         "the reports)."))
-    report_ids: Annotated[list[Id], Field(max_length=25)] = Field(default=[], description="Reports this closes.")
+    report_ids: Annotated[list[Id], Field(max_length=25), UniqueItems()] = Field(
+        default=[], description="Reports this closes, each once.")
     reason: Reason = Field(description="The statement of reasons, told to the member concerned.")
 
 

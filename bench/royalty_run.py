@@ -13,13 +13,16 @@ scale fits in a second and in half a gigabyte.
    The first month runs untimed, so that every timed run also reads the split and balances of
    a previous close and credits the difference, as every run after a production's first does.
    The next five months' whole runs (`run_period` and its one batch's worker, `close_batch`:
-   the reads, the split, the figures and lines, the statements, the close) are timed on the wall clock; budget: the fastest of the five ≤ 1 s
-   (as in `royalty_compute`: noise on a shared machine only adds time; the median is printed
-   beside it). The last month's run is measured for memory: the peak of `tracemalloc` over it,
-   the most Python memory allocated since the run started and alive at one moment, in this
-   process (what the emulator allocates counts too when it shares the process, which then
-   overstates the function's own); budget ≤ 512 MB. Tracing slows the run, so that run is not
-   timed.
+   the reads, the split, the figures and lines, the statements and payouts, the close) are
+   timed on the wall clock; budget: the fastest of the five ≤ 1 s (as in `royalty_compute`:
+   noise on a shared machine only adds time; the median is printed beside it). Beside each
+   run: its own CPU (this thread's, its SDK work included) and the AWS requests it sent
+   (DynamoDB and SQS, counted at botocore's HTTP layer) with their bodies both ways; the rest of
+   the wall is the emulator's work, a second process on the same cores. The last month's run is
+   measured for memory: the peak of `tracemalloc` over it, the most Python memory allocated
+   since the run started and alive at one moment, in this process (what the emulator allocates
+   counts too when it shares the process, which then overstates the function's own); budget
+   ≤ 512 MB. Tracing slows the run, so that run is not timed.
 
 Runs in a fresh interpreter (`python -m bench.royalty_run`), as `record_round_trips`.
 """
@@ -30,7 +33,9 @@ import sys
 import time
 from dataclasses import dataclass
 
-from bench.support import close_royalty_run, counted_app, describe_operations, measure_and_report, run_fresh
+from bench.support import (
+    aws_requests_counted, close_royalty_run, counted_app, describe_operations, measure_and_report, run_fresh,
+)
 
 FEW_SALES, MANY_SALES = 1_000, 100_000
 OWNERS = 1_000
@@ -51,12 +56,22 @@ def run(runs: int = 9) -> bool:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """One whole run."""
+
+    wall: float
+    cpu: float  # its own: this thread's CPU, its SDK work included
+    requests: int  # AWS requests it sent
+    megabytes: float  # their bodies, both ways
+
+
+@dataclass(frozen=True)
 class Result:
     reads_few: dict[str, int]
     reads_many: dict[str, int]
     nodes: int  # records in the frozen lineage
     contributions: int
-    run_seconds: tuple[float, ...]  # one whole run per month
+    runs: tuple[Timing, ...]  # one whole run per month
     peak_bytes: int  # tracemalloc's peak over the traced month's run
 
     @property
@@ -69,7 +84,7 @@ class Result:
 
     @property
     def seconds(self) -> float:
-        return min(self.run_seconds)
+        return min(run.wall for run in self.runs)
 
     @property
     def fast(self) -> bool:
@@ -93,7 +108,7 @@ def measure() -> Result:
         reads_many = _reads_of_a_run(counter, MANY_SALES)
         _fresh_store(counter)
         production, lineage, contributions = _big_production()
-        run_seconds = []
+        runs = []
         for month in (FIRST_MONTH, *MONTHS, TRACED_MONTH):
             seed_sales(production.id, month, 10, 123_456)
             services.royalties().begin_closing(month)  # what POST /royalty-runs does before queueing it
@@ -102,8 +117,8 @@ def measure() -> Result:
             elif month == TRACED_MONTH:
                 peak_bytes = _peak_bytes(_run, month)
             else:
-                run_seconds.append(_timed(_run, month))
-        return Result(reads_few, reads_many, len(lineage), contributions, tuple(run_seconds), peak_bytes)
+                runs.append(_timed(_run, month))
+        return Result(reads_few, reads_many, len(lineage), contributions, tuple(runs), peak_bytes)
 
 
 def _fresh_store(counter) -> None:
@@ -215,11 +230,13 @@ def _run(period: str) -> None:
     close_royalty_run(app, period)
 
 
-def _timed(function, *args) -> float:
-    """Seconds `function(*args)` took."""
-    started = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - started
+def _timed(function, *args) -> Timing:
+    """`function(*args)` timed on the wall clock and in this thread's CPU, with the AWS requests it sent."""
+    with aws_requests_counted() as sent:
+        started, cpu = time.perf_counter(), time.thread_time()
+        function(*args)
+        wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
+    return Timing(wall, cpu, sent.requests, sent.bytes / MB)
 
 
 def _peak_bytes(function, *args) -> int:
@@ -246,10 +263,11 @@ def report(result: Result) -> bool:
     print(f"  scale: {result.contributions:,} contributions, {result.nodes:,} records in the frozen lineage "
           f"(of a {GRAPH_NODES:,}-record graph), {OWNERS:,} owners   >= {LINEAGE_NODES:,} records: "
           f"{_verdict(result.at_scale)}")
-    for month, seconds in zip(MONTHS, result.run_seconds):
-        print(f"    {month}: the whole run {seconds:.2f} s")
-    print(f"  whole run, fastest of {len(result.run_seconds)} {result.seconds:.2f} s "
-          f"(median {statistics.median(result.run_seconds):.2f} s)   budget <= {MAX_RUN_SECONDS:.1f} s  "
+    for month, run in zip(MONTHS, result.runs):
+        print(f"    {month}: the whole run {run.wall:.2f} s (its own CPU {run.cpu:.2f} s; {run.requests} requests, "
+              f"{run.megabytes:.1f} MB)")
+    print(f"  whole run, fastest of {len(result.runs)} {result.seconds:.2f} s "
+          f"(median {statistics.median(run.wall for run in result.runs):.2f} s)   budget <= {MAX_RUN_SECONDS:.1f} s  "
           f"{_verdict(result.fast)}")
     print(f"  peak memory ({TRACED_MONTH}'s run, tracemalloc peak) {result.peak_bytes / MB:.0f} MB   "
           f"budget <= {MAX_PEAK_BYTES // MB} MB  {_verdict(result.small)}")

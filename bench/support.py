@@ -96,6 +96,35 @@ def counted_app():
         aws.stop()
 
 
+@dataclass
+class Sent:
+    requests: int = 0
+    bytes: int = 0  # request and response bodies
+
+
+@contextlib.contextmanager
+def aws_requests_counted() -> Iterator[Sent]:
+    """Counts the AWS requests this process's botocore clients send meanwhile (any service, at
+    the HTTP layer, retries included) and the bytes of their bodies both ways."""
+    from botocore.endpoint import Endpoint
+
+    sent = Sent()
+    send = Endpoint._send
+
+    def counted(endpoint, request):
+        response = send(endpoint, request)
+        body = request.body
+        sent.requests += 1
+        sent.bytes += len(body if isinstance(body, (bytes, str)) else b"") + len(response.content)
+        return response
+
+    Endpoint._send = counted
+    try:
+        yield sent
+    finally:
+        Endpoint._send = send
+
+
 @contextlib.contextmanager
 def aws_with_measured_function(module: str) -> Iterator[Callable[[dict, float], dict]]:
     """A function measured in a process of its own, `python -m module --serve`, then the embedded

@@ -136,11 +136,10 @@ def close_batch(period: str, batch: int) -> None:
 
 def _holding(book, period: str) -> Run | None:
     """The running run of `period` while it holds the periods; None (and nothing to do) otherwise."""
-    run = book.get_run(period)
+    run, closed_through, closing = book.run_and_period_state(period)
     if run is None or run.status != RUNNING:
         get_logger().warning("no running royalty run for this period", extra={"period": period})
         return None
-    closed_through, closing = book.period_state()
     if closing != period:
         # Closed already (a delivery again after a crash before the run's last write): writing
         # its figures again could overwrite a later close's.
@@ -188,7 +187,7 @@ def _run_production(book, productions, production, period: str) -> ProductionLin
     lineage = productions.frozen_columns(production)
     weights = {c.record_id: c.weight for c in productions.contributions(production)}
     amounts = split(pool, weights, lineage.sources_by_id(), production.upstream_share_bps)
-    previous = book.previous_split(production.id, period)
+    previous = book.previous_split(production.id, period, production.allocated_through)
     credited = credits(amounts, previous)
     index, owners, handles, titles = lineage.index(), lineage.owner_ids, lineage.owner_handles, lineage.titles
     lines = []

@@ -177,6 +177,15 @@ class RoyaltyBook:
 
     # Runs.
 
+    def run_and_period_state(self, period: str) -> tuple[Run | None, str | None, str | None]:
+        """`get_run` and `period_state` in one round trip (a BatchGetItem, consistent)."""
+        run_key, periods_key = RunItem.key(period), PeriodsItem.key()
+        found = batch_get_raw(self._settings, [run_key, periods_key])
+        run = found.get(run_key)
+        periods = PeriodsItem.from_raw_data(found[periods_key]) if periods_key in found else None
+        return (_run(RunItem.from_raw_data(run)) if run else None,
+                periods.closed_through if periods else None, periods.closing if periods else None)
+
     def get_run(self, period: str) -> Run | None:
         try:
             return _run(RunItem.get(*RunItem.key(period), consistent_read=True))
@@ -200,15 +209,22 @@ class RoyaltyBook:
 
     # A production's split at each close.
 
-    def previous_split(self, production_id: str, period: str) -> dict[Key, int]:
-        """The cumulative amounts at the latest close before `period` that included it: its last
-        chunk comes first (a reverse Query of one item), then the chunks before it."""
+    def previous_split(self, production_id: str, period: str, allocated_through: str | None = None) -> dict[Key, int]:
+        """The cumulative amounts at the latest close before `period` that included it. Given the
+        production's `allocated_through` (that close, once it wrote its split), one Query of its
+        chunks; otherwise its last chunk comes first (a reverse Query of one item), then the
+        chunks before it."""
         partition = ProductionItem.key(production_id)[0]
+        amounts: dict[Key, int] = {}
+        if allocated_through is not None and allocated_through < period:
+            for item in SplitItem.query(partition, SplitItem.sk.startswith(SplitItem.prefix(allocated_through)),
+                                        consistent_read=True):
+                _add_amounts(item, amounts)
+            return amounts
         last = next(iter(SplitItem.query(partition, SplitItem.sk.between("SPLIT#", SplitItem.prefix(period)),
                                          scan_index_forward=False, limit=1, consistent_read=True)), None)
         if last is None or last.sk >= SplitItem.prefix(period):
             return {}
-        amounts: dict[Key, int] = {}
         for item in _with_earlier_chunks(SplitItem, partition, last):
             _add_amounts(item, amounts)
         return amounts

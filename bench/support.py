@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import math
@@ -397,6 +398,15 @@ def measure_case(counter, case: Case, repeats: int) -> Row:
     return Row(case.label, case.budget, worst, tuple(sum(ops.values()) for ops in measured))
 
 
+@functools.lru_cache(maxsize=2)
+def _pump_of(app):
+    import boto3
+
+    from local.pump import EventPump
+
+    return EventPump(app, boto3.client("sqs"))
+
+
 def close_royalty_run(app, period: str, workers: int = 1, limit_seconds: float = 600) -> None:
     """What the deployed functions do with an accepted run of `period` (`begin_closing`): the run
     function queues its batches, then `workers` workers deliver them to the worker function, as
@@ -405,14 +415,11 @@ def close_royalty_run(app, period: str, workers: int = 1, limit_seconds: float =
     import threading
     import time
 
-    import boto3
-
     from chalicelib import services
     from chalicelib.logic.royalties import run_period
-    from local.pump import EventPump
 
     run_period(period)
-    pump = EventPump(app, boto3.client("sqs"))
+    pump = _pump_of(app)  # Lambda's event source, not the functions': made once, not timed with each run
     (source,) = [s for s in pump.queues if s.name == "close_royalty_batch"]
     deadline = time.monotonic() + limit_seconds
 

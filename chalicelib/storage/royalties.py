@@ -30,7 +30,7 @@ from chalicelib.domain.royalties import (
     CreditedLine, Key, Line, MemberStatement, ProductionFigures, ProductionLines, Run, StatementRow,
 )
 from chalicelib.errors import Conflict
-from chalicelib.storage import columns
+from chalicelib.storage import background, columns
 from chalicelib.storage.connection import batch_get_raw, bind_models, condition_failed, write_transaction
 from chalicelib.storage.models import (
     CarriedBalancesItem, MainTableModel, PeriodsItem, ProductionItem, RunBatchItem, RunItem, RunLinesItem,
@@ -283,7 +283,17 @@ class RoyaltyBook:
     def save_statements(self, period: str, statements: list[MemberStatement],
                         handles: dict[str, str] | None = None) -> None:
         """The statements, their payouts (one per payable statement, written once however often
-        this runs: storage.payouts), then the balances they carry forward (see the module's doc)."""
+        this runs: storage.payouts) and the balances they carry forward (see the module's doc).
+        The payouts are written on a storage thread meanwhile, and waited for before this returns
+        (or raises): every write is determined by the statements, so their order does not matter
+        to a run repeated after a crash."""
+        payouts = background.start(self.save_payouts, period, statements, handles or {})
+        try:
+            self._save_statement_rows(period, statements)
+        finally:
+            payouts.result()
+
+    def _save_statement_rows(self, period: str, statements: list[MemberStatement]) -> None:
         rows: dict[str, list] = defaultdict(list)
         for s in statements:
             st = s.statement
@@ -300,7 +310,6 @@ class RoyaltyBook:
             for number, group in enumerate(grouped):
                 batch.save(StatementBucketItem(*StatementBucketItem.key(period, number),
                                                statements="{" + ",".join(group) + "}"))
-        self.save_payouts(period, statements, handles or {})
         RunItem(*RunItem.key(period)).update(actions=[RunItem.statement_buckets.set(buckets)])
         carried = [f"{s.member_id}:{s.currency}={s.statement.next_opening}" for s in statements
                    if s.statement.next_opening]

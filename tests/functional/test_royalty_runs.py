@@ -247,6 +247,34 @@ def test_a_run_killed_midway_and_rerun_gives_the_same_cents(client, world, admin
     assert summary(client, world["carol"], "2026-10") == [(500, -150, 350, False, 0)]
 
 
+def test_a_run_whose_payouts_fail_to_write_does_not_close_and_its_redelivery_pays_once(
+        client, world, admin, deliver, monkeypatch):
+    """The payouts are written on a storage thread while the statements are: its failure still
+    fails the worker, before the period closes."""
+    from chalicelib.logic.royalties import close_batch, run_period
+    from chalicelib.storage.payouts import PayoutBook
+
+    sell(client, world)
+    assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-09"}).status == 202
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("the store refused the payouts")
+
+    monkeypatch.setattr(PayoutBook, "create_all", killed)
+    run_period("2026-09")
+    with pytest.raises(RuntimeError, match="refused the payouts"):
+        close_batch("2026-09", 0)
+    monkeypatch.undo()
+    assert client.get("/royalty-runs/2026-09", token=admin).json["status"] == "running"
+    deliver()
+
+    assert client.get("/royalty-runs/2026-09", token=admin).json["status"] == "closed"
+    assert summary(client, world["alice"], "2026-09") == [(0, 2500, 2500, True, 2500)]
+    paid = {who: [(p["period"], p["amount"]["amount"]) for p in client.get("/me/payouts", token=world[who]).json["items"]]
+            for who in ("alice", "bob", "carol")}
+    assert paid == {"alice": [("2026-09", 2500)], "bob": [("2026-09", 2000)], "carol": []}
+
+
 AUGUST = int(datetime(2026, 8, 20, tzinfo=timezone.utc).timestamp())
 
 

@@ -2,7 +2,7 @@
 walks take a `fetch(ids) -> {id: Record}` that reads one level in one batch."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -147,9 +147,9 @@ class FrozenColumns:
     def sources_by_id(self) -> dict[str, Sequence[str]]:
         return dict(zip(self.ids, self.sources))
 
-    def index(self) -> dict[str, int]:
-        """Each record's index in the columns."""
-        return dict(zip(self.ids, range(len(self.ids))))
+    def index(self, of: Collection[str]) -> dict[str, int]:
+        """The index in the columns of each record of `of` (a set, or a dict's keys) that is there."""
+        return {record_id: at for at, record_id in enumerate(self.ids) if record_id in of}
 
 
 class LineageTooLarge(Exception):

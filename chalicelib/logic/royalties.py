@@ -189,7 +189,8 @@ def _run_production(book, productions, production, period: str) -> ProductionLin
     amounts = split(pool, weights, lineage.sources_by_id(), production.upstream_share_bps)
     previous = book.previous_split(production.id, period, production.allocated_through)
     credited = credits(amounts, previous)
-    index, owners, handles, titles = lineage.index(), lineage.owner_ids, lineage.owner_handles, lineage.titles
+    index = lineage.index({record_id for record_id, _ in credited})
+    owners, handles, titles = lineage.owner_ids, lineage.owner_handles, lineage.titles
     lines = []
     for record_id, via in sorted(credited):
         at = index[record_id]

@@ -51,6 +51,21 @@ def summary(client, token, period):
     return [(s["opening"], s["credits"], s["closing"], s["payable"], s["payout"]) for s in statements]
 
 
+def killed_at(monkeypatch, owner, name: str, period: str, message: str = "the function was killed here") -> None:
+    """The run of `period` (accepted already), its worker failing at `owner.name`, as a function
+    killed there: the worker raises, and nothing is retried yet."""
+    from chalicelib.logic.royalties import close_batch, run_period
+
+    def killed(*args, **kwargs):
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(owner, name, killed)
+    run_period(period)
+    with pytest.raises(RuntimeError, match=message):
+        close_batch(period, 0)  # the world's one production: one batch, the last
+    monkeypatch.undo()
+
+
 def test_a_run_credits_contributions_and_lineage_to_the_cent(client, world, admin, deliver):
     sell(client, world)
 
@@ -223,22 +238,14 @@ def test_a_draft_split_is_a_preview_over_todays_lineage(client, member):
 
 
 def test_a_run_killed_midway_and_rerun_gives_the_same_cents(client, world, admin, deliver, monkeypatch):
-    from chalicelib.logic.royalties import close_batch, run_period
     from chalicelib.storage.models import CarriedBalancesItem
 
     sell(client, world)
     run(client, admin, deliver, "2026-09")
     assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-10"}).status == 202
 
-    def killed(*args, **kwargs):
-        raise RuntimeError("the function was killed here")
-
     # Killed after the statements were written, before the balances they carry forward.
-    monkeypatch.setattr(CarriedBalancesItem, "batch_write", killed)
-    run_period("2026-10")
-    with pytest.raises(RuntimeError):
-        close_batch("2026-10", 0)  # the world's one production: one batch, the last
-    monkeypatch.undo()
+    killed_at(monkeypatch, CarriedBalancesItem, "batch_write", "2026-10")
     assert client.get("/royalty-runs/2026-10", token=admin).json["status"] == "running"
     deliver()  # the queue delivers the run again
 
@@ -251,20 +258,12 @@ def test_a_run_whose_payouts_fail_to_write_does_not_close_and_its_redelivery_pay
         client, world, admin, deliver, monkeypatch):
     """The payouts are written on a storage thread while the statements are: its failure still
     fails the worker, before the period closes."""
-    from chalicelib.logic.royalties import close_batch, run_period
     from chalicelib.storage.payouts import PayoutBook
 
     sell(client, world)
     assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-09"}).status == 202
 
-    def killed(*args, **kwargs):
-        raise RuntimeError("the store refused the payouts")
-
-    monkeypatch.setattr(PayoutBook, "create_all", killed)
-    run_period("2026-09")
-    with pytest.raises(RuntimeError, match="refused the payouts"):
-        close_batch("2026-09", 0)
-    monkeypatch.undo()
+    killed_at(monkeypatch, PayoutBook, "create_all", "2026-09", "the store refused the payouts")
     assert client.get("/royalty-runs/2026-09", token=admin).json["status"] == "running"
     deliver()
 
@@ -341,14 +340,7 @@ def test_a_run_delivered_again_after_a_later_close_leaves_the_later_close_alone(
     sell(client, world)
     assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-09"}).status == 202
 
-    def killed(*args, **kwargs):
-        raise RuntimeError("the function was killed here")
-
-    monkeypatch.setattr(RoyaltyBook, "mark_run_closed", killed)
-    run_period("2026-09")
-    with pytest.raises(RuntimeError):
-        close_batch("2026-09", 0)
-    monkeypatch.undo()
+    killed_at(monkeypatch, RoyaltyBook, "mark_run_closed", "2026-09")
     assert client.post("/royalty-runs", token=admin, json_body={"period": "2026-10"}).status == 202
     run_period("2026-10")
     close_batch("2026-10", 0)

@@ -217,10 +217,13 @@ class RoyaltyBook:
         partition = ProductionItem.key(production_id)[0]
         amounts: dict[Key, int] = {}
         if allocated_through is not None and allocated_through < period:
+            found = False
             for item in SplitItem.query(partition, SplitItem.sk.startswith(SplitItem.prefix(allocated_through)),
                                         consistent_read=True):
                 _add_amounts(item, amounts)
-            return amounts
+                found = True
+            if found:  # else a close that wrote no split under that name: looked for as below
+                return amounts
         last = next(iter(SplitItem.query(partition, SplitItem.sk.between("SPLIT#", SplitItem.prefix(period)),
                                          scan_index_forward=False, limit=1, consistent_read=True)), None)
         if last is None or last.sk >= SplitItem.prefix(period):

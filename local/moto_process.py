@@ -366,7 +366,8 @@ def _idempotent(transact_write_items):
         token = self.body.get("ClientRequestToken")
         if not token:
             return transact_write_items(self)
-        digest = hashlib.sha256(self.raw_body if isinstance(self.raw_body, bytes) else b"").hexdigest()
+        body = self.raw_body
+        digest = hashlib.sha256(body.encode() if isinstance(body, str) else body).hexdigest()
         now = time.monotonic()
         seen = _TOKENS.get(token)
         if seen and now - seen[0] < _IDEMPOTENCY_SECONDS:

@@ -119,8 +119,8 @@ def split(pool: int, contributions: Mapping[str, int], sources: Mapping[str, Seq
             cited = ordered.get(record_id)
             if cited is None:
                 listed = sources.get(record_id)
-                cited = ordered[record_id] = (tuple(sorted(set(listed))) if len(listed) > 1 else tuple(listed)
-                                              ) if listed else ()
+                cited = ordered[record_id] = (tuple(sorted(set(listed))) if listed and len(listed) > 1
+                                              else tuple(listed or ()))
             passed = amount * upstream_share_bps // BPS if cited else 0
             if amount != passed:
                 kept[record_id] = kept.get(record_id, 0) + amount - passed

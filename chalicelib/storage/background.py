@@ -7,21 +7,19 @@ are safe to share between threads.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from typing import TypeVar
 
 T = TypeVar("T")
 
-_pool: ThreadPoolExecutor | None = None
-_pool_made = threading.Lock()
-
 
 def start(call: Callable[..., T], *args, **kwargs) -> Future[T]:
     """Runs `call(*args, **kwargs)` on a storage thread; `.result()` gives its value or raises its error."""
-    global _pool
-    with _pool_made:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="storage")
-    return _pool.submit(call, *args, **kwargs)
+    return _threads().submit(call, *args, **kwargs)
+
+
+@lru_cache(maxsize=1)
+def _threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="storage")
